@@ -1,0 +1,148 @@
+"""Extractors: the original bytes of a source file in, its raw text and metadata out.
+
+Pure functions, no Django. An extractor does not normalise: ``annotator.text.canonicalize``
+does that for every format alike. Each extraction names its extractor and version, and
+the steps it took, so that a document's provenance says exactly how its text was derived.
+
+This module knows plain text and Markdown; other formats register here as they arrive.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import charset_normalizer
+
+from annotator import __version__
+
+
+class ExtractionError(ValueError):
+    """The file cannot be turned into text; the message says why, for the person importing."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    text: str
+    extractor: str
+    extractor_version: str
+    content_type: str
+    steps: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# A decoded text in which more than this share of characters are control characters
+# (other than tab and newlines) is a binary file that happened to decode.
+MAX_CONTROL_CHARACTER_SHARE = 0.01
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes of unknown encoding; return the text and the encoding used.
+
+    A byte-order mark decides first, then strict UTF-8 (the overwhelmingly common case,
+    and never a false positive on non-UTF-8 text of any length), then charset-normalizer's
+    detection for legacy encodings such as Windows-1252 or GB18030.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise ExtractionError(
+                    f"The file starts with a {encoding} byte-order mark but is not valid "
+                    f"{encoding} (byte {error.start})."
+                ) from error
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise ExtractionError(
+            "The file is not text in any encoding that could be recognised (it may be "
+            "binary); save it as UTF-8 text and try again."
+        )
+    return str(best), best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+    return controls / len(text) > MAX_CONTROL_CHARACTER_SHARE
+
+
+def extract_plain_text(data: bytes, *, markdown: bool = False) -> Extraction:
+    """Plain text or Markdown, in any common encoding; Markdown is kept as written."""
+    text, encoding = decode_text(data)
+    if _looks_binary(text):
+        raise ExtractionError("The file looks binary, not text.")
+    metadata: dict[str, Any] = {"encoding": encoding}
+    title = _markdown_title(text) if markdown else None
+    if title:
+        metadata["title"] = title
+    return Extraction(
+        text=text,
+        extractor="markdown" if markdown else "plain-text",
+        extractor_version=f"annotator {__version__}; charset-normalizer "
+        f"{charset_normalizer.__version__}",
+        content_type="text/markdown" if markdown else "text/plain",
+        steps=(f"decode:{encoding}",),
+        metadata=metadata,
+    )
+
+
+def _markdown_title(text: str) -> str | None:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("# "):
+            return stripped[2:].strip() or None
+        if stripped:
+            return None
+    return None
+
+
+EXTRACTORS: dict[str, Callable[[bytes], Extraction]] = {
+    ".txt": extract_plain_text,
+    ".text": extract_plain_text,
+    ".md": lambda data: extract_plain_text(data, markdown=True),
+    ".markdown": lambda data: extract_plain_text(data, markdown=True),
+}
+
+
+def supported_suffixes() -> list[str]:
+    return sorted(EXTRACTORS)
+
+
+def extract(filename: str, data: bytes) -> Extraction:
+    """Choose the extractor by the file name's suffix and run it."""
+    suffix = PurePath(filename).suffix.lower()
+    extractor = EXTRACTORS.get(suffix)
+    if extractor is None:
+        raise ExtractionError(
+            f"Files of type {suffix or '(no suffix)'!r} cannot be imported yet; "
+            f"supported: {', '.join(supported_suffixes())}."
+        )
+    if not data:
+        raise ExtractionError("The file is empty.")
+    return extractor(data)
+
+
+def title_from_text(text: str, *, fallback: str, max_length: int = 200) -> str:
+    """A title for a text that carries none: its first non-blank line if short, else fallback."""
+    for line in text.split("\n"):
+        stripped = " ".join(line.split())
+        if stripped:
+            return stripped if len(stripped) <= max_length else fallback
+    return fallback

@@ -1,0 +1,206 @@
+"""The data model: projects, their taxonomy and members, and documents.
+
+Models hold fields, database constraints and properties computed from their own row.
+Writes go through ``annotator.services``; reads that list rows go through
+``annotator.selectors``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #0072B2.")
+SHA256_HEX_LENGTH = 64
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Manager"
+    MODERATOR = "moderator", "Moderator"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Project(models.Model):
+    """An annotation campaign: its own taxonomy, guidelines, members and documents."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(
+        blank=True, help_text="Shown to reviewers beside the category definitions."
+    )
+    reviewers_per_document = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="How many reviewers annotate each document independently.",
+    )
+    blind_annotation = models.BooleanField(
+        default=True,
+        help_text="Reviewers never see another reviewer's spans, nor who else is assigned.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reviewers_per_document__gte=1),
+                name="project_reviewers_per_document_at_least_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("document_list", kwargs={"project_slug": self.slug})
+
+
+class Category(models.Model):
+    """A violation category of a project's taxonomy; taxonomies can be hierarchical."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="categories")
+    code = models.SlugField(
+        max_length=64, help_text="Stable identifier used in exports, for example forced_labour."
+    )
+    name = models.CharField(max_length=200)
+    definition = models.TextField(
+        blank=True, help_text="The guideline text reviewers see while they annotate."
+    )
+    colour = models.CharField(max_length=7, default="#0072B2", validators=[HEX_COLOUR])
+    shortcut = models.CharField(
+        max_length=1, blank=True, help_text="One key that applies this category in the editor."
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "code"], name="category_code_unique_in_project"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "shortcut"],
+                condition=~Q(shortcut=""),
+                name="category_shortcut_unique_in_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Membership(models.Model):
+    """A user's role in a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_one_per_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.get_role_display().lower()} of {self.project}"
+
+
+class TextDirection(models.TextChoices):
+    AUTO = "auto", "Automatic (follows the script)"
+    LTR = "ltr", "Left to right"
+    RTL = "rtl", "Right to left"
+
+
+class DocumentStatus(models.TextChoices):
+    NEW = "new", "New"
+    IN_ANNOTATION = "in_annotation", "In annotation"
+    AWAITING_MODERATION = "awaiting_moderation", "Awaiting moderation"
+    IN_MODERATION = "in_moderation", "In moderation"
+    RECONCILED = "reconciled", "Reconciled"
+
+
+class Document(models.Model):
+    """A source document: its canonical text and the provenance of that text.
+
+    ``text`` is the canonical working text (Unicode NFC, line endings ``\\n``). Every span
+    offset in the product is a Unicode code-point offset into it. The original bytes are
+    kept unchanged in ``source_file``. Both hashes are SHA-256 hex digests, of the original
+    bytes and of the UTF-8 encoding of the canonical text.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(max_length=500)
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
+    text_length = models.PositiveIntegerField(
+        editable=False, help_text="Length of the canonical text in Unicode code points."
+    )
+    source_file = models.FileField(max_length=300, blank=True, editable=False)
+    source_sha256 = models.CharField(max_length=SHA256_HEX_LENGTH, editable=False)
+    source_size = models.PositiveBigIntegerField(editable=False, help_text="Bytes.")
+    source_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100)
+    source_url = models.URLField(max_length=2000, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    language = models.CharField(
+        max_length=35, blank=True, help_text="BCP 47 language tag, for example ug-Arab or en."
+    )
+    direction = models.CharField(
+        max_length=4, choices=TextDirection.choices, default=TextDirection.AUTO
+    )
+    status = models.CharField(
+        max_length=24, choices=DocumentStatus.choices, default=DocumentStatus.NEW
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="imported_documents",
+    )
+    imported_at = models.DateTimeField(default=timezone.now, editable=False)
+    extractor = models.CharField(max_length=100, editable=False)
+    extractor_version = models.CharField(max_length=50, editable=False)
+    normalisation = models.JSONField(
+        default=list, editable=False, help_text="Normalisation steps applied, in order."
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "text_sha256"], name="document_text_unique_in_project"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=TextDirection.values), name="document_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DocumentStatus.values), name="document_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status"], name="document_project_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("document_detail", kwargs={"project_slug": self.project.slug, "pk": self.pk})

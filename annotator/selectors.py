@@ -1,0 +1,60 @@
+"""Reads: what a user may see, fetched with a number of queries that does not grow with rows."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from annotator.models import Category, Document, Membership, Project
+
+# The columns a document list shows; the text itself can be megabytes and stays behind.
+DOCUMENT_LIST_FIELDS = (
+    "id",
+    "project_id",
+    "title",
+    "text_length",
+    "language",
+    "direction",
+    "status",
+    "imported_at",
+)
+
+
+def project_list(*, user: AbstractBaseUser) -> QuerySet[Project]:
+    """The projects ``user`` is a member of, each with ``role`` and ``document_count``."""
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Project.objects.filter(memberships__user=user)
+        .annotate(role=Subquery(role), document_count=Count("documents", distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def project_for_member(*, user: AbstractBaseUser, slug: str) -> Project:
+    """The project with ``slug``, with the user's ``role``; DoesNotExist if not a member."""
+    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    return (
+        Project.objects.filter(slug=slug, memberships__user=user)
+        .annotate(role=Subquery(role))
+        .get()
+    )
+
+
+def document_list(*, project: Project, query: str = "") -> QuerySet[Document]:
+    """A project's documents in import order, optionally those whose title or text has ``query``."""
+    documents = Document.objects.filter(project=project).only(*DOCUMENT_LIST_FIELDS)
+    query = query.strip()
+    if query:
+        documents = documents.filter(Q(title__icontains=query) | Q(text__icontains=query))
+    return documents.order_by("pk")
+
+
+def document_for_member(*, project: Project, pk: int) -> Document:
+    """One document of a project the caller already checked membership of."""
+    return Document.objects.select_related("project", "imported_by").get(project=project, pk=pk)
+
+
+def category_list(*, project: Project) -> QuerySet[Category]:
+    return (
+        Category.objects.filter(project=project).select_related("parent").order_by("order", "code")
+    )

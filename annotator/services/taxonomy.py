@@ -1,0 +1,101 @@
+"""Writes on a project's taxonomy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from annotator.models import Category, Project
+from annotator.taxonomy import CategorySpec, TaxonomyError
+
+
+@dataclass
+class TaxonomyReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged"
+        )
+
+
+SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
+
+
+@transaction.atomic
+def taxonomy_load(
+    *, project: Project, specs: Sequence[CategorySpec], update_existing: bool = True
+) -> TaxonomyReport:
+    """Create the project's categories from checked specs, matching existing ones by code.
+
+    With ``update_existing`` off, categories that already exist are left as they are (so a
+    taxonomy edited in the admin survives re-seeding). Categories absent from the file are
+    never deleted: annotations may point at them.
+    """
+    report = TaxonomyReport()
+    existing = {
+        category.code: category
+        for category in project.categories.select_related("parent").select_for_update()
+    }
+    before = {
+        code: {
+            **{name: getattr(category, name) for name in SPEC_FIELDS},
+            "parent": category.parent.code if category.parent else None,
+        }
+        for code, category in existing.items()
+    }
+    spec_codes = {spec.code for spec in specs}
+    to_write = [s for s in specs if update_existing or s.code not in existing]
+
+    # A shortcut may move from one category to another within the file; a category the
+    # file does not rewrite keeps its shortcut, and the file may not take it.
+    kept_shortcuts = {
+        category.shortcut: code
+        for code, category in existing.items()
+        if category.shortcut and code not in {s.code for s in to_write}
+    }
+    clashes = [
+        f"category {spec.code!r}: shortcut {spec.shortcut!r} is already used by "
+        f"{kept_shortcuts[spec.shortcut]!r}."
+        for spec in to_write
+        if spec.shortcut in kept_shortcuts
+    ]
+    if clashes:
+        raise TaxonomyError(clashes)
+    # Clear the shortcuts being rewritten first, so that swapping two never collides.
+    moving = [
+        existing[s.code] for s in to_write if s.code in existing and existing[s.code].shortcut
+    ]
+    for category in moving:
+        category.shortcut = ""
+    Category.objects.bulk_update(moving, ["shortcut"])
+
+    by_code = dict(existing)
+    for spec in to_write:
+        values = {name: getattr(spec, name) for name in SPEC_FIELDS}
+        category = existing.get(spec.code) or Category(project=project, code=spec.code)
+        for name, value in values.items():
+            setattr(category, name, value)
+        category.full_clean(exclude=["parent"], validate_constraints=False)
+        category.save()
+        by_code[spec.code] = category
+        if spec.code not in before:
+            report.created.append(spec.code)
+        elif before[spec.code] != {**values, "parent": spec.parent}:
+            report.updated.append(spec.code)
+        else:
+            report.unchanged.append(spec.code)
+
+    for spec in to_write:
+        category = by_code[spec.code]
+        parent = by_code[spec.parent] if spec.parent else None
+        if category.parent_id != (parent.pk if parent else None):
+            category.parent = parent
+            category.save(update_fields=["parent"])
+    report.unchanged.extend(sorted(spec_codes - {s.code for s in to_write}))
+    return report

@@ -1,0 +1,196 @@
+"""Taxonomy files: parse and check a project's categories from JSON or YAML.
+
+Pure functions, no Django. A file holds a ``categories`` list (or is that list). Each
+category has ``code``, ``name`` and optionally ``definition``, ``colour`` (#RRGGBB),
+``shortcut`` (one character) and either nested ``children`` or a ``parent`` code, so
+hierarchical taxonomies can be written either way::
+
+    categories:
+      - code: detention
+        name: Arbitrary detention
+        colour: "#0072B2"
+        shortcut: "1"
+        definition: Deprivation of liberty without legal basis ...
+        children:
+          - code: enforced_disappearance
+            name: Enforced disappearance
+
+Every problem in a file is reported at once, each naming the category it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+CODE_PATTERN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_COLOUR = "#0072B2"
+KNOWN_KEYS = {"code", "name", "definition", "colour", "color", "shortcut", "parent", "children"}
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file that cannot be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    code: str
+    name: str
+    definition: str
+    colour: str
+    shortcut: str
+    parent: str | None
+    order: int
+
+
+def parse_taxonomy(content: str | bytes, *, filename: str = "taxonomy.yaml") -> list[CategorySpec]:
+    """Parse a JSON or YAML taxonomy (by the file name's suffix) into checked categories.
+
+    Categories come back parents first, in file order, which is also their ``order``.
+    """
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise TaxonomyError([f"{filename} is not UTF-8 text."]) from error
+    try:
+        if PurePath(filename).suffix.lower() == ".json":
+            data = json.loads(content)
+        else:
+            data = yaml.safe_load(content)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise TaxonomyError([f"{filename} cannot be parsed: {error}"]) from error
+    return taxonomy_from_data(data)
+
+
+def taxonomy_from_data(data: Any) -> list[CategorySpec]:
+    """Check already-parsed taxonomy data (a mapping with ``categories``, or a list)."""
+    if isinstance(data, Mapping):
+        data = data.get("categories")
+    if not isinstance(data, list) or not data:
+        raise TaxonomyError(["The taxonomy must have a non-empty list of categories."])
+
+    problems: list[str] = []
+    flat: list[tuple[Mapping[str, Any], str | None]] = []
+    _flatten(data, parent=None, into=flat, problems=problems, path="categories")
+
+    specs: list[CategorySpec] = []
+    seen_codes: set[str] = set()
+    shortcuts: dict[str, str] = {}
+    for order, (item, nested_parent) in enumerate(flat):
+        code = str(item.get("code", "")).strip()
+        label = f"category {code!r}" if code else f"category #{order + 1}"
+        if not CODE_PATTERN.match(code):
+            problems.append(f"{label}: code must be 1-64 letters, digits, hyphens or underscores.")
+        elif code in seen_codes:
+            problems.append(f"{label}: code is used twice.")
+        seen_codes.add(code)
+        unknown = sorted(set(item) - KNOWN_KEYS)
+        if unknown:
+            problems.append(f"{label}: unknown keys {', '.join(unknown)}.")
+        name = str(item.get("name") or "").strip()
+        if not name:
+            problems.append(f"{label}: name is missing.")
+        colour = str(item.get("colour") or item.get("color") or DEFAULT_COLOUR).strip()
+        if not COLOUR_PATTERN.match(colour):
+            problems.append(f"{label}: colour {colour!r} is not #RRGGBB.")
+        shortcut = str(item.get("shortcut") or "").strip()
+        if len(shortcut) > 1:
+            problems.append(f"{label}: shortcut {shortcut!r} must be a single key.")
+        elif shortcut and shortcut in shortcuts:
+            problems.append(
+                f"{label}: shortcut {shortcut!r} is already used by {shortcuts[shortcut]!r}."
+            )
+        elif shortcut:
+            shortcuts[shortcut] = code
+        explicit_parent = item.get("parent")
+        if explicit_parent is not None and nested_parent is not None:
+            problems.append(f"{label}: has both a parent key and an enclosing category.")
+        parent = nested_parent if explicit_parent is None else str(explicit_parent).strip()
+        specs.append(
+            CategorySpec(
+                code=code,
+                name=name,
+                definition=str(item.get("definition") or "").strip(),
+                colour=colour.upper(),
+                shortcut=shortcut,
+                parent=parent or None,
+                order=order,
+            )
+        )
+
+    codes = {spec.code for spec in specs}
+    for spec in specs:
+        if spec.parent is not None and spec.parent not in codes:
+            problems.append(f"category {spec.code!r}: parent {spec.parent!r} is not defined.")
+    if not problems:
+        problems.extend(_cycles(specs))
+    if problems:
+        raise TaxonomyError(problems)
+    return _parents_first(specs)
+
+
+def _flatten(
+    items: list[Any],
+    *,
+    parent: str | None,
+    into: list[tuple[Mapping[str, Any], str | None]],
+    problems: list[str],
+    path: str,
+) -> None:
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            problems.append(f"{path}[{index}] is not a mapping of category fields.")
+            continue
+        into.append((item, parent))
+        children = item.get("children")
+        if children is None:
+            continue
+        if not isinstance(children, list):
+            problems.append(f"{path}[{index}].children must be a list.")
+            continue
+        _flatten(
+            children,
+            parent=str(item.get("code", "")).strip(),
+            into=into,
+            problems=problems,
+            path=f"{path}[{index}].children",
+        )
+
+
+def _cycles(specs: list[CategorySpec]) -> list[str]:
+    parents = {spec.code: spec.parent for spec in specs}
+    problems = []
+    for spec in specs:
+        seen = {spec.code}
+        current = spec.parent
+        while current is not None:
+            if current in seen:
+                problems.append(f"category {spec.code!r}: its parents form a cycle.")
+                break
+            seen.add(current)
+            current = parents.get(current)
+    return problems
+
+
+def _parents_first(specs: list[CategorySpec]) -> list[CategorySpec]:
+    placed: set[str] = set()
+    ordered: list[CategorySpec] = []
+    remaining = list(specs)
+    while remaining:
+        ready = [s for s in remaining if s.parent is None or s.parent in placed]
+        ordered.extend(ready)
+        placed.update(s.code for s in ready)
+        remaining = [s for s in remaining if s.code not in placed]
+    return ordered

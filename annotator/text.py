@@ -1,0 +1,99 @@
+"""Canonical text: the one string every span offset in the product points into.
+
+Pure functions, no Django. The canonical text of a document is Unicode NFC with line
+endings normalised to ``\\n``; offsets into it are Unicode code points, which is what a
+Python ``str`` indexes. Browsers count UTF-16 code units instead, so characters outside
+the Basic Multilingual Plane (emoji, CJK Extension B) count once here and twice there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Each step is recorded by name in a document's provenance when it changed the text.
+STEP_STRIP_BOM = "strip-bom"
+STEP_NEWLINES = "newlines-to-lf"
+STEP_REMOVE_NUL = "remove-nul"
+STEP_NFC = "unicode-nfc"
+
+_CR_OR_CRLF = re.compile(r"\r\n?")
+
+
+@dataclass(frozen=True)
+class CanonicalText:
+    """A canonical text, its SHA-256 and the normalisation steps that changed it."""
+
+    text: str
+    sha256: str
+    steps: tuple[str, ...]
+
+    @property
+    def length(self) -> int:
+        """Length in Unicode code points."""
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a canonical text and the code-point offset at which it starts."""
+
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of bytes, as 64 lower-case hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of a text's UTF-8 encoding: the hash kept for every canonical text."""
+    return sha256_hex(text.encode("utf-8"))
+
+
+def canonicalize(raw: str) -> CanonicalText:
+    """Return the canonical form of ``raw`` and the steps that changed it, in order.
+
+    1. ``strip-bom``: a leading byte-order mark (U+FEFF) is an encoding artefact, not text.
+    2. ``newlines-to-lf``: CRLF and lone CR become LF (only these: other Unicode line
+       separators are text and stay, so offsets do not depend on a splitting rule).
+    3. ``remove-nul``: U+0000 cannot be stored by PostgreSQL and is never meaningful text.
+    4. ``unicode-nfc``: canonical composition (Unicode Standard Annex #15), so that the same
+       visible text always has the same code points, offsets and hash.
+    """
+    steps: list[str] = []
+    text = raw
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        steps.append(STEP_STRIP_BOM)
+    if "\r" in text:
+        text = _CR_OR_CRLF.sub("\n", text)
+        steps.append(STEP_NEWLINES)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        steps.append(STEP_REMOVE_NUL)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        steps.append(STEP_NFC)
+    return CanonicalText(text=text, sha256=text_sha256(text), steps=tuple(steps))
+
+
+def lines(text: str) -> list[Line]:
+    """Split a canonical text on ``\\n`` only, keeping each line's code-point start offset.
+
+    ``str.splitlines`` is not used: it also splits on U+2028, U+0085 and form feeds, which
+    would make the displayed lines disagree with the offsets.
+    """
+    result: list[Line] = []
+    start = 0
+    for line in text.split("\n"):
+        result.append(Line(start=start, text=line))
+        start += len(line) + 1
+    return result

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from annotator import views
+
+urlpatterns = [
+    path("", views.project_list, name="project_list"),
+    path("accounts/login/", views.AnnotatorLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("projects/<slug:project_slug>/", views.document_list, name="document_list"),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/",
+        views.document_detail,
+        name="document_detail",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/original",
+        views.document_source,
+        name="document_source",
+    ),
+    path("admin/", admin.site.urls),
+]

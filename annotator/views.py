@@ -1,0 +1,80 @@
+"""HTML pages. Thin: parse the request, ask a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from annotator import selectors
+from annotator.forms import DocumentFilterForm, LoginForm
+from annotator.models import Document, Project
+from annotator.text import lines
+
+DOCUMENTS_PER_PAGE = 50
+
+
+class AnnotatorLoginView(LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def _member_project(request: HttpRequest, slug: str) -> Project:
+    # Not a member and no such project look the same: a project's existence is not leaked.
+    try:
+        return selectors.project_for_member(user=request.user, slug=slug)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+
+
+def _member_document(request: HttpRequest, project_slug: str, pk: int) -> Document:
+    project = _member_project(request, project_slug)
+    try:
+        document = selectors.document_for_member(project=project, pk=pk)
+    except Document.DoesNotExist:
+        raise Http404("No such document.") from None
+    document.project = project  # carries the user's role
+    return document
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = selectors.project_list(user=request.user)
+    return render(request, "annotator/project_list.html", {"projects": projects})
+
+
+def document_list(request: HttpRequest, project_slug: str) -> HttpResponse:
+    project = _member_project(request, project_slug)
+    form = DocumentFilterForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    paginator = Paginator(selectors.document_list(project=project, query=query), DOCUMENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "annotator/document_list.html",
+        {"project": project, "form": form, "query": query, "page": page},
+    )
+
+
+def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    document = _member_document(request, project_slug, pk)
+    return render(
+        request,
+        "annotator/document_detail.html",
+        {"project": document.project, "document": document, "lines": lines(document.text)},
+    )
+
+
+def document_source(request: HttpRequest, project_slug: str, pk: int) -> FileResponse:
+    """The original file, byte for byte, always as a download: it is never rendered here."""
+    document = _member_document(request, project_slug, pk)
+    if not document.source_file:
+        raise Http404("The original file of this document was not kept.")
+    response = FileResponse(
+        document.source_file.open("rb"),
+        as_attachment=True,
+        filename=document.source_filename or document.source_file.name.rsplit("/", 1)[-1],
+        content_type="application/octet-stream",
+    )
+    response["X-Content-SHA256"] = document.source_sha256
+    return response

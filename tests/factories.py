@@ -1,0 +1,63 @@
+"""Factories for test data; documents go through the import service like real ones."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from annotator.models import Category, Document, Membership, Project, Role
+from annotator.services.importing import Outcome, SourceFile, document_import
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    project = factory.SubFactory(ProjectFactory)
+    code = factory.Sequence(lambda n: f"category_{n}")
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.REVIEWER
+
+
+def make_document(
+    project: Project,
+    text: str,
+    *,
+    name: str = "document.txt",
+    imported_by=None,
+    **metadata,
+) -> Document:
+    """Import ``text`` as a UTF-8 file through the real import service."""
+    result = document_import(
+        project=project,
+        source=SourceFile(name=name, data=text.encode("utf-8"), metadata=metadata),
+        imported_by=imported_by,
+    )
+    assert result.outcome is Outcome.IMPORTED, f"{name} was not imported: {result.reason}"
+    return Document.objects.get(pk=result.document_id)

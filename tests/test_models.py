@@ -1,0 +1,60 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from annotator.models import Category, Project
+from tests.factories import CategoryFactory, ProjectFactory, make_document
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_rejected_by_database(create):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create()
+
+
+def test_project_slugs_are_unique():
+    ProjectFactory(slug="xinjiang")
+    assert_rejected_by_database(lambda: ProjectFactory(slug="xinjiang"))
+
+
+def test_project_needs_at_least_one_reviewer_per_document():
+    assert_rejected_by_database(lambda: ProjectFactory(reviewers_per_document=0))
+
+
+def test_project_defaults_are_two_blind_reviewers():
+    project = Project.objects.create(slug="defaults", name="Defaults")
+    assert project.reviewers_per_document == 2
+    assert project.blind_annotation is True
+
+
+def test_category_codes_are_unique_within_a_project_only(project):
+    CategoryFactory(project=project, code="detention")
+    CategoryFactory(project=ProjectFactory(), code="detention")
+    assert_rejected_by_database(lambda: CategoryFactory(project=project, code="detention"))
+
+
+def test_category_shortcuts_are_unique_within_a_project_when_set(project):
+    CategoryFactory(project=project, shortcut="1")
+    CategoryFactory(project=project, shortcut="")
+    CategoryFactory(project=project, shortcut="")
+    assert_rejected_by_database(lambda: CategoryFactory(project=project, shortcut="1"))
+
+
+def test_category_parent_is_protected_from_deletion(project):
+    parent = CategoryFactory(project=project, code="detention")
+    CategoryFactory(project=project, code="incommunicado", parent=parent)
+    with pytest.raises(Exception, match="protected"), transaction.atomic():
+        parent.delete()
+    assert Category.objects.filter(code="detention").exists()
+
+
+def test_document_text_is_unique_within_a_project(project):
+    document = make_document(project, "unique text")
+    document.pk = None
+    assert_rejected_by_database(document.save)
+
+
+def test_document_with_unknown_direction_is_rejected_by_the_database(project):
+    document = make_document(project, "text")
+    document.direction = "sideways"
+    assert_rejected_by_database(document.save)

@@ -1,0 +1,106 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from annotator.models import Category, Document, Membership, Project
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "projects": Project.objects.count(),
+        "categories": Category.objects.count(),
+        "documents": Document.objects.count(),
+        "users": get_user_model().objects.count(),
+        "memberships": Membership.objects.count(),
+    }
+
+
+def test_seeding_twice_creates_nothing_new():
+    first_output = seed()
+    after_first = counts()
+    assert after_first == {
+        "projects": 1,
+        "categories": 5,
+        "documents": 4,
+        "users": 4,
+        "memberships": 4,
+    }
+    passwords_before = dict(get_user_model().objects.values_list("username", "password"))
+
+    second_output = seed()
+    assert counts() == after_first
+    assert dict(get_user_model().objects.values_list("username", "password")) == (passwords_before)
+    assert "4 imported" in first_output
+    assert "0 imported, 4 duplicate, 0 failed" in second_output
+    assert "make reset-demo-passwords" in second_output
+
+
+def test_passwords_are_generated_printed_once_and_work():
+    output = seed()
+    lines = [line.split() for line in output.splitlines() if line.startswith("  demo-")]
+    assert {line[0] for line in lines} == {
+        "demo-manager",
+        "demo-moderator",
+        "demo-reviewer-1",
+        "demo-reviewer-2",
+    }
+    user_model = get_user_model()
+    for username, _role, password in lines:
+        assert len(password) >= 16
+        assert user_model.objects.get(username=username).check_password(password)
+    assert len({line[2] for line in lines}) == 4
+    assert "demo-manager" not in seed().split("Demo accounts exist")[0]
+
+
+def test_reset_passwords_gives_new_working_passwords():
+    seed()
+    output = seed("--reset-passwords")
+    username, _role, password = next(
+        line.split() for line in output.splitlines() if line.startswith("  demo-reviewer-1")
+    )
+    assert get_user_model().objects.get(username=username).check_password(password)
+
+
+def test_seeded_documents_are_canonical_with_provenance():
+    seed()
+    documents = {document.source_filename: document for document in Document.objects.all()}
+    article = documents["un-xinjiang-assessment-news.txt"]
+    assert "serious human rights violations" in article.text
+    assert article.imported_by.username == "demo-manager"
+
+    transcript = documents["interview-transcript-crlf.txt"]
+    assert "\r" not in transcript.text
+    assert "Ürümqi" in transcript.text  # composed by NFC
+    assert transcript.normalisation == ["decode:utf-8", "newlines-to-lf", "unicode-nfc"]
+
+    log = documents["monitoring-log-beyond-bmp.txt"]
+    start = log.text.index("💩 detained in a camp")
+    assert log.text[start + 2 : start + 10] == "detained"
+
+    testimony = documents["testimony-uyghur-arabic.txt"]
+    assert testimony.language == "ug-Arab"
+    assert "تۇتقۇن" in testimony.text
+
+
+def test_demo_project_settings_and_roles():
+    seed()
+    project = Project.objects.get(slug="demo")
+    assert project.reviewers_per_document == 2
+    assert project.blind_annotation is True
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles == {
+        "demo-manager": "manager",
+        "demo-moderator": "moderator",
+        "demo-reviewer-1": "reviewer",
+        "demo-reviewer-2": "reviewer",
+    }

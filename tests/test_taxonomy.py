@@ -1,0 +1,173 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotator.models import Category
+from annotator.services.taxonomy import taxonomy_load
+from annotator.taxonomy import TaxonomyError, parse_taxonomy, taxonomy_from_data
+from tests.factories import CategoryFactory
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+NESTED_YAML = """
+categories:
+  - code: detention
+    name: Arbitrary detention
+    colour: "#0072b2"
+    shortcut: "1"
+    definition: Deprivation of liberty without legal basis.
+    children:
+      - code: enforced_disappearance
+        name: Enforced disappearance
+      - code: house_arrest
+        name: House arrest
+  - code: torture
+    name: Torture and ill-treatment
+    shortcut: "2"
+"""
+
+
+def test_nested_yaml_is_flattened_parents_first_in_file_order():
+    specs = parse_taxonomy(NESTED_YAML, filename="taxonomy.yaml")
+    assert [(s.code, s.parent, s.order) for s in specs] == [
+        ("detention", None, 0),
+        ("torture", None, 3),
+        ("enforced_disappearance", "detention", 1),
+        ("house_arrest", "detention", 2),
+    ]
+    assert specs[0].colour == "#0072B2"
+    assert specs[0].definition == "Deprivation of liberty without legal basis."
+    assert specs[1].colour == "#0072B2"  # the default
+
+
+def test_json_with_parent_keys_is_accepted():
+    content = json.dumps(
+        [
+            {"code": "child", "name": "Child", "parent": "root"},
+            {"code": "root", "name": "Root", "color": "#E69F00"},
+        ]
+    )
+    specs = parse_taxonomy(content, filename="taxonomy.json")
+    assert [(s.code, s.parent) for s in specs] == [("root", None), ("child", "root")]
+    assert specs[0].colour == "#E69F00"
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(TaxonomyError) as error:
+        taxonomy_from_data(
+            {
+                "categories": [
+                    {"code": "a", "name": "A", "shortcut": "1"},
+                    {"code": "a", "name": "Again", "shortcut": "1"},
+                    {"code": "bad code!", "name": "B"},
+                    {"code": "c", "name": "", "colour": "red"},
+                    {"code": "d", "name": "D", "shortcut": "12", "parent": "missing"},
+                    {"code": "e", "name": "E", "flavour": "x"},
+                ]
+            }
+        )
+    problems = "\n".join(error.value.problems)
+    assert "category 'a': code is used twice." in problems
+    assert "shortcut '1' is already used by 'a'" in problems
+    assert "category 'bad code!': code must be" in problems
+    assert "category 'c': name is missing." in problems
+    assert "category 'c': colour 'red' is not #RRGGBB." in problems
+    assert "category 'd': shortcut '12' must be a single key." in problems
+    assert "category 'e': unknown keys flavour." in problems
+
+
+def test_undefined_parent_and_cycles_are_refused():
+    with pytest.raises(TaxonomyError, match="parent 'ghost' is not defined"):
+        taxonomy_from_data([{"code": "a", "name": "A", "parent": "ghost"}])
+    with pytest.raises(TaxonomyError, match="cycle"):
+        taxonomy_from_data(
+            [{"code": "a", "name": "A", "parent": "b"}, {"code": "b", "name": "B", "parent": "a"}]
+        )
+
+
+def test_unparseable_and_empty_files_are_refused():
+    with pytest.raises(TaxonomyError, match="cannot be parsed"):
+        parse_taxonomy("{not json", filename="t.json")
+    with pytest.raises(TaxonomyError, match="non-empty list"):
+        parse_taxonomy("categories: []", filename="t.yaml")
+
+
+def test_seed_taxonomy_has_the_five_categories_with_shortcuts_one_to_five():
+    specs = parse_taxonomy((SEEDS / "taxonomy.yaml").read_bytes(), filename="taxonomy.yaml")
+    assert [(s.code, s.shortcut) for s in specs] == [
+        ("detention", "1"),
+        ("torture", "2"),
+        ("reproductive", "3"),
+        ("forced_labour", "4"),
+        ("transnational_repression", "5"),
+    ]
+    assert all(len(s.definition) > 100 for s in specs), "every category needs a real definition"
+    assert len({s.colour for s in specs}) == 5
+
+
+@pytest.mark.django_db
+def test_load_creates_then_updates_by_code_and_keeps_hierarchy(project):
+    report = taxonomy_load(project=project, specs=parse_taxonomy(NESTED_YAML))
+    assert sorted(report.created) == [
+        "detention",
+        "enforced_disappearance",
+        "house_arrest",
+        "torture",
+    ]
+    child = Category.objects.get(project=project, code="house_arrest")
+    assert child.parent.code == "detention"
+
+    changed = NESTED_YAML.replace("name: Torture and ill-treatment", "name: Torture")
+    report = taxonomy_load(project=project, specs=parse_taxonomy(changed))
+    assert report.updated == ["torture"]
+    assert sorted(report.unchanged) == ["detention", "enforced_disappearance", "house_arrest"]
+    assert Category.objects.get(project=project, code="torture").name == "Torture"
+    assert Category.objects.filter(project=project).count() == 4
+
+
+@pytest.mark.django_db
+def test_shortcuts_can_be_swapped_by_a_new_file(project):
+    taxonomy_load(project=project, specs=parse_taxonomy(NESTED_YAML))
+    swapped = NESTED_YAML.replace('shortcut: "1"', 'shortcut: "X"')
+    swapped = swapped.replace('shortcut: "2"', 'shortcut: "1"').replace('"X"', '"2"')
+    taxonomy_load(project=project, specs=parse_taxonomy(swapped))
+    shortcuts = dict(Category.objects.filter(project=project).values_list("code", "shortcut"))
+    assert shortcuts["detention"] == "2"
+    assert shortcuts["torture"] == "1"
+
+
+@pytest.mark.django_db
+def test_a_file_cannot_take_the_shortcut_of_a_category_it_does_not_mention(project):
+    CategoryFactory(project=project, code="legacy", shortcut="1")
+    with pytest.raises(TaxonomyError, match="shortcut '1' is already used by 'legacy'"):
+        taxonomy_load(project=project, specs=parse_taxonomy(NESTED_YAML))
+    assert list(Category.objects.filter(project=project).values_list("code", flat=True)) == [
+        "legacy"
+    ], "a refused file must change nothing"
+
+
+@pytest.mark.django_db
+def test_keeping_existing_categories_leaves_admin_edits_alone(project):
+    taxonomy_load(project=project, specs=parse_taxonomy(NESTED_YAML))
+    Category.objects.filter(project=project, code="torture").update(name="Edited in the admin")
+    report = taxonomy_load(
+        project=project, specs=parse_taxonomy(NESTED_YAML), update_existing=False
+    )
+    assert report.created == []
+    assert Category.objects.get(project=project, code="torture").name == "Edited in the admin"
+
+
+@pytest.mark.django_db
+def test_load_taxonomy_command(project, tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(NESTED_YAML, encoding="utf-8")
+    call_command("load_taxonomy", "--project", project.slug, str(path))
+    assert Category.objects.filter(project=project).count() == 4
+
+    path.write_text("categories:\n  - code: x\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="name is missing"):
+        call_command("load_taxonomy", "--project", project.slug, str(path))
+    with pytest.raises(CommandError, match="No project"):
+        call_command("load_taxonomy", "--project", "nope", str(path))

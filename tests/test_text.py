@@ -1,0 +1,72 @@
+import hashlib
+import unicodedata
+
+from annotator.text import (
+    STEP_NEWLINES,
+    STEP_NFC,
+    STEP_REMOVE_NUL,
+    STEP_STRIP_BOM,
+    canonicalize,
+    lines,
+    text_sha256,
+)
+
+
+def test_windows_and_old_mac_line_endings_become_lf():
+    canonical = canonicalize("one\r\ntwo\rthree\nfour\r\n")
+    assert canonical.text == "one\ntwo\nthree\nfour\n"
+    assert canonical.steps == (STEP_NEWLINES,)
+
+
+def test_decomposed_accents_are_composed_to_nfc():
+    decomposed = unicodedata.normalize("NFD", "Ürümqi café")
+    assert len(decomposed) == 14
+    canonical = canonicalize(decomposed)
+    assert canonical.text == "Ürümqi café"
+    assert canonical.length == 11
+    assert canonical.steps == (STEP_NFC,)
+
+
+def test_text_already_canonical_records_no_step():
+    canonical = canonicalize("already canonical\n")
+    assert canonical.text == "already canonical\n"
+    assert canonical.steps == ()
+
+
+def test_byte_order_mark_and_nul_are_removed_in_order():
+    canonical = canonicalize("\ufeffa\x00b\r\n")
+    assert canonical.text == "ab\n"
+    assert canonical.steps == (STEP_STRIP_BOM, STEP_NEWLINES, STEP_REMOVE_NUL)
+
+
+def test_other_unicode_line_separators_are_text_and_stay():
+    text = "a\u2028b\x85c\x0cd"
+    assert canonicalize(text).text == text
+    assert [line.text for line in lines(text)] == [text]
+
+
+def test_hash_is_sha256_of_the_utf8_canonical_text():
+    canonical = canonicalize("detained\r\n")
+    assert canonical.sha256 == hashlib.sha256(b"detained\n").hexdigest()
+    assert canonical.sha256 == text_sha256("detained\n")
+
+
+def test_same_visible_text_has_one_hash_whatever_its_form():
+    windows_nfd = unicodedata.normalize("NFD", "Ürümqi\r\n")
+    unix_nfc = "Ürümqi\n"
+    assert canonicalize(windows_nfd).sha256 == canonicalize(unix_nfc).sha256
+
+
+def test_line_offsets_count_code_points_beyond_the_bmp():
+    text = "💩 detained in a camp\n𠮷 Wei\n\nلاگېر"
+    result = lines(text)
+    assert [(line.start, line.text) for line in result] == [
+        (0, "💩 detained in a camp"),
+        (21, "𠮷 Wei"),
+        (27, ""),
+        (28, "لاگېر"),
+    ]
+    # Slicing the canonical text by any line's offsets gives that line back.
+    for line in result:
+        assert text[line.start : line.end] == line.text
+    assert text[2:10] == "detained"
