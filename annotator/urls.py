@@ -5,6 +5,7 @@ from django.urls import path
 from annotator import views
 
 urlpatterns = [
+    path("favicon.ico", views.favicon),
     path("", views.project_list, name="project_list"),
     path("accounts/login/", views.AnnotatorLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from annotator import selectors
 from annotator.forms import DocumentFilterForm, LoginForm
@@ -13,6 +15,12 @@ from annotator.models import Document, Project
 from annotator.text import lines
 
 DOCUMENTS_PER_PAGE = 50
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's)."""
+    return HttpResponseRedirect(static("annotator/favicon.svg"))
 
 
 class AnnotatorLoginView(LoginView):
