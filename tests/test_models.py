@@ -56,5 +56,5 @@ def test_document_text_is_unique_within_a_project(project):
 
 def test_document_with_unknown_direction_is_rejected_by_the_database(project):
     document = make_document(project, "text")
-    document.direction = "sideways"
+    document.direction = "btt"
     assert_rejected_by_database(document.save)

@@ -40,7 +40,7 @@ def taxonomy_load(
     report = TaxonomyReport()
     existing = {
         category.code: category
-        for category in project.categories.select_related("parent").select_for_update()
+        for category in project.categories.select_related("parent").select_for_update(of=("self",))
     }
     before = {
         code: {
