@@ -76,10 +76,13 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
+_DROP_CONTROL_CHARACTERS = {code: None for code in range(32) if chr(code) not in "\t\n\r\f"}
+
+
 def _looks_binary(text: str) -> bool:
     if not text:
         return False
-    controls = sum(1 for char in text if ord(char) < 32 and char not in "\t\n\r\f")
+    controls = len(text) - len(text.translate(_DROP_CONTROL_CHARACTERS))
     return controls / len(text) > MAX_CONTROL_CHARACTER_SHARE
 
 

@@ -9,6 +9,7 @@ Environment variables:
   a SQLite file in the data folder, tuned for several reviewers saving at once.
 - ``DATA_DIR``: where local state lives (SQLite file, generated key, original files);
   ``./data`` by default.
+- ``STATIC_ROOT``: where ``collectstatic`` puts files for WhiteNoise; ``./staticfiles``.
 - ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER`` (``true`` behind a TLS proxy
   that sets ``X-Forwarded-Proto``), ``SECURE_HSTS_SECONDS``, ``SECURE_HSTS_PRELOAD``,
   ``SECURE_SSL_REDIRECT``: production knobs, with secure defaults.
@@ -170,7 +171,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     # Original uploaded files: kept unchanged, outside the web root, never served directly.
     "default": {

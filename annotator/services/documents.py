@@ -106,7 +106,10 @@ def document_create(
         metadata=found,
     )
     # Uniqueness of the text in the project is the importer's check and the database's
-    # constraint; validating it here again would cost a query per document.
-    document.full_clean(validate_unique=False, validate_constraints=False)
+    # constraint, and the project and importer are rows the caller holds: validating
+    # them again would cost three queries per document.
+    document.full_clean(
+        exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
+    )
     document.save()
     return document
