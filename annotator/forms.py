@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crispy_forms.bootstrap import FieldWithButtons, StrictButton
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
@@ -27,7 +28,10 @@ class DocumentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "get"
-        self.helper.form_class = "d-flex gap-2 align-items-end mb-3"
         self.helper.form_show_labels = False
-        self.helper.layout = Layout(Field("q", wrapper_class="mb-0 flex-grow-1"))
-        self.helper.add_input(Submit("", "Filter", css_class="btn-outline-primary"))
+        self.helper.layout = Layout(
+            FieldWithButtons(
+                Field("q", aria_label="Title or text contains"),
+                StrictButton("Filter", type="submit", css_class="btn-outline-primary"),
+            )
+        )
