@@ -8,6 +8,7 @@ Writes go through ``annotator.services``; reads that list rows go through
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -99,6 +100,21 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        """A parent must be a category of the same project, and not the category's descendant."""
+        if self.parent_id is None:
+            return
+        if self.parent.project_id != self.project_id:
+            raise ValidationError({"parent": "The parent must belong to the same project."})
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "A category cannot be its own parent or its descendant's child."}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
 
 
 class Membership(models.Model):

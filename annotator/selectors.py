@@ -51,7 +51,7 @@ def document_list(*, project: Project, query: str = "") -> QuerySet[Document]:
 
 def document_for_member(*, project: Project, pk: int) -> Document:
     """One document of a project the caller already checked membership of."""
-    return Document.objects.select_related("project", "imported_by").get(project=project, pk=pk)
+    return Document.objects.select_related("imported_by").get(project=project, pk=pk)
 
 
 def category_list(*, project: Project) -> QuerySet[Category]:

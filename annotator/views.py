@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from annotator.models import Document, Project
 from annotator.text import lines
 
 DOCUMENTS_PER_PAGE = 50
+logger = logging.getLogger(__name__)
 
 
 @login_not_required
@@ -78,8 +81,17 @@ def document_source(request: HttpRequest, project_slug: str, pk: int) -> FileRes
     document = _member_document(request, project_slug, pk)
     if not document.source_file:
         raise Http404("The original file of this document was not kept.")
+    try:
+        original = document.source_file.open("rb")
+    except FileNotFoundError:
+        logger.error(
+            "original file %s of document %s is missing from storage",
+            document.source_file.name,
+            document.pk,
+        )
+        raise Http404("The original file of this document is missing from storage.") from None
     response = FileResponse(
-        document.source_file.open("rb"),
+        original,
         as_attachment=True,
         filename=document.source_filename or document.source_file.name.rsplit("/", 1)[-1],
         content_type="application/octet-stream",

@@ -58,3 +58,25 @@ def test_document_with_unknown_direction_is_rejected_by_the_database(project):
     document = make_document(project, "text")
     document.direction = "btt"
     assert_rejected_by_database(document.save)
+
+
+def test_category_parent_must_be_in_the_same_project(project):
+    from django.core.exceptions import ValidationError
+
+    foreign_parent = CategoryFactory(project=ProjectFactory())
+    child = CategoryFactory.build(project=project, code="child", parent=foreign_parent)
+    with pytest.raises(ValidationError, match="same project"):
+        child.full_clean()
+
+
+def test_category_cannot_become_its_own_ancestor(project):
+    from django.core.exceptions import ValidationError
+
+    root = CategoryFactory(project=project, code="root")
+    child = CategoryFactory(project=project, code="child", parent=root)
+    root.parent = child
+    with pytest.raises(ValidationError, match="own parent"):
+        root.full_clean()
+    root.parent = root
+    with pytest.raises(ValidationError, match="own parent"):
+        root.full_clean()

@@ -219,3 +219,15 @@ def test_admin_pages_of_every_model_load(project, django_user_model):
         change = client.get(reverse(f"admin:annotator_{model}_change", args=[obj.pk]))
         assert change.status_code == 200, model
     assert client.get(reverse("admin:annotator_document_add")).status_code == 403
+
+
+def test_missing_original_file_is_a_clear_not_found(project, reviewer_client, caplog):
+    from django.core.files.storage import default_storage
+
+    document = make_document(project, "text whose original will vanish")
+    default_storage.delete(document.source_file.name)
+    response = reviewer_client.get(
+        reverse("document_source", kwargs={"project_slug": project.slug, "pk": document.pk})
+    )
+    assert response.status_code == 404
+    assert "missing from storage" in caplog.text
