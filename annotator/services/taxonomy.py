@@ -51,13 +51,14 @@ def taxonomy_load(
     }
     spec_codes = {spec.code for spec in specs}
     to_write = [s for s in specs if update_existing or s.code not in existing]
+    written_codes = {spec.code for spec in to_write}
 
     # A shortcut may move from one category to another within the file; a category the
     # file does not rewrite keeps its shortcut, and the file may not take it.
     kept_shortcuts = {
         category.shortcut: code
         for code, category in existing.items()
-        if category.shortcut and code not in {s.code for s in to_write}
+        if category.shortcut and code not in written_codes
     }
     clashes = [
         f"category {spec.code!r}: shortcut {spec.shortcut!r} is already used by "
@@ -97,5 +98,5 @@ def taxonomy_load(
         if category.parent_id != (parent.pk if parent else None):
             category.parent = parent
             category.save(update_fields=["parent"])
-    report.unchanged.extend(sorted(spec_codes - {s.code for s in to_write}))
+    report.unchanged.extend(sorted(spec_codes - written_codes))
     return report
