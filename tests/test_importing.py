@@ -119,3 +119,17 @@ def test_metadata_given_by_the_importer_is_kept(project):
     assert document.publisher == "Fictional NGO"
     assert str(document.published_on) == "2023-05-01"
     assert document.metadata == {"encoding": "utf-8", "interviewer": "R. K."}
+
+
+def test_a_refused_file_leaves_no_original_behind(project):
+    from annotator.text import sha256_hex
+
+    data = b"Text with an impossible date"
+    result = document_import(
+        project=project,
+        source=SourceFile(name="dated.txt", data=data, metadata={"published_on": "2023-02-30"}),
+        imported_by=None,
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "published_on" in result.reason
+    assert not default_storage.exists(f"originals/{sha256_hex(data)[:2]}/{sha256_hex(data)}.txt")

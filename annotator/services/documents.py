@@ -17,16 +17,6 @@ from annotator.extractors import Extraction, title_from_text
 from annotator.models import Document, Project, TextDirection
 from annotator.text import CanonicalText, sha256_hex
 
-# Metadata a caller may give for a document, beside what the extractor finds.
-DOCUMENT_METADATA_FIELDS = (
-    "title",
-    "source_url",
-    "publisher",
-    "published_on",
-    "language",
-    "direction",
-)
-
 
 def original_storage_name(source_sha256: str, filename: str) -> str:
     """Where an original file is kept: named by its hash, so never by user input.
@@ -39,15 +29,14 @@ def original_storage_name(source_sha256: str, filename: str) -> str:
     return f"originals/{source_sha256[:2]}/{source_sha256}{suffix}"
 
 
-def original_store(*, data: bytes, filename: str) -> tuple[str, str]:
-    """Keep the original bytes unchanged; return the storage name and their SHA-256."""
-    digest = sha256_hex(data)
-    name = original_storage_name(digest, filename)
+def original_store(*, data: bytes, source_sha256: str, filename: str) -> str:
+    """Keep the original bytes unchanged; return their storage name."""
+    name = original_storage_name(source_sha256, filename)
     if not default_storage.exists(name):
         stored = default_storage.save(name, ContentFile(data))
         if stored != name:  # another import of the same bytes won the race: keep one copy
             default_storage.delete(stored)
-    return name, digest
+    return name
 
 
 def _published_on(value: Any) -> datetime.date | None:
@@ -82,15 +71,13 @@ def document_create(
     found = {**extraction.metadata, **{k: v for k, v in metadata.items() if v not in (None, "")}}
     fallback_title = PurePath(filename).stem or filename or "Untitled"
     title = str(found.pop("title", "") or title_from_text(canonical.text, fallback=fallback_title))
-    storage_name, source_sha256 = original_store(data=data, filename=filename)
     document = Document(
         project=project,
         title=title[: Document._meta.get_field("title").max_length],
         text=canonical.text,
         text_sha256=canonical.sha256,
         text_length=canonical.length,
-        source_file=storage_name,
-        source_sha256=source_sha256,
+        source_sha256=sha256_hex(data),
         source_size=len(data),
         source_filename=PurePath(filename).name[:255],
         content_type=extraction.content_type,
@@ -110,6 +97,10 @@ def document_create(
     # them again would cost three queries per document.
     document.full_clean(
         exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
+    )
+    # Stored only once the document is known to be valid, so a refused file leaves nothing.
+    document.source_file.name = original_store(
+        data=data, source_sha256=document.source_sha256, filename=filename
     )
     document.save()
     return document
