@@ -9,7 +9,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from annotator.models import Category, Document, Membership, Project
+from annotator.models import (
+    Annotation,
+    ApiToken,
+    AuditChainHead,
+    AuditEvent,
+    Category,
+    Document,
+    Membership,
+    Project,
+)
 
 
 class CategoryInline(admin.TabularInline):
@@ -129,6 +138,55 @@ class DocumentAdmin(admin.ModelAdmin):
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("text")
         return queryset
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only a service may write (so that every change is checked and audited)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "document", "reviewer", "category", "start", "end", "version")
+    list_filter = ("document__project", "category")
+    list_select_related = ("document", "reviewer", "category")
+    search_fields = ("quote", "note")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Annotation]:
+        return super().get_queryset(request).defer("document__text")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "project")
+    list_select_related = ("actor",)
+    search_fields = ("object_id", "hash")
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ("id", "event_count", "last_hash")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made with `manage.py create_api_token`; here they can be revoked (deleted)."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.http import HttpRequest, HttpResponse
+
+API_PREFIX = "/api/"
 
 # Researchers read sensitive material: a request to a CDN, a font host or an analytics
 # service would tell a third party who reads what. The policy forbids every origin but
@@ -34,3 +37,16 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Every page needs a logged-in user; the JSON API answers 401 itself instead.
+
+    API requests may carry a token rather than a session, so redirecting them to the login
+    page would be wrong: the API's own authentication decides.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+        if request.path_info.startswith(API_PREFIX):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -1,4 +1,4 @@
-"""The data model: projects, their taxonomy and members, and documents.
+"""The data model: projects, their taxonomy and members, documents, annotations, audit.
 
 Models hold fields, database constraints and properties computed from their own row.
 Writes go through ``annotator.services``; reads that list rows go through
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,3 +220,155 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("document_detail", kwargs={"project_slug": self.project.slug, "pk": self.pk})
+
+
+class EvidenceStatus(models.TextChoices):
+    """The status of an allegation as the passage states it."""
+
+    CONFIRMED = "confirmed", "Confirmed"
+    LIKELY = "likely", "Likely"
+    POSSIBLE = "possible", "Possible"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class SourceType(models.TextChoices):
+    """The kind of source the passage reports."""
+
+    VICTIM_TESTIMONY = "victim_testimony", "Victim testimony"
+    WITNESS_TESTIMONY = "witness_testimony", "Witness testimony"
+    OFFICIAL_STATEMENT = "official_statement", "Official statement"
+    MEDIA_REPORT = "media_report", "Media report"
+    OTHER = "other", "Other"
+
+
+class Annotation(models.Model):
+    """A span of a document's canonical text, tagged by one reviewer with one category.
+
+    ``start`` and ``end`` are code-point offsets (half-open) into ``Document.text``, and
+    ``quote`` is the text between them, kept so an offset error is detected, never exported.
+    ``version`` grows with every change: an edit based on an older version is refused.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="annotations")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="annotations")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    note = models.TextField(blank=True)
+    evidence_status = models.CharField(
+        max_length=16, choices=EvidenceStatus.choices, default=EvidenceStatus.UNKNOWN
+    )
+    source_type = models.CharField(
+        max_length=24, choices=SourceType.choices, default=SourceType.OTHER
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "start", "end", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=F("start")),
+                name="annotation_offsets_non_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_status__in=EvidenceStatus.values),
+                name="annotation_evidence_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__in=SourceType.values),
+                name="annotation_source_type_valid",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="annotation_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["document", "reviewer", "start"], name="annotation_layer_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end} {self.quote[:40]!r}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit log.
+
+    Events form a hash chain: ``hash`` is the SHA-256 of the previous event's hash and this
+    event's canonical content, so that changing or removing any event breaks every later
+    hash (``manage.py verify_audit`` checks it). Events are never updated or deleted.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
+    action = models.CharField(max_length=64)
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH)
+    hash = models.CharField(max_length=SHA256_HEX_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["document", "id"], name="audit_document_history")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only: an event cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Audit events are append-only: an event cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The one row that holds the latest audit hash; locking it orders concurrent writers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_hash = models.CharField(max_length=SHA256_HEX_LENGTH)
+    event_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"audit head after {self.event_count} events"
+
+
+class ApiToken(models.Model):
+    """A token for scripts calling the JSON API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(
+        max_length=8, help_text="The token's first characters, to tell it apart."
+    )
+    key_sha256 = models.CharField(max_length=SHA256_HEX_LENGTH, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"

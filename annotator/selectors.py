@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from annotator.models import Category, Document, Membership, Project
+from annotator.models import Annotation, Category, Document, Membership, Project
 
 # The columns a document list shows; the text itself can be megabytes and stays behind.
 DOCUMENT_LIST_FIELDS = (
@@ -57,4 +57,42 @@ def document_for_member(*, project: Project, pk: int) -> Document:
 def category_list(*, project: Project) -> QuerySet[Category]:
     return (
         Category.objects.filter(project=project).select_related("parent").order_by("order", "code")
+    )
+
+
+def document_with_role(*, user: AbstractBaseUser, document_id: int) -> Document:
+    """A document of one of the user's projects, with the user's ``role`` there.
+
+    DoesNotExist when there is no such document or the user is not a member: the two
+    cases look the same, so a document's existence is not leaked.
+    """
+    role = Membership.objects.filter(project=OuterRef("project_id"), user=user).values("role")[:1]
+    return (
+        Document.objects.select_related("project")
+        .annotate(role=Subquery(role))
+        .filter(pk=document_id, project__memberships__user=user)
+        .get()
+    )
+
+
+def annotation_of_owner(*, user: AbstractBaseUser, annotation_id: int) -> Annotation:
+    """One of the user's own annotations, in a project they still belong to."""
+    return (
+        Annotation.objects.select_related("category", "document")
+        .defer("document__text")
+        .filter(
+            pk=annotation_id,
+            reviewer=user,
+            document__project__memberships__user=user,
+        )
+        .get()
+    )
+
+
+def annotation_list(*, document: Document, reviewer: AbstractBaseUser) -> QuerySet[Annotation]:
+    """One reviewer's layer of a document, in document order."""
+    return (
+        Annotation.objects.filter(document=document, reviewer=reviewer)
+        .select_related("category")
+        .order_by("start", "end", "pk")
     )

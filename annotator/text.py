@@ -97,3 +97,36 @@ def lines(text: str) -> list[Line]:
         result.append(Line(start=start, text=line))
         start += len(line) + 1
     return result
+
+
+class SpanError(ValueError):
+    """A span that does not fit its text; the message says exactly why."""
+
+
+def check_span(text: str, start: int, end: int, quote: str) -> None:
+    """Refuse a span whose offsets are out of range or empty, or whose quote is not the text.
+
+    ``start`` and ``end`` are half-open code-point offsets; ``quote`` must equal
+    ``text[start:end]`` exactly, so that an offset counted in other units (UTF-16, bytes)
+    is caught here rather than exported.
+    """
+    if start < 0 or end < 0:
+        raise SpanError(f"Offsets cannot be negative (start {start}, end {end}).")
+    if end <= start:
+        raise SpanError(f"A span must not be empty: end ({end}) must be after start ({start}).")
+    if end > len(text):
+        raise SpanError(
+            f"The span {start}-{end} ends beyond the text, which has {len(text)} characters "
+            "(Unicode code points)."
+        )
+    actual = text[start:end]
+    if actual != quote:
+        raise SpanError(
+            f"The quote does not match the text at {start}-{end}: the text there is "
+            f"{_excerpt(actual)}, the quote sent was {_excerpt(quote)}. Offsets count Unicode "
+            "code points, not UTF-16 units or bytes."
+        )
+
+
+def _excerpt(value: str, limit: int = 60) -> str:
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")

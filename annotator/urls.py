@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from annotator import views
+from annotator.api import api
 
 urlpatterns = [
     path("favicon.ico", views.favicon),
@@ -20,5 +21,6 @@ urlpatterns = [
         views.document_source,
         name="document_source",
     ),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -61,3 +61,17 @@ def make_document(
     )
     assert result.outcome is Outcome.IMPORTED, f"{name} was not imported: {result.reason}"
     return Document.objects.get(pk=result.document_id)
+
+
+def make_annotation(document: Document, reviewer, category: Category, start: int, end: int):
+    """Create an annotation through the service, quoting the text at the offsets."""
+    from annotator.services.annotations import annotation_create
+
+    return annotation_create(
+        document=document,
+        reviewer=reviewer,
+        category=category,
+        start=start,
+        end=end,
+        quote=document.text[start:end],
+    )

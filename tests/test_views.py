@@ -208,12 +208,25 @@ def test_admin_pages_of_every_model_load(project, django_user_model):
     membership = MembershipFactory(project=project)
     client = Client()
     client.force_login(admin)
+    from annotator.models import AuditEvent
+    from annotator.services.tokens import api_token_create
+    from tests.factories import make_annotation
+
+    annotation = make_annotation(document, admin, category, 0, 4)
+    token, _ = api_token_create(user=admin, name="test")
     for model, obj in [
         ("project", project),
         ("category", category),
         ("membership", membership),
         ("document", document),
+        ("annotation", annotation),
+        ("auditevent", AuditEvent.objects.first()),
+        ("auditchainhead", None),
+        ("apitoken", token),
     ]:
+        if obj is None:
+            assert client.get(reverse(f"admin:annotator_{model}_changelist")).status_code == 200
+            continue
         changelist = client.get(reverse(f"admin:annotator_{model}_changelist"))
         assert changelist.status_code == 200, model
         change = client.get(reverse(f"admin:annotator_{model}_change", args=[obj.pk]))

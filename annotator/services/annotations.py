@@ -1,0 +1,175 @@
+"""Writes on annotations: each checks its span against the text, and is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.models import Annotation, Category, Document, EvidenceStatus, SourceType
+from annotator.services.audit import audit_record
+from annotator.text import SpanError, check_span
+
+NOTE_MAX_LENGTH = 10_000
+EDITABLE_FIELDS = ("start", "end", "quote", "category", "note", "evidence_status", "source_type")
+
+
+class AnnotationError(ValueError):
+    """The change is not valid; the message says why, for the person making it."""
+
+
+class AnnotationConflict(Exception):
+    """The change was based on an older version; ``current`` is what the server holds now."""
+
+    def __init__(self, current: Annotation) -> None:
+        self.current = current
+        super().__init__(
+            f"Annotation {current.pk} has changed since you loaded it (now version "
+            f"{current.version}); reload it and make your change again."
+        )
+
+
+def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
+    """What the audit log records of an annotation, before and after a change."""
+    return {
+        "id": annotation.pk,
+        "document": annotation.document_id,
+        "reviewer": annotation.reviewer_id,
+        "category": annotation.category.code,
+        "start": annotation.start,
+        "end": annotation.end,
+        "quote": annotation.quote,
+        "note": annotation.note,
+        "evidence_status": annotation.evidence_status,
+        "source_type": annotation.source_type,
+        "version": annotation.version,
+    }
+
+
+def _check(document: Document, annotation: Annotation) -> None:
+    if annotation.category.project_id != document.project_id:
+        raise AnnotationError(
+            f"Category {annotation.category.code!r} is not in this document's project."
+        )
+    if annotation.evidence_status not in EvidenceStatus.values:
+        raise AnnotationError(f"Unknown evidence status {annotation.evidence_status!r}.")
+    if annotation.source_type not in SourceType.values:
+        raise AnnotationError(f"Unknown source type {annotation.source_type!r}.")
+    if len(annotation.note) > NOTE_MAX_LENGTH:
+        raise AnnotationError(f"A note may have at most {NOTE_MAX_LENGTH} characters.")
+    try:
+        check_span(document.text, annotation.start, annotation.end, annotation.quote)
+    except SpanError as error:
+        raise AnnotationError(str(error)) from error
+
+
+@transaction.atomic
+def annotation_create(
+    *,
+    document: Document,
+    reviewer: AbstractBaseUser,
+    category: Category,
+    start: int,
+    end: int,
+    quote: str,
+    note: str = "",
+    evidence_status: str = EvidenceStatus.UNKNOWN,
+    source_type: str = SourceType.OTHER,
+) -> Annotation:
+    """Tag ``document.text[start:end]`` (code points) in the reviewer's own layer."""
+    annotation = Annotation(
+        document=document,
+        reviewer=reviewer,
+        category=category,
+        start=start,
+        end=end,
+        quote=quote,
+        note=note,
+        evidence_status=evidence_status,
+        source_type=source_type,
+    )
+    _check(document, annotation)
+    annotation.save()
+    audit_record(
+        actor=reviewer,
+        action="annotation.create",
+        object_type="annotation",
+        object_id=annotation.pk,
+        project=document.project,
+        document=document,
+        after=annotation_snapshot(annotation),
+    )
+    return annotation
+
+
+def _locked(annotation_id: int) -> Annotation:
+    return (
+        Annotation.objects.select_for_update(of=("self",))
+        .select_related("category", "document__project")
+        .get(pk=annotation_id)
+    )
+
+
+@transaction.atomic
+def annotation_update(
+    *,
+    annotation_id: int,
+    actor: AbstractBaseUser,
+    version: int,
+    changes: dict[str, Any],
+) -> Annotation:
+    """Change an annotation if it is still at ``version``; otherwise raise AnnotationConflict.
+
+    Moving a boundary needs the new ``quote`` as well, which is checked against the text.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise AnnotationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+    annotation = _locked(annotation_id)
+    if annotation.version != version:
+        raise AnnotationConflict(annotation)
+    moves = {"start", "end"} & set(changes)
+    if moves and "quote" not in changes:
+        raise AnnotationError("Moving a boundary needs the new quote too, to check the offsets.")
+    before = annotation_snapshot(annotation)
+    for name, value in changes.items():
+        setattr(annotation, name, value)
+    _check(annotation.document, annotation)
+    if annotation_snapshot(annotation) == before:
+        return annotation  # nothing changed: no new version, no event
+    annotation.version += 1
+    annotation.updated_at = timezone.now()
+    annotation.save()
+    audit_record(
+        actor=actor,
+        action="annotation.update",
+        object_type="annotation",
+        object_id=annotation.pk,
+        project=annotation.document.project,
+        document=annotation.document,
+        before=before,
+        after=annotation_snapshot(annotation),
+    )
+    return annotation
+
+
+@transaction.atomic
+def annotation_delete(*, annotation_id: int, actor: AbstractBaseUser, version: int) -> None:
+    """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict."""
+    annotation = _locked(annotation_id)
+    if annotation.version != version:
+        raise AnnotationConflict(annotation)
+    before = annotation_snapshot(annotation)
+    document = annotation.document
+    annotation.delete()
+    audit_record(
+        actor=actor,
+        action="annotation.delete",
+        object_type="annotation",
+        object_id=before["id"],
+        project=document.project,
+        document=document,
+        before=before,
+    )
