@@ -17,6 +17,16 @@ urlpatterns = [
         name="document_detail",
     ),
     path(
+        "projects/<slug:project_slug>/documents/<int:pk>/annotate/",
+        views.document_annotate,
+        name="document_annotate",
+    ),
+    path(
+        "projects/<slug:project_slug>/categories.css",
+        views.category_styles,
+        name="category_styles",
+    ),
+    path(
         "projects/<slug:project_slug>/documents/<int:pk>/original",
         views.document_source,
         name="document_source",

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 
 from annotator import selectors
+from annotator.api import annotation_out
 from annotator.forms import DocumentFilterForm, LoginForm
-from annotator.models import Document, Project
+from annotator.models import Document, EvidenceStatus, Project, Role, SourceType
 from annotator.text import lines
+
+HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+CSS_SAFE_CODE = re.compile(r"^[a-zA-Z0-9_-]+$")
 
 DOCUMENTS_PER_PAGE = 50
 logger = logging.getLogger(__name__)
@@ -74,6 +81,68 @@ def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
         "annotator/document_detail.html",
         {"project": document.project, "document": document, "lines": lines(document.text)},
     )
+
+
+def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """The editor: a reviewer tags spans of the document in their own layer."""
+    document = _member_document(request, project_slug, pk)
+    project = document.project
+    if project.role != Role.REVIEWER:
+        return render(
+            request,
+            "annotator/not_a_reviewer.html",
+            {"project": project, "document": document},
+            status=403,
+        )
+    categories = list(selectors.category_list(project=project))
+    annotations = selectors.annotation_list(document=document, reviewer=request.user)
+    return render(
+        request,
+        "annotator/document_annotate.html",
+        {
+            "project": project,
+            "document": document,
+            "lines": lines(document.text),
+            "categories": categories,
+            "editor_data": {
+                "documentId": document.pk,
+                "csrfToken": get_token(request),
+                "textSha256": document.text_sha256,
+                "text": document.text,
+                "apiBase": reverse("api:api-root"),
+                "categories": [
+                    {
+                        "code": category.code,
+                        "name": category.name,
+                        "colour": category.colour,
+                        "shortcut": category.shortcut,
+                    }
+                    for category in categories
+                ],
+                "annotations": [annotation_out(annotation) for annotation in annotations],
+                "evidenceStatuses": EvidenceStatus.choices,
+                "sourceTypes": SourceType.choices,
+            },
+        },
+    )
+
+
+def category_styles(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """The project's category colours as CSS: highlight and swatch rules, from 'self'."""
+    project = _member_project(request, project_slug)
+    rules = []
+    for category in selectors.category_list(project=project):
+        if not HEX_COLOUR_PATTERN.match(category.colour) or not CSS_SAFE_CODE.match(category.code):
+            continue  # never write a value into CSS that was not checked
+        red, green, blue = (int(category.colour[i : i + 2], 16) for i in (1, 3, 5))
+        rules.append(
+            f"::highlight(cat-{category.code}) {{ background-color: "
+            f"rgb({red} {green} {blue} / 0.32); }}\n"
+            f".swatch-{category.code} {{ background-color: {category.colour}; }}\n"
+        )
+    response = HttpResponse("".join(rules), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 def document_source(request: HttpRequest, project_slug: str, pk: int) -> FileResponse:

@@ -6,11 +6,12 @@ Without Chromium the tests are skipped, except with CI=true, where that is a fai
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags that keep Chromium from calling home: on this network such requests are refused,
@@ -93,3 +94,15 @@ def page(browser: Browser, live_server, transactional_db) -> Iterator[Page]:
     page.watch = watch  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+PASSWORD = "correct horse battery staple"  # the factories' test password
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("current-user")).to_have_text(username)

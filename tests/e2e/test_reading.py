@@ -8,11 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotator.models import Role
+from tests.e2e.conftest import PASSWORD, log_in
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, make_document
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 HOSTILE = '<script>alert("owned")</script><img src=x onerror="alert(1)">'
 UYGHUR = "ئاكام 2017-يىلى تۇتقۇن قىلىندى."
 TEXT = (
@@ -22,15 +22,6 @@ TEXT = (
     f"{UYGHUR}\n"
     "Mixed: he was held at the «تەربىيەلەش مەركىزى» in Ghulja."
 )
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_test_id("current-user")).to_have_text(username)
 
 
 def test_reviewer_reads_a_document_safely_and_exactly(page: Page):

@@ -1,0 +1,698 @@
+// The annotation editor. The document text is rendered by the server as one <p> per line
+// of the canonical text, each with the code-point offset where it starts; this module
+// never changes that text. Highlights are drawn with the CSS Custom Highlight API, offsets
+// are converted between code points (stored) and UTF-16 units (the DOM) at the boundary,
+// selections snap to grapheme clusters, and every change is saved through one queue.
+
+import {
+  TextIndex,
+  graphemeBoundaries,
+  overlapIntervals,
+  snapToBoundary,
+  trimSpan,
+} from "./text.js";
+import { SaveQueue } from "./store.js";
+
+const data = JSON.parse(document.getElementById("editor-data").textContent);
+const article = document.getElementById("document-text");
+const popup = document.getElementById("category-popup");
+const statusBadge = document.getElementById("save-status");
+const messageBox = document.getElementById("editor-message");
+const details = {
+  panel: document.getElementById("span-details"),
+  quote: document.getElementById("detail-quote"),
+  offsets: document.getElementById("detail-offsets"),
+  category: document.getElementById("detail-category"),
+  status: document.getElementById("detail-status"),
+  source: document.getElementById("detail-source"),
+  note: document.getElementById("detail-note"),
+  remove: document.getElementById("detail-delete"),
+  close: document.getElementById("detail-close"),
+  others: document.getElementById("detail-others"),
+  othersList: document.getElementById("detail-others-list"),
+};
+const spanList = document.getElementById("span-list");
+const spanTotal = document.getElementById("span-total");
+
+const index = new TextIndex(data.text);
+const lineElements = Array.from(article.children);
+const lineStarts = lineElements.map((element) => Number(element.dataset.offset));
+const lineOf = new Map(lineElements.map((element, position) => [element, position]));
+const boundaryCache = new Map();
+const categories = new Map(data.categories.map((category) => [category.code, category]));
+const byShortcut = new Map(
+  data.categories.filter((category) => category.shortcut).map((category) => [category.shortcut, category]),
+);
+const annotationsUrl = `${data.apiBase}documents/${data.documentId}/annotations`;
+const annotationUrl = (id) => `${data.apiBase}annotations/${id}`;
+const EDITABLE = ["start", "end", "quote", "category", "note", "evidence_status", "source_type"];
+
+const spans = new Map(); // local id -> span
+let nextLocalId = 1;
+let selected = null;
+const undoStack = [];
+const timings = { createRequestedAt: null, lastCreateSavedMs: null, lastCreateShownMs: null };
+
+// --- Offsets between the DOM and the canonical text ----------------------------------
+
+function lineEnd(line) {
+  return line + 1 < lineStarts.length ? lineStarts[line + 1] - 1 : index.length;
+}
+
+function lineIndexOf(offset) {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (lineStarts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** DOM position [node, UTF-16 offset] of a code-point offset. */
+function domPoint(offset) {
+  const line = lineIndexOf(offset);
+  const element = lineElements[line];
+  const node = element.firstChild;
+  if (!node) return [element, 0];
+  const unit = index.unit(offset) - index.unit(lineStarts[line]);
+  return [node, Math.min(unit, node.length)];
+}
+
+/** Code-point offset of a DOM position inside the article, or null. */
+function offsetOf(node, offset, roundDown) {
+  if (node.nodeType === Node.TEXT_NODE) {
+    const line = lineOf.get(node.parentElement);
+    if (line === undefined) return null;
+    const base = index.unit(lineStarts[line]);
+    return index.codePoint(base + offset, roundDown);
+  }
+  if (node === article) {
+    return offset >= lineElements.length ? index.length : lineStarts[offset];
+  }
+  const line = lineOf.get(node);
+  if (line !== undefined) return offset === 0 ? lineStarts[line] : lineEnd(line);
+  return null;
+}
+
+function snap(offset, direction) {
+  const line = lineIndexOf(offset);
+  let boundaries = boundaryCache.get(line);
+  if (!boundaries) {
+    boundaries = graphemeBoundaries(lineElements[line].textContent);
+    boundaryCache.set(line, boundaries);
+  }
+  const base = index.unit(lineStarts[line]);
+  const unit = Math.min(index.unit(offset) - base, boundaries[boundaries.length - 1]);
+  return index.codePoint(base + snapToBoundary(boundaries, unit, direction), direction === "down");
+}
+
+/** The span the reader has selected, in code points, snapped to graphemes and trimmed. */
+function selectedSpan() {
+  const selection = window.getSelection();
+  if (!selection.rangeCount || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  const whole = document.createRange();
+  whole.selectNodeContents(article);
+  // -1, 0 or 1: where each end of the selection lies relative to the document text.
+  const startWhere = whole.comparePoint(range.startContainer, range.startOffset);
+  const endWhere = whole.comparePoint(range.endContainer, range.endOffset);
+  if (endWhere < 0 || startWhere > 0) return null;
+  let start = startWhere < 0 ? 0 : offsetOf(range.startContainer, range.startOffset, true);
+  let end = endWhere > 0 ? index.length : offsetOf(range.endContainer, range.endOffset, false);
+  if (start === null || end === null || end <= start) return null;
+  start = snap(start, "down");
+  end = snap(end, "up");
+  [start, end] = trimSpan(index, start, end);
+  return end > start ? { start, end } : null;
+}
+
+// --- Highlights ----------------------------------------------------------------------
+
+const highlightsSupported = typeof CSS !== "undefined" && "highlights" in CSS;
+const categoryHighlights = new Map();
+let overlapHighlight = null;
+let selectedHighlight = null;
+if (highlightsSupported) {
+  for (const code of categories.keys()) {
+    const highlight = new Highlight();
+    categoryHighlights.set(code, highlight);
+    CSS.highlights.set(`cat-${code}`, highlight);
+  }
+  overlapHighlight = new Highlight();
+  overlapHighlight.priority = 1;
+  CSS.highlights.set("ann-overlap", overlapHighlight);
+  selectedHighlight = new Highlight();
+  selectedHighlight.priority = 2;
+  CSS.highlights.set("ann-selected", selectedHighlight);
+}
+
+function rangeFor(start, end) {
+  const [startContainer, startOffset] = domPoint(start);
+  const [endContainer, endOffset] = domPoint(end);
+  return new StaticRange({ startContainer, startOffset, endContainer, endOffset });
+}
+
+function draw(span) {
+  if (!highlightsSupported) return;
+  if (span.range) categoryHighlights.get(span.drawnCategory)?.delete(span.range);
+  span.range = rangeFor(span.start, span.end);
+  span.drawnCategory = span.category;
+  categoryHighlights.get(span.category)?.add(span.range);
+}
+
+function erase(span) {
+  if (span.range) categoryHighlights.get(span.drawnCategory)?.delete(span.range);
+  span.range = null;
+}
+
+let refreshScheduled = false;
+
+/** Redraw what depends on every span (overlaps, list, counts) once per frame at most. */
+function scheduleRefresh() {
+  if (refreshScheduled) return;
+  refreshScheduled = true;
+  requestAnimationFrame(() => {
+    refreshScheduled = false;
+    refreshOverlaps();
+    renderList();
+    renderSelection();
+  });
+}
+
+function refreshOverlaps() {
+  if (!highlightsSupported) return;
+  overlapHighlight.clear();
+  for (const [start, end] of overlapIntervals(spans.values())) {
+    overlapHighlight.add(rangeFor(start, end));
+  }
+}
+
+// --- The side list, counts and details ------------------------------------------------
+
+function ordered() {
+  return Array.from(spans.values()).sort(
+    (a, b) => a.start - b.start || a.end - b.end || a.localId - b.localId,
+  );
+}
+
+function excerpt(text, limit = 80) {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
+}
+
+function renderList() {
+  const counts = new Map();
+  const fragment = document.createDocumentFragment();
+  for (const span of ordered()) {
+    counts.set(span.category, (counts.get(span.category) || 0) + 1);
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-link btn-sm text-start p-0 span-jump";
+    button.dataset.localId = String(span.localId);
+    if (span === selected) button.setAttribute("aria-current", "true");
+    const swatch = document.createElement("span");
+    swatch.className = `swatch swatch-${span.category}`;
+    swatch.setAttribute("aria-hidden", "true");
+    const name = document.createElement("span");
+    name.className = "fw-semibold me-1";
+    name.textContent = categories.get(span.category)?.name || span.category;
+    const quote = document.createElement("bdi");
+    quote.textContent = `“${excerpt(span.quote)}”`;
+    button.append(swatch, name, quote);
+    if (span.unsaved) {
+      const mark = document.createElement("span");
+      mark.className = "badge text-bg-warning ms-1";
+      mark.textContent = "unsaved";
+      button.append(mark);
+    }
+    item.append(button);
+    fragment.append(item);
+  }
+  spanList.replaceChildren(fragment);
+  spanTotal.textContent = String(spans.size);
+  for (const badge of document.querySelectorAll("[data-count-for]")) {
+    badge.textContent = String(counts.get(badge.dataset.countFor) || 0);
+  }
+}
+
+function fillOptions(select, choices) {
+  for (const [value, label] of choices) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = label;
+    select.append(option);
+  }
+}
+fillOptions(details.status, data.evidenceStatuses);
+fillOptions(details.source, data.sourceTypes);
+
+function spansAt(offset) {
+  return ordered().filter((span) => span.start <= offset && offset < span.end);
+}
+
+function renderSelection() {
+  if (highlightsSupported) {
+    selectedHighlight.clear();
+    if (selected && spans.has(selected.localId)) selectedHighlight.add(rangeFor(selected.start, selected.end));
+  }
+  if (!selected || !spans.has(selected.localId)) {
+    selected = null;
+    details.panel.hidden = true;
+    return;
+  }
+  details.panel.hidden = false;
+  details.quote.textContent = selected.quote;
+  details.offsets.textContent =
+    `Characters ${selected.start}–${selected.end} (${selected.end - selected.start} code points)` +
+    (selected.unsaved ? " · not saved yet" : "");
+  details.category.value = selected.category;
+  details.status.value = selected.evidence_status;
+  details.source.value = selected.source_type;
+  if (document.activeElement !== details.note) details.note.value = selected.note;
+  const others = spans.size > 1 ? ordered().filter(
+    (span) => span !== selected && span.start < selected.end && selected.start < span.end,
+  ) : [];
+  details.others.hidden = others.length === 0;
+  details.othersList.replaceChildren(
+    ...others.map((span) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-link btn-sm p-0 span-jump";
+      button.dataset.localId = String(span.localId);
+      button.textContent = `${categories.get(span.category)?.name || span.category}: “${excerpt(span.quote, 40)}”`;
+      item.append(button);
+      return item;
+    }),
+  );
+}
+
+function select(span, { scroll = false } = {}) {
+  selected = span;
+  renderSelection();
+  renderList();
+  if (span && scroll) {
+    const [node] = domPoint(span.start);
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    element.scrollIntoView({ block: "center" });
+  }
+}
+
+// --- Status and messages --------------------------------------------------------------
+
+const STATE_LABELS = {
+  saved: ["All changes saved", "text-bg-success"],
+  saving: ["Saving…", "text-bg-secondary"],
+  retrying: ["Not saved yet: retrying", "text-bg-warning"],
+  refused: ["A change was refused", "text-bg-danger"],
+};
+
+function showState(state, detail, pending) {
+  const [label, style] = STATE_LABELS[state] || STATE_LABELS.saving;
+  statusBadge.className = `save-status badge ${style}`;
+  statusBadge.dataset.state = state;
+  statusBadge.dataset.pending = String(pending);
+  statusBadge.textContent = pending && state !== "saved" ? `${label} (${pending} pending)` : label;
+  statusBadge.title = detail || "";
+  if (state === "retrying") showMessage(detail, "warning");
+  else if (state === "saved") hideMessage("warning");
+}
+
+function showMessage(text, kind = "danger") {
+  messageBox.className = `alert alert-${kind} py-2 small`;
+  messageBox.dataset.kind = kind;
+  messageBox.textContent = text;
+  messageBox.hidden = false;
+}
+
+function hideMessage(kind) {
+  if (!kind || messageBox.dataset.kind === kind) messageBox.hidden = true;
+}
+
+const queue = new SaveQueue({ csrfToken: data.csrfToken, onState: showState });
+window.addEventListener("online", () => queue.retryNow());
+statusBadge.addEventListener("click", () => queue.retryNow());
+window.addEventListener("beforeunload", (event) => {
+  if (queue.pending) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+// --- Changes: create, update, delete, undo --------------------------------------------
+
+function fromServer(span, annotation) {
+  span.id = annotation.id;
+  span.version = annotation.version;
+  for (const name of EDITABLE) span[name] = annotation[name];
+}
+
+function remember(undo) {
+  undoStack.push(undo);
+  if (undoStack.length > 100) undoStack.shift();
+}
+
+function createSpan(fields, { recordUndo = true } = {}) {
+  const span = {
+    localId: nextLocalId++,
+    note: "",
+    evidence_status: "unknown",
+    source_type: "other",
+    ...fields,
+    quote: index.slice(fields.start, fields.end),
+  };
+  saveNew(span);
+  if (recordUndo) remember(() => deleteSpan(span, { recordUndo: false }));
+  return span;
+}
+
+/** Show a span that the server does not have (new, or deleted and brought back) and save it. */
+function saveNew(span) {
+  Object.assign(span, { id: null, version: 0, unsaved: true, refused: false });
+  spans.set(span.localId, span);
+  draw(span);
+  select(span);
+  scheduleRefresh();
+  queue.enqueue({
+    request: () => ({
+      method: "POST",
+      url: annotationsUrl,
+      body: Object.fromEntries(EDITABLE.map((name) => [name, span[name]])),
+    }),
+    onSuccess: (annotation) => {
+      fromServer(span, annotation);
+      span.unsaved = false;
+      if (timings.createRequestedAt !== null) {
+        timings.lastCreateSavedMs = performance.now() - timings.createRequestedAt;
+        timings.createRequestedAt = null;
+      }
+      scheduleRefresh();
+    },
+    onRefused: (status, body) => {
+      span.refused = true;
+      spans.delete(span.localId);
+      erase(span);
+      scheduleRefresh();
+      showMessage(`The span “${excerpt(span.quote, 40)}” was not saved: ${body.detail}`);
+    },
+  });
+}
+
+function updateSpan(span, changes, { recordUndo = true } = {}) {
+  if ("start" in changes || "end" in changes) {
+    changes.quote = index.slice(changes.start ?? span.start, changes.end ?? span.end);
+  }
+  const before = Object.fromEntries(Object.keys(changes).map((name) => [name, span[name]]));
+  if (Object.keys(changes).every((name) => changes[name] === span[name])) return;
+  Object.assign(span, changes);
+  span.unsaved = true;
+  draw(span);
+  scheduleRefresh();
+  queue.enqueue({
+    request: () =>
+      span.refused || span.id === null
+        ? null
+        : { method: "PATCH", url: annotationUrl(span.id), body: { version: span.version, ...changes } },
+    onSuccess: (annotation) => {
+      span.version = annotation.version;
+      span.unsaved = false;
+      scheduleRefresh();
+    },
+    onRefused: (status, body) => {
+      if (status === 409 && body.current) {
+        fromServer(span, body.current);
+        showMessage("This span was changed elsewhere since the page was loaded; it now shows the saved version.", "warning");
+      } else {
+        Object.assign(span, before);
+        showMessage(`The change was not saved: ${body.detail}`);
+      }
+      span.unsaved = false;
+      draw(span);
+      scheduleRefresh();
+    },
+  });
+  if (recordUndo) remember(() => updateSpan(span, before, { recordUndo: false }));
+}
+
+function deleteSpan(span, { recordUndo = true } = {}) {
+  spans.delete(span.localId);
+  erase(span);
+  if (selected === span) selected = null;
+  scheduleRefresh();
+  queue.enqueue({
+    request: () =>
+      span.refused || span.id === null
+        ? null
+        : { method: "DELETE", url: `${annotationUrl(span.id)}?version=${span.version}` },
+    onSuccess: () => {},
+    onRefused: (status, body) => {
+      if (status === 404) return; // already gone
+      if (status === 409 && body.current) fromServer(span, body.current);
+      spans.set(span.localId, span);
+      draw(span);
+      scheduleRefresh();
+      showMessage(`The span was not deleted: ${body.detail}`);
+    },
+  });
+  // Undoing a delete brings back the same span (as a new annotation on the server), so
+  // that earlier undo steps that point at it still work.
+  if (recordUndo) remember(() => saveNew(span));
+}
+
+function undo() {
+  const step = undoStack.pop();
+  if (step) step();
+  else showMessage("Nothing to undo.", "info");
+}
+
+function nudge(span, boundary, direction) {
+  // Move one grapheme cluster, never splitting an emoji, a flag or an accented letter.
+  let position = span[boundary];
+  const target = direction < 0 ? position - 1 : position + 1;
+  if (target < 0 || target > index.length) return;
+  position = snap(target, direction < 0 ? "down" : "up");
+  const changes = { start: span.start, end: span.end, [boundary]: position };
+  if (changes.end <= changes.start) return;
+  updateSpan(span, changes);
+}
+
+// --- Input: mouse, keyboard, popup, details -------------------------------------------
+
+function hidePopup() {
+  popup.hidden = true;
+}
+
+function showPopupForSelection() {
+  const span = selectedSpan();
+  if (!span) {
+    hidePopup();
+    return;
+  }
+  const range = window.getSelection().getRangeAt(0);
+  const rects = range.getClientRects();
+  const rect = rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
+  popup.hidden = false;
+  const width = popup.offsetWidth;
+  const left = Math.max(8, Math.min(window.scrollX + rect.right - width / 2, window.scrollX + document.documentElement.clientWidth - width - 8));
+  popup.style.left = `${left}px`;
+  popup.style.top = `${window.scrollY + rect.bottom + 6}px`;
+}
+
+function tagSelection(code) {
+  const span = selectedSpan();
+  if (!span || !categories.has(code)) return false;
+  createSpan({ ...span, category: code });
+  window.getSelection().removeAllRanges();
+  hidePopup();
+  requestAnimationFrame(() => {
+    if (timings.createRequestedAt !== null) {
+      timings.lastCreateShownMs = performance.now() - timings.createRequestedAt;
+    }
+  });
+  return true;
+}
+
+function caretOffsetAt(x, y) {
+  let node;
+  let offset;
+  if (document.caretPositionFromPoint) {
+    const position = document.caretPositionFromPoint(x, y);
+    if (!position) return null;
+    ({ offsetNode: node, offset } = position);
+  } else if (document.caretRangeFromPoint) {
+    const range = document.caretRangeFromPoint(x, y);
+    if (!range) return null;
+    node = range.startContainer;
+    offset = range.startOffset;
+  } else {
+    return null;
+  }
+  const caret = offsetOf(node, offset, true);
+  if (caret === null) return null;
+  // The caret sits between two characters: take the one under the pointer.
+  for (const candidate of [caret, caret - 1]) {
+    if (candidate < 0 || candidate >= index.length) continue;
+    const rects = rangeFor(candidate, candidate + 1);
+    const range = document.createRange();
+    range.setStart(rects.startContainer, rects.startOffset);
+    range.setEnd(rects.endContainer, rects.endOffset);
+    for (const rect of range.getClientRects()) {
+      if (x >= rect.left - 1 && x <= rect.right + 1 && y >= rect.top - 1 && y <= rect.bottom + 1) {
+        return candidate;
+      }
+    }
+  }
+  return null;
+}
+
+article.addEventListener("mouseup", (event) => {
+  setTimeout(() => {
+    const selection = window.getSelection();
+    if (selection && !selection.isCollapsed) {
+      showPopupForSelection();
+      return;
+    }
+    hidePopup();
+    const offset = caretOffsetAt(event.clientX, event.clientY);
+    const here = offset === null ? [] : spansAt(offset);
+    if (!here.length) {
+      select(null);
+      return;
+    }
+    // The innermost span first; the details panel lists the others under the pointer.
+    here.sort((a, b) => a.end - a.start - (b.end - b.start));
+    select(here[0]);
+  }, 0);
+});
+
+popup.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+popup.addEventListener("click", (event) => {
+  const choice = event.target.closest("[data-category]");
+  if (choice) {
+    timings.createRequestedAt = performance.now();
+    tagSelection(choice.dataset.category);
+  }
+});
+
+for (const container of [spanList, details.othersList]) {
+  container.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-local-id]");
+    if (button) select(spans.get(Number(button.dataset.localId)), { scroll: true });
+  });
+}
+
+details.category.addEventListener("change", () => selected && updateSpan(selected, { category: details.category.value }));
+details.status.addEventListener("change", () => selected && updateSpan(selected, { evidence_status: details.status.value }));
+details.source.addEventListener("change", () => selected && updateSpan(selected, { source_type: details.source.value }));
+details.note.addEventListener("change", () => selected && updateSpan(selected, { note: details.note.value }));
+details.remove.addEventListener("click", () => selected && deleteSpan(selected));
+details.close.addEventListener("click", () => select(null));
+for (const button of details.panel.querySelectorAll("[data-nudge]")) {
+  button.addEventListener("click", () => {
+    const [boundary, step] = button.dataset.nudge.split(":");
+    if (selected) nudge(selected, boundary, Number(step));
+  });
+}
+
+const EXTEND = {
+  ArrowLeft: ["left", "character"],
+  ArrowRight: ["right", "character"],
+  ArrowUp: ["backward", "line"],
+  ArrowDown: ["forward", "line"],
+  Home: ["backward", "lineboundary"],
+  End: ["forward", "lineboundary"],
+};
+
+function selectionInArticle() {
+  const selection = window.getSelection();
+  return selection.rangeCount > 0 && article.contains(selection.anchorNode);
+}
+
+document.addEventListener("keydown", (event) => {
+  const typing = event.target.closest("input, textarea, select");
+  if (event.key === "Escape") {
+    hidePopup();
+    if (!typing) select(null);
+    return;
+  }
+  if (typing) return;
+  if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z") {
+    event.preventDefault();
+    undo();
+    return;
+  }
+  if (event.shiftKey && EXTEND[event.key] && selectionInArticle()) {
+    // Extend the selection from the keyboard, in the text's own direction.
+    event.preventDefault();
+    const [direction, unit] = EXTEND[event.key];
+    const selection = window.getSelection();
+    selection.modify("extend", direction, event.ctrlKey || event.altKey ? "word" : unit);
+    showPopupForSelection();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const category = byShortcut.get(event.key);
+  if (category && selectedSpan()) {
+    event.preventDefault();
+    timings.createRequestedAt = performance.now();
+    tagSelection(category.code);
+    return;
+  }
+  if (!selected) return;
+  if (category) {
+    event.preventDefault();
+    updateSpan(selected, { category: category.code });
+  } else if (event.key === "Delete" || event.key === "Backspace") {
+    event.preventDefault();
+    deleteSpan(selected);
+  } else if (event.key === "[" || event.key === "]") {
+    event.preventDefault();
+    nudge(selected, "start", event.key === "[" ? -1 : 1);
+  } else if (event.key === "{" || event.key === "}") {
+    event.preventDefault();
+    nudge(selected, "end", event.key === "{" ? -1 : 1);
+  }
+});
+
+document.addEventListener("selectionchange", () => {
+  if (!popup.hidden && !selectedSpan()) hidePopup();
+});
+
+// --- Start ----------------------------------------------------------------------------
+
+function textMatchesPage() {
+  const shown = lineElements.map((element) => element.textContent).join("\n");
+  return shown === data.text;
+}
+
+if (!highlightsSupported) {
+  showMessage("This browser cannot draw highlights (CSS Custom Highlight API): use a current Chromium, Firefox or Safari.");
+} else if (!textMatchesPage()) {
+  showMessage("The text on the page differs from the stored text; editing is disabled to keep offsets exact.");
+  article.setAttribute("aria-disabled", "true");
+} else {
+  for (const annotation of data.annotations) {
+    const span = { localId: nextLocalId++, unsaved: false, refused: false };
+    fromServer(span, annotation);
+    spans.set(span.localId, span);
+    draw(span);
+  }
+  refreshOverlaps();
+  renderList();
+}
+
+window.annotatorEditor = {
+  timings,
+  queue,
+  spans: () => ordered().map((span) => ({ ...span, range: undefined })),
+  paintedAt: null,
+};
+requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    window.annotatorEditor.paintedAt = performance.now();
+    document.body.dataset.editorReady = "true";
+  }),
+);

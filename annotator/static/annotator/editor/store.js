@@ -1,0 +1,128 @@
+// Saving without losing work: every change goes through one queue, in order. A change
+// that meets a network failure or a server error stays in the queue and is retried with
+// growing pauses; it is dropped only when the server refuses it (4xx), and then the
+// editor is told so that it can undo the change on screen and say why.
+
+const RETRYABLE = new Set([401, 408, 425, 429, 500, 502, 503, 504]);
+const MAX_PAUSE_MS = 15000;
+
+function csrfToken(fallback) {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : fallback;
+}
+
+export class SaveQueue {
+  /**
+   * @param {object} options
+   * @param {string} options.csrfToken token to send when no csrftoken cookie is readable
+   * @param {(state: string, detail: string, pending: number) => void} options.onState
+   */
+  constructor({ csrfToken: fallbackToken, onState }) {
+    this.fallbackToken = fallbackToken;
+    this.onState = onState;
+    this.operations = [];
+    this.running = false;
+    this.failures = 0;
+    this.wakeUp = null;
+  }
+
+  get pending() {
+    return this.operations.length;
+  }
+
+  /**
+   * Queue a change. ``request()`` is called when its turn comes (so that it can use ids
+   * the server gave to earlier changes) and returns {method, url, body} or null to skip.
+   */
+  enqueue({ request, onSuccess, onRefused }) {
+    this.operations.push({ request, onSuccess, onRefused });
+    this.report();
+    this.pump();
+  }
+
+  /** Try again now instead of waiting for the current pause to end. */
+  retryNow() {
+    if (this.wakeUp) this.wakeUp();
+  }
+
+  report(state, detail = "") {
+    const pending = this.operations.length;
+    if (!state) state = pending ? "saving" : "saved";
+    this.onState(state, detail, pending);
+  }
+
+  async pump() {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.operations.length) {
+        const operation = this.operations[0];
+        const request = operation.request();
+        if (!request) {
+          this.operations.shift();
+          continue;
+        }
+        let response;
+        try {
+          response = await fetch(request.url, {
+            method: request.method,
+            credentials: "same-origin",
+            headers: {
+              "Content-Type": "application/json",
+              Accept: "application/json",
+              "X-CSRFToken": csrfToken(this.fallbackToken),
+            },
+            body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          });
+        } catch (error) {
+          await this.pause("The server cannot be reached");
+          continue;
+        }
+        if (RETRYABLE.has(response.status)) {
+          const why =
+            response.status === 401
+              ? "You are logged out: log in again in another tab"
+              : `The server answered ${response.status}`;
+          await this.pause(why);
+          continue;
+        }
+        this.failures = 0;
+        this.operations.shift();
+        let body = null;
+        if (response.status !== 204) {
+          try {
+            body = await response.json();
+          } catch (error) {
+            body = { detail: `The server answered ${response.status} without JSON.` };
+          }
+        }
+        if (response.ok) {
+          operation.onSuccess(body);
+          this.report();
+        } else {
+          operation.onRefused(response.status, body || {});
+          this.report("refused", (body && body.detail) || `Refused (${response.status}).`);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+    this.report();
+  }
+
+  pause(why) {
+    this.failures += 1;
+    const wait = Math.min(MAX_PAUSE_MS, 500 * 2 ** Math.min(this.failures, 5));
+    this.report("retrying", `${why}. Your changes are kept and will be saved; retrying in ${Math.round(wait / 1000)} s.`);
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, wait);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
