@@ -41,6 +41,22 @@ from annotator.services.annotations import (
 from annotator.services.tokens import api_token_authenticate
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The browser's session, with Django's CSRF check, only when a session cookie is sent.
+
+    Ninja's cookie authentication checks CSRF before looking for the cookie, which refuses
+    a script that sends only its token (and no cookie at all) with "CSRF check Failed".
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return super().authenticate(request, key) if key else None
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = api_token_authenticate(token)
@@ -53,7 +69,7 @@ api = NinjaAPI(
     title="annotator API",
     version="1",
     description=__doc__,
-    auth=[SessionAuth(), TokenAuth()],
+    auth=[BrowserSessionAuth(), TokenAuth()],
     urls_namespace="api",
 )
 

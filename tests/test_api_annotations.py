@@ -233,7 +233,8 @@ def test_a_refused_change_writes_nothing(reviewer_client, document, category):
 
 def test_token_auth_for_scripts(reviewer, document, category):
     _, secret = api_token_create(user=reviewer, name="analysis script")
-    client = Client()
+    # As a script calls it: no cookie, no CSRF token, CSRF checks enforced.
+    client = Client(enforce_csrf_checks=True)
     response = client.post(
         annotations_url(document),
         json.dumps({"start": 2, "end": 10, "quote": "detained", "category": "detention"}),
