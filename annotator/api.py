@@ -262,10 +262,7 @@ def get_document(request: HttpRequest, document_id: int) -> dict[str, Any]:
 def list_annotations(request: HttpRequest, document_id: int) -> list[dict[str, Any]]:
     """Your own annotations of a document, in document order."""
     document = _document(request, document_id)
-    return [
-        annotation_out(annotation)
-        for annotation in selectors.annotation_list(document=document, reviewer=request.user)
-    ]
+    return selectors.annotation_list(document=document, reviewer=request.user)
 
 
 @api.post(

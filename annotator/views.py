@@ -15,10 +15,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from annotator import selectors
-from annotator.api import annotation_out
 from annotator.forms import DocumentFilterForm, LoginForm
 from annotator.models import Document, EvidenceStatus, Project, Role, SourceType
-from annotator.text import lines
 
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 CSS_SAFE_CODE = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -79,7 +77,7 @@ def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
     return render(
         request,
         "annotator/document_detail.html",
-        {"project": document.project, "document": document, "lines": lines(document.text)},
+        {"project": document.project, "document": document},
     )
 
 
@@ -102,7 +100,6 @@ def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpR
         {
             "project": project,
             "document": document,
-            "lines": lines(document.text),
             "categories": categories,
             "editor_data": {
                 "documentId": document.pk,
@@ -119,7 +116,7 @@ def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpR
                     }
                     for category in categories
                 ],
-                "annotations": [annotation_out(annotation) for annotation in annotations],
+                "annotations": annotations,
                 "evidenceStatuses": EvidenceStatus.choices,
                 "sourceTypes": SourceType.choices,
             },

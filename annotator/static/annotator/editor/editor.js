@@ -155,6 +155,8 @@ function rangeFor(start, end) {
 }
 
 function draw(span) {
+  listRemove(span);
+  listAdd(span);
   if (!highlightsSupported) return;
   if (span.range) categoryHighlights.get(span.drawnCategory)?.delete(span.range);
   span.range = rangeFor(span.start, span.end);
@@ -163,6 +165,7 @@ function draw(span) {
 }
 
 function erase(span) {
+  listRemove(span);
   if (span.range) categoryHighlights.get(span.drawnCategory)?.delete(span.range);
   span.range = null;
 }
@@ -176,7 +179,7 @@ function scheduleRefresh() {
   requestAnimationFrame(() => {
     refreshScheduled = false;
     refreshOverlaps();
-    renderList();
+    renderCounts();
     renderSelection();
   });
 }
@@ -191,10 +194,22 @@ function refreshOverlaps() {
 
 // --- The side list, counts and details ------------------------------------------------
 
+// Spans in document order, kept sorted one change at a time. The side list shows only the
+// rows in its viewport (each row has the same height): a report can hold thousands of
+// spans, and laying out thousands of rows on every keypress would make tagging slow.
+const sorted = [];
+const ROW_HEIGHT = 28; // px; matches .span-row in app.css
+const spacer = document.createElement("div");
+spacer.className = "span-list-spacer";
+spanList.append(spacer);
+let listScheduled = false;
+
+function compareSpans(a, b) {
+  return a.start - b.start || a.end - b.end || a.localId - b.localId;
+}
+
 function ordered() {
-  return Array.from(spans.values()).sort(
-    (a, b) => a.start - b.start || a.end - b.end || a.localId - b.localId,
-  );
+  return sorted;
 }
 
 function excerpt(text, limit = 80) {
@@ -202,37 +217,84 @@ function excerpt(text, limit = 80) {
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
-function renderList() {
-  const counts = new Map();
-  const fragment = document.createDocumentFragment();
-  for (const span of ordered()) {
-    counts.set(span.category, (counts.get(span.category) || 0) + 1);
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-link btn-sm text-start p-0 span-jump";
-    button.dataset.localId = String(span.localId);
-    if (span === selected) button.setAttribute("aria-current", "true");
-    const swatch = document.createElement("span");
-    swatch.className = `swatch swatch-${span.category}`;
-    swatch.setAttribute("aria-hidden", "true");
-    const name = document.createElement("span");
-    name.className = "fw-semibold me-1";
-    name.textContent = categories.get(span.category)?.name || span.category;
-    const quote = document.createElement("bdi");
-    quote.textContent = `“${excerpt(span.quote)}”`;
-    button.append(swatch, name, quote);
-    if (span.unsaved) {
-      const mark = document.createElement("span");
-      mark.className = "badge text-bg-warning ms-1";
-      mark.textContent = "unsaved";
-      button.append(mark);
-    }
-    item.append(button);
-    fragment.append(item);
+function listRow(span, position) {
+  const row = document.createElement("div");
+  row.className = "span-row";
+  row.setAttribute("role", "listitem");
+  row.setAttribute("aria-posinset", String(position + 1));
+  row.setAttribute("aria-setsize", String(sorted.length));
+  row.style.top = `${position * ROW_HEIGHT}px`;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-link btn-sm text-start p-0 span-jump";
+  button.dataset.localId = String(span.localId);
+  if (span === selected) button.setAttribute("aria-current", "true");
+  const swatch = document.createElement("span");
+  swatch.className = `swatch swatch-${span.category}`;
+  swatch.setAttribute("aria-hidden", "true");
+  const name = document.createElement("span");
+  name.className = "fw-semibold me-1";
+  name.textContent = categories.get(span.category)?.name || span.category;
+  const quote = document.createElement("bdi");
+  quote.textContent = `“${excerpt(span.quote)}”`;
+  button.append(swatch, name, quote);
+  if (span.unsaved) {
+    const mark = document.createElement("span");
+    mark.className = "badge text-bg-warning ms-1";
+    mark.textContent = "unsaved";
+    button.prepend(mark);
   }
-  spanList.replaceChildren(fragment);
-  spanTotal.textContent = String(spans.size);
+  row.append(button);
+  return row;
+}
+
+/** Draw the rows in view of the list (and a few beyond), at most once a frame. */
+function renderListWindow() {
+  listScheduled = false;
+  spacer.style.height = `${sorted.length * ROW_HEIGHT}px`;
+  const first = Math.max(0, Math.floor(spanList.scrollTop / ROW_HEIGHT) - 10);
+  const last = Math.min(sorted.length, first + Math.ceil(spanList.clientHeight / ROW_HEIGHT) + 20);
+  const rows = [];
+  for (let position = first; position < last; position++) {
+    rows.push(listRow(sorted[position], position));
+  }
+  spanList.replaceChildren(spacer, ...rows);
+}
+
+function scheduleList() {
+  if (listScheduled) return;
+  listScheduled = true;
+  requestAnimationFrame(renderListWindow);
+}
+spanList.addEventListener("scroll", scheduleList, { passive: true });
+
+function listAdd(span) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (compareSpans(sorted[middle], span) < 0) low = middle + 1;
+    else high = middle;
+  }
+  sorted.splice(low, 0, span);
+  scheduleList();
+}
+
+function listRemove(span) {
+  const position = sorted.indexOf(span);
+  if (position === -1) return;
+  sorted.splice(position, 1);
+  scheduleList();
+}
+
+function listRefresh() {
+  scheduleList();
+}
+
+function renderCounts() {
+  const counts = new Map();
+  for (const span of sorted) counts.set(span.category, (counts.get(span.category) || 0) + 1);
+  spanTotal.textContent = String(sorted.length);
   for (const badge of document.querySelectorAll("[data-count-for]")) {
     badge.textContent = String(counts.get(badge.dataset.countFor) || 0);
   }
@@ -293,7 +355,7 @@ function renderSelection() {
 function select(span, { scroll = false } = {}) {
   selected = span;
   renderSelection();
-  renderList();
+  scheduleList();
   if (span && scroll) {
     const [node] = domPoint(span.start);
     const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
@@ -385,6 +447,7 @@ function saveNew(span) {
     onSuccess: (annotation) => {
       fromServer(span, annotation);
       span.unsaved = false;
+      listRefresh();
       if (timings.createRequestedAt !== null) {
         timings.lastCreateSavedMs = performance.now() - timings.createRequestedAt;
         timings.createRequestedAt = null;
@@ -419,6 +482,7 @@ function updateSpan(span, changes, { recordUndo = true } = {}) {
     onSuccess: (annotation) => {
       span.version = annotation.version;
       span.unsaved = false;
+      listRefresh();
       scheduleRefresh();
     },
     onRefused: (status, body) => {
@@ -674,14 +738,25 @@ if (!highlightsSupported) {
   showMessage("The text on the page differs from the stored text; editing is disabled to keep offsets exact.");
   article.setAttribute("aria-disabled", "true");
 } else {
+  performance.mark("editor:start");
   for (const annotation of data.annotations) {
     const span = { localId: nextLocalId++, unsaved: false, refused: false };
     fromServer(span, annotation);
     spans.set(span.localId, span);
-    draw(span);
+    span.range = rangeFor(span.start, span.end);
+    span.drawnCategory = span.category;
+    categoryHighlights.get(span.category)?.add(span.range);
+    sorted.push(span);
   }
+  performance.measure("editor:highlights", "editor:start");
+  performance.mark("editor:list");
+  sorted.sort(compareSpans);
+  renderListWindow();
+  renderCounts();
+  performance.measure("editor:list", "editor:list");
+  performance.mark("editor:overlaps");
   refreshOverlaps();
-  renderList();
+  performance.measure("editor:overlaps", "editor:overlaps");
 }
 
 window.annotatorEditor = {
