@@ -86,3 +86,46 @@ def test_a_rolled_back_change_leaves_no_event(project):
         change_that_fails()
     assert AuditEvent.objects.count() == 0
     assert audit_verify().intact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_a_fresh_log_keep_one_unbroken_chain(project, reviewer):
+    """Several reviewers saving at once, the first ones on an empty log (issue found by the
+    API benchmark: two first writers both inserted the head row and one got a 500)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite's in-memory test database cannot be written from several threads; "
+            "test_settings covers concurrent SQLite writers on a real file"
+        )
+    AuditChainHead.objects.all().delete()
+    category = CategoryFactory(project=project)
+    document = make_document(project, "x" * 400)
+    AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+    AuditChainHead.objects.all().delete()
+    errors: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def writer(number: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            for step in range(10):
+                start = number * 40 + step * 4
+                make_annotation(document, reviewer, category, start, start + 2)
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    result = audit_verify()
+    assert result.intact, result.problem
+    assert result.events == 80

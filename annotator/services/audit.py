@@ -61,7 +61,12 @@ def audit_record(
     # Locking the head row makes concurrent writers take turns, so the chain never forks.
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        head = AuditChainHead.objects.create(pk=1, last_hash=GENESIS_HASH, event_count=0)
+        # A migration creates the row; should it be missing (a flushed test database),
+        # writers that find it missing at once must not fail on each other's insert.
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=1, last_hash=GENESIS_HASH, event_count=0)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
     event = AuditEvent(
         actor=actor,
         action=action,
