@@ -110,16 +110,25 @@ def check_span(text: str, start: int, end: int, quote: str) -> None:
     ``text[start:end]`` exactly, so that an offset counted in other units (UTF-16, bytes)
     is caught here rather than exported.
     """
+    check_span_bounds(len(text), start, end)
+    check_span_quote(text[start:end], start, end, quote)
+
+
+def check_span_bounds(text_length: int, start: int, end: int) -> None:
+    """The offsets part of ``check_span``, for a text of ``text_length`` code points."""
     if start < 0 or end < 0:
         raise SpanError(f"Offsets cannot be negative (start {start}, end {end}).")
     if end <= start:
         raise SpanError(f"A span must not be empty: end ({end}) must be after start ({start}).")
-    if end > len(text):
+    if end > text_length:
         raise SpanError(
-            f"The span {start}-{end} ends beyond the text, which has {len(text)} characters "
+            f"The span {start}-{end} ends beyond the text, which has {text_length} characters "
             "(Unicode code points)."
         )
-    actual = text[start:end]
+
+
+def check_span_quote(actual: str, start: int, end: int, quote: str) -> None:
+    """The quote part of ``check_span``: ``actual`` is the text between the offsets."""
     if actual != quote:
         raise SpanError(
             f"The quote does not match the text at {start}-{end}: the text there is "

@@ -23,20 +23,16 @@ import json
 import math
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connections
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.crypto import get_random_string
 
@@ -47,17 +43,14 @@ from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
 from annotator.services.tokens import api_token_create
 from annotator.taxonomy import taxonomy_from_data
+from benchmarks import server as production
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 CREATES_PER_CLIENT = 100
-WORKERS = 4  # 2 x cores on a 2-core machine; fixed, so that figures compare across machines
 CATEGORY = "detention"
 
 REQUEST_TIMEOUT = 30.0  # seconds per socket operation; gunicorn kills a worker after 30 s
-STARTUP_TIMEOUT = 60.0  # for gunicorn to answer its first request
 RUN_TIMEOUT = 300.0  # for the whole timed phase; clients stop sending after it
-STOP_TIMEOUT = 15.0  # for gunicorn to stop on SIGTERM before it is killed
 
 # Sentences of a testimony, with Uyghur and characters outside the BMP, so that offsets
 # are code points and differ from UTF-16 units and bytes.
@@ -133,53 +126,6 @@ def set_up(clients: int, spans: int) -> tuple[int, str, list[str], list[tuple[in
     return document.pk, project.slug, secrets, spans_of(document.text, spans)
 
 
-def server_environment() -> dict[str, str]:
-    """The benchmark's environment, for a production server on 127.0.0.1."""
-    env = dict(os.environ)
-    env.update(
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        DJANGO_SETTINGS_MODULE="annotator.settings",
-        PYTHONUNBUFFERED="1",
-    )
-    env.pop("GUNICORN_CMD_ARGS", None)
-    if connection.vendor != "sqlite":
-        # run.py made a test database beside the named one: point the server at it.
-        url = urlsplit(env["DATABASE_URL"])
-        name = connection.settings_dict["NAME"]
-        env["DATABASE_URL"] = url._replace(path="/" + quote(name)).geturl()
-    # SQLite: DATA_DIR is inherited, so the workers open the same file.
-    return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_command(port: int) -> list[str]:
-    script = Path(sys.executable).parent / "gunicorn"
-    launcher = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
-    return [
-        *launcher,
-        "annotator.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        "sync",
-        "--timeout",
-        "30",
-        "--graceful-timeout",
-        "10",
-        "--chdir",
-        str(ROOT),
-    ]
-
-
 def request(
     port: int,
     method: str,
@@ -221,11 +167,11 @@ def describe(body: bytes) -> str:
 
 
 def wait_until_ready(server: subprocess.Popen, port: int, path: str, secret: str, log: Path):
-    deadline = time.monotonic() + STARTUP_TIMEOUT
+    deadline = time.monotonic() + production.STARTUP_TIMEOUT
     last = ""
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{tail(log)}")
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{production.tail(log)}")
         try:
             status, body = request(port, "GET", path, secret)
         except OSError as error:
@@ -235,25 +181,10 @@ def wait_until_ready(server: subprocess.Popen, port: int, path: str, secret: str
                 return
             last = f"{status}: {describe(body)}"
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer in {STARTUP_TIMEOUT:.0f} s ({last}):\n{tail(log)}")
-
-
-def tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM (graceful), then SIGKILL to the server's own process group after a timeout."""
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)  # its own session: the workers too
-            server.wait(timeout=STOP_TIMEOUT)
+    raise RuntimeError(
+        f"gunicorn did not answer in {production.STARTUP_TIMEOUT:.0f} s ({last}):\n"
+        + production.tail(log)
+    )
 
 
 def csrf_headers() -> dict[str, str]:
@@ -371,34 +302,23 @@ def run(bench) -> None:
     create_path = f"/api/v1/documents/{document_id}/annotations"
     warm_path = f"/api/v1/projects/{slug}/categories"
 
-    connections.close_all()  # so that the benchmark process holds no SQLite lock
-    port = free_port()
     log = Path(os.environ["DATA_DIR"]) / "gunicorn.log"
     began = time.perf_counter()
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(  # noqa: S603 - a fixed command line, no shell
-            gunicorn_command(port),
-            cwd=ROOT,
-            env=server_environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, to stop workers and all
-        )
-        try:
-            wait_until_ready(server, port, warm_path, secrets[0], log)
-            probe_status, probe_problem = probe(port, create_path, secrets[0], spans[0])
-            extra: dict[str, str] = {}
-            if probe_status == 403 and "CSRF" in probe_problem:
-                print(f"  bearer token alone: 403 {probe_problem!r}", flush=True)
-                extra = csrf_headers()
-            elif probe_status != 400 or "quote" not in probe_problem:
-                raise RuntimeError(f"a bearer-only POST got {probe_status} {probe_problem}")
-            warm, outcome, wall = load(port, create_path, warm_path, secrets, spans, creates, extra)
-        finally:
-            stop(server)
+    server, port = production.start(log)
+    try:
+        wait_until_ready(server, port, warm_path, secrets[0], log)
+        probe_status, probe_problem = probe(port, create_path, secrets[0], spans[0])
+        extra: dict[str, str] = {}
+        if probe_status == 403 and "CSRF" in probe_problem:
+            print(f"  bearer token alone: 403 {probe_problem!r}", flush=True)
+            extra = csrf_headers()
+        elif probe_status != 400 or "quote" not in probe_problem:
+            raise RuntimeError(f"a bearer-only POST got {probe_status} {probe_problem}")
+        warm, outcome, wall = load(port, create_path, warm_path, secrets, spans, creates, extra)
+    finally:
+        production.stop(server)
     print(
-        f"  gunicorn: {WORKERS} sync workers on 127.0.0.1:{port}, "
+        f"  gunicorn: {production.WORKERS} sync workers on 127.0.0.1:{port}, "
         f"served for {time.perf_counter() - began:.1f} s",
         flush=True,
     )
@@ -438,7 +358,8 @@ def run(bench) -> None:
     )
     connections.close_all()
 
-    how = f"{clients} clients x {creates}, {WORKERS} sync workers, a connection per request"
+    workers = production.WORKERS
+    how = f"{clients} clients x {creates}, {workers} sync workers, a connection per request"
     if extra:
         how += ", + CSRF cookie/header as Bearer alone got 403"
     bench.record("annotation creates", created / wall, "annotations/s", f"201s per second; {how}")

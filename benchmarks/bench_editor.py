@@ -9,23 +9,19 @@ that includes them has then been produced.
 
 from __future__ import annotations
 
-import http.client
 import os
 import random
 import statistics
-import subprocess
-import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from annotator.models import Annotation, Category, Document, Role
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
 from annotator.taxonomy import parse_taxonomy
-from benchmarks.bench_api import free_port, gunicorn_command, server_environment, stop
+from benchmarks import server as production
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -100,42 +96,13 @@ def run(bench) -> None:
     rng = random.Random(250_000)
     document, slug = set_up(rng)
     editor_path = f"/projects/{slug}/documents/{document.pk}/annotate/"
-    connections.close_all()
-
-    port = free_port()
     log = Path(os.environ["DATA_DIR"]) / "gunicorn-editor.log"
-    env = server_environment()
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-            gunicorn_command(port),
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_server(server, port, log)
-            measure(bench, port, editor_path, document)
-        finally:
-            stop(server)
-
-
-def wait_for_server(server, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text(errors='replace')[-2000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/accounts/login/")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in 60 s")
+    server, port = production.start(log)
+    try:
+        production.wait_for_page(server, port, log)
+        measure(bench, port, editor_path, document)
+    finally:
+        production.stop(server)
 
 
 def measure(bench, port: int, editor_path: str, document: Document) -> None:

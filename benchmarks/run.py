@@ -86,6 +86,8 @@ def configure_django() -> Callable[[], None]:
         call_command("migrate", verbosity=0)
         cleanup = None
     else:
+        # A name of its own, so that a benchmark never drops the database of a test run.
+        connection.settings_dict["TEST"]["NAME"] = f"{connection.settings_dict['NAME']}_bench"
         test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
 
         def cleanup() -> None:

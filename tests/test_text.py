@@ -70,3 +70,20 @@ def test_line_offsets_count_code_points_beyond_the_bmp():
     for line in result:
         assert text[line.start : line.end] == line.text
     assert text[2:10] == "detained"
+
+
+def test_check_span_accepts_code_point_offsets_and_refuses_utf16_ones():
+    import pytest
+
+    from annotator.text import SpanError, check_span
+
+    text = "💩 detained in a camp"
+    check_span(text, 2, 10, "detained")
+    with pytest.raises(SpanError, match=r"text there is 'etained '"):
+        check_span(text, 3, 11, "detained")
+    with pytest.raises(SpanError, match="must not be empty"):
+        check_span(text, 4, 4, "")
+    with pytest.raises(SpanError, match="cannot be negative"):
+        check_span(text, -1, 4, "x")
+    with pytest.raises(SpanError, match="which has 20 characters"):
+        check_span(text, 0, 21, "x")

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotator.models import Annotation, Category, Document, EvidenceStatus, SourceType
+from annotator.selectors import document_text_slice
 from annotator.services.audit import audit_record
-from annotator.text import SpanError, check_span
+from annotator.text import SpanError, check_span_bounds, check_span_quote
 
 NOTE_MAX_LENGTH = 10_000
 EDITABLE_FIELDS = ("start", "end", "quote", "category", "note", "evidence_status", "source_type")
@@ -60,7 +61,13 @@ def _check(document: Document, annotation: Annotation) -> None:
     if len(annotation.note) > NOTE_MAX_LENGTH:
         raise AnnotationError(f"A note may have at most {NOTE_MAX_LENGTH} characters.")
     try:
-        check_span(document.text, annotation.start, annotation.end, annotation.quote)
+        # The text can be megabytes: only the spanned part is read, by the database, which
+        # counts code points as Python does.
+        check_span_bounds(document.text_length, annotation.start, annotation.end)
+        actual = document_text_slice(
+            document_id=document.pk, start=annotation.start, end=annotation.end
+        )
+        check_span_quote(actual, annotation.start, annotation.end, annotation.quote)
     except SpanError as error:
         raise AnnotationError(str(error)) from error
 
@@ -108,6 +115,7 @@ def _locked(annotation_id: int) -> Annotation:
     return (
         Annotation.objects.select_for_update(of=("self",))
         .select_related("category", "document__project")
+        .defer("document__text")
         .get(pk=annotation_id)
     )
 
