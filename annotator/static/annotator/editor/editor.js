@@ -217,6 +217,11 @@ function excerpt(text, limit = 80) {
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }
 
+/** Text wrapped in Unicode direction isolates (FSI … PDI), for plain-text contexts. */
+function isolated(text) {
+  return `\u2068${text}\u2069`;
+}
+
 function listRow(span, position) {
   const row = document.createElement("div");
   row.className = "span-row";
@@ -235,9 +240,11 @@ function listRow(span, position) {
   const name = document.createElement("span");
   name.className = "fw-semibold me-1";
   name.textContent = categories.get(span.category)?.name || span.category;
+  // The quote is isolated (bdi) and the quotation marks stay outside it, so that a
+  // right-to-left quote neither reorders its surroundings nor mirrors the marks.
   const quote = document.createElement("bdi");
-  quote.textContent = `“${excerpt(span.quote)}”`;
-  button.append(swatch, name, quote);
+  quote.textContent = excerpt(span.quote);
+  button.append(swatch, name, "“", quote, "”");
   if (span.unsaved) {
     const mark = document.createElement("span");
     mark.className = "badge text-bg-warning ms-1";
@@ -345,7 +352,7 @@ function renderSelection() {
       button.type = "button";
       button.className = "btn btn-link btn-sm p-0 span-jump";
       button.dataset.localId = String(span.localId);
-      button.textContent = `${categories.get(span.category)?.name || span.category}: “${excerpt(span.quote, 40)}”`;
+      button.textContent = `${categories.get(span.category)?.name || span.category}: “${isolated(excerpt(span.quote, 40))}”`;
       item.append(button);
       return item;
     }),
@@ -459,7 +466,7 @@ function saveNew(span) {
       spans.delete(span.localId);
       erase(span);
       scheduleRefresh();
-      showMessage(`The span “${excerpt(span.quote, 40)}” was not saved: ${body.detail}`);
+      showMessage(`The span “${isolated(excerpt(span.quote, 40))}” was not saved: ${body.detail}`);
     },
   });
 }
