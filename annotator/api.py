@@ -34,6 +34,7 @@ from annotator.services.annotations import (
     NOTE_MAX_LENGTH,
     AnnotationConflict,
     AnnotationError,
+    AnnotationForbidden,
     annotation_create,
     annotation_delete,
     annotation_update,
@@ -289,6 +290,8 @@ def create_annotation(request: HttpRequest, document_id: int, payload: Annotatio
             evidence_status=payload.evidence_status,
             source_type=payload.source_type,
         )
+    except AnnotationForbidden as error:
+        raise HttpError(403, str(error)) from None
     except AnnotationError as error:
         raise HttpError(400, str(error)) from None
     return Status(201, annotation_out(annotation))
@@ -305,7 +308,7 @@ def get_annotation(request: HttpRequest, annotation_id: int) -> dict[str, Any]:
 
 @api.patch(
     "/annotations/{annotation_id}",
-    response={200: AnnotationOut, 400: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    response={200: AnnotationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     tags=["annotations"],
 )
 def update_annotation(
@@ -326,6 +329,8 @@ def update_annotation(
         )
     except AnnotationConflict as conflict:
         return _conflict(request, conflict)
+    except AnnotationForbidden as error:
+        raise HttpError(403, str(error)) from None
     except AnnotationError as error:
         raise HttpError(400, str(error)) from None
     return annotation_out(annotation)
@@ -333,7 +338,7 @@ def update_annotation(
 
 @api.delete(
     "/annotations/{annotation_id}",
-    response={204: None, 404: ErrorOut, 409: ConflictOut},
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     tags=["annotations"],
 )
 def delete_annotation(
@@ -345,4 +350,6 @@ def delete_annotation(
         annotation_delete(annotation_id=annotation.pk, actor=request.user, version=version)
     except AnnotationConflict as conflict:
         return _conflict(request, conflict)
+    except AnnotationForbidden as error:
+        raise HttpError(403, str(error)) from None
     return Status(204, None)

@@ -43,6 +43,14 @@ class Project(models.Model):
         default=True,
         help_text="Reviewers never see another reviewer's spans, nor who else is assigned.",
     )
+    anonymous_moderation = models.BooleanField(
+        default=False,
+        help_text="Moderators see reviewers as Reviewer A, B, C instead of by name.",
+    )
+    auto_accept_unanimous = models.BooleanField(
+        default=True,
+        help_text="Spans every reviewer agrees on go straight into the gold layer.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
@@ -220,6 +228,40 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("document_detail", kwargs={"project_slug": self.project.slug, "pk": self.pk})
+
+
+class Assignment(models.Model):
+    """A reviewer's task to annotate one document independently, until they submit it."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assignments_made",
+    )
+    assigned_at = models.DateTimeField(default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document", "assigned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "reviewer"], name="assignment_once_per_reviewer"
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewer", "submitted_at"], name="assignment_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.document_id}"
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
 
 
 class EvidenceStatus(models.TextChoices):

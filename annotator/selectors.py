@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce, Substr
 
-from annotator.models import Annotation, Category, Document, Membership, Project
+from annotator.models import (
+    Annotation,
+    Assignment,
+    Category,
+    Document,
+    Membership,
+    Project,
+    Role,
+)
 
 # The columns a document list shows; the text itself can be megabytes and stays behind.
 DOCUMENT_LIST_FIELDS = (
@@ -21,12 +40,31 @@ DOCUMENT_LIST_FIELDS = (
 )
 
 
+def _count_per_project(documents: QuerySet[Document]) -> Coalesce:
+    """How many of ``documents`` (filtered by an outer project) there are, as a subquery."""
+    counted = documents.order_by().values("project").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def project_list(*, user: AbstractBaseUser) -> QuerySet[Project]:
-    """The projects ``user`` is a member of, each with ``role`` and ``document_count``."""
+    """The projects ``user`` is a member of, each with ``role`` and ``document_count``.
+
+    A reviewer's count is of the documents assigned to them: it is all they can see.
+    """
     role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    documents = Document.objects.filter(project=OuterRef("pk"))
     return (
         Project.objects.filter(memberships__user=user)
-        .annotate(role=Subquery(role), document_count=Count("documents", distinct=True))
+        .annotate(role=Subquery(role))
+        .annotate(
+            document_count=Case(
+                When(
+                    role=Role.REVIEWER,
+                    then=_count_per_project(documents.filter(assignments__reviewer=user)),
+                ),
+                default=_count_per_project(documents),
+            )
+        )
         .order_by("name", "pk")
     )
 
@@ -41,18 +79,77 @@ def project_for_member(*, user: AbstractBaseUser, slug: str) -> Project:
     )
 
 
-def document_list(*, project: Project, query: str = "") -> QuerySet[Document]:
-    """A project's documents in import order, optionally those whose title or text has ``query``."""
-    documents = Document.objects.filter(project=project).only(*DOCUMENT_LIST_FIELDS)
+def visible_documents(*, project: Project, user: AbstractBaseUser) -> QuerySet[Document]:
+    """The documents of a project that ``user`` (with ``project.role``) may see.
+
+    Reviewers see only the documents assigned to them, each with ``my_submitted_at`` (their
+    own submission time, or None); moderators and managers see every document.
+    """
+    documents = Document.objects.filter(project=project)
+    if project.role != Role.REVIEWER:
+        return documents
+    mine = Assignment.objects.filter(document=OuterRef("pk"), reviewer=user)
+    return documents.filter(Exists(mine)).annotate(
+        my_submitted_at=Subquery(mine.values("submitted_at")[:1])
+    )
+
+
+def document_list(
+    *, project: Project, user: AbstractBaseUser, query: str = "", status: str = ""
+) -> QuerySet[Document]:
+    """The documents ``user`` may see, in import order, filtered by text and status.
+
+    For moderators and managers each comes with ``assigned_count`` and ``submitted_count``.
+    """
+    documents = visible_documents(project=project, user=user).only(*DOCUMENT_LIST_FIELDS)
     query = query.strip()
     if query:
         documents = documents.filter(Q(title__icontains=query) | Q(text__icontains=query))
+    if status:
+        documents = documents.filter(status=status)
+    if project.role != Role.REVIEWER:
+        documents = documents.annotate(
+            assigned_count=Count("assignments", distinct=True),
+            submitted_count=Count(
+                "assignments", filter=Q(assignments__submitted_at__isnull=False), distinct=True
+            ),
+        )
     return documents.order_by("pk")
 
 
-def document_for_member(*, project: Project, pk: int) -> Document:
-    """One document of a project the caller already checked membership of."""
-    return Document.objects.select_related("imported_by").get(project=project, pk=pk)
+def document_for_member(*, project: Project, user: AbstractBaseUser, pk: int) -> Document:
+    """One document the user may see in a project whose membership was already checked."""
+    return visible_documents(project=project, user=user).select_related("imported_by").get(pk=pk)
+
+
+def assignment_list(*, document: Document) -> QuerySet[Assignment]:
+    """Who is assigned to a document, for moderators and managers (never for reviewers)."""
+    return (
+        Assignment.objects.filter(document=document)
+        .select_related("reviewer")
+        .order_by("assigned_at", "pk")
+    )
+
+
+def project_reviewers(*, project: Project) -> QuerySet:
+    """The users with the reviewer role in a project, by username."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__project=project, memberships__role=Role.REVIEWER)
+        .order_by("username")
+    )
+
+
+def next_document(*, project: Project, user: AbstractBaseUser) -> Document | None:
+    """The reviewer's first assigned document they have not submitted yet."""
+    return (
+        Document.objects.filter(
+            project=project, assignments__reviewer=user, assignments__submitted_at__isnull=True
+        )
+        .only("pk", "project_id")
+        .order_by("pk")
+        .first()
+    )
 
 
 def category_list(*, project: Project) -> QuerySet[Category]:
@@ -75,6 +172,11 @@ def document_with_role(*, user: AbstractBaseUser, document_id: int) -> Document:
     )
     if role is None:
         raise Document.DoesNotExist
+    if (
+        role == Role.REVIEWER
+        and not Assignment.objects.filter(document_id=document_id, reviewer=user).exists()
+    ):
+        raise Document.DoesNotExist  # blind: an unassigned document does not exist for them
     document = Document.objects.select_related("project").defer("text").get(pk=document_id)
     document.role = role
     document.project.role = role

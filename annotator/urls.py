@@ -11,6 +11,23 @@ urlpatterns = [
     path("accounts/login/", views.AnnotatorLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/<slug:project_slug>/", views.document_list, name="document_list"),
+    path("projects/<slug:project_slug>/assign/", views.project_assign, name="project_assign"),
+    path("projects/<slug:project_slug>/next/", views.next_document, name="next_document"),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/submit/",
+        views.document_submit,
+        name="document_submit",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/assign/",
+        views.document_assign,
+        name="document_assign",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/reviewers/<int:reviewer_id>/reopen/",
+        views.assignment_reopen,
+        name="assignment_reopen",
+    ),
     path(
         "projects/<slug:project_slug>/documents/<int:pk>/",
         views.document_detail,

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from annotator import selectors
-from annotator.forms import DocumentFilterForm, LoginForm
+from annotator.forms import ActionForm, AssignReviewerForm, DocumentFilterForm, LoginForm
 from annotator.models import Document, EvidenceStatus, Project, Role, SourceType
+from annotator.services.assignments import (
+    AssignmentError,
+    assignment_create,
+    assignments_auto,
+    review_reopen,
+    review_submit,
+)
 
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 CSS_SAFE_CODE = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -47,7 +59,7 @@ def _member_project(request: HttpRequest, slug: str) -> Project:
 def _member_document(request: HttpRequest, project_slug: str, pk: int) -> Document:
     project = _member_project(request, project_slug)
     try:
-        document = selectors.document_for_member(project=project, pk=pk)
+        document = selectors.document_for_member(project=project, user=request.user, pk=pk)
     except Document.DoesNotExist:
         raise Http404("No such document.") from None
     document.project = project  # carries the user's role
@@ -59,26 +71,144 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "annotator/project_list.html", {"projects": projects})
 
 
+def _require_role(project: Project, *roles: str) -> None:
+    if project.role not in roles:
+        raise PermissionDenied(f"This needs the role of {' or '.join(roles)} in this project.")
+
+
 def document_list(request: HttpRequest, project_slug: str) -> HttpResponse:
     project = _member_project(request, project_slug)
     form = DocumentFilterForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    paginator = Paginator(selectors.document_list(project=project, query=query), DOCUMENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "annotator/document_list.html",
-        {"project": project, "form": form, "query": query, "page": page},
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
+    status = form.cleaned_data["status"] if valid else ""
+    documents = selectors.document_list(
+        project=project, user=request.user, query=query, status=status
     )
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = urlencode({key: value for key, value in (("q", query), ("status", status)) if value})
+    context = {"project": project, "form": form, "query": query, "filters": filters, "page": page}
+    if project.role == Role.MANAGER:
+        context["assign_form"] = ActionForm(
+            label="Assign reviewers automatically",
+            action=reverse("project_assign", kwargs={"project_slug": project.slug}),
+        )
+    return render(request, "annotator/document_list.html", context)
+
+
+@require_POST
+def project_assign(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Give every document its reviewers-per-document count of reviewers (managers)."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MANAGER)
+    report = assignments_auto(project=project, actor=request.user)
+    level = messages.WARNING if report.short else messages.SUCCESS
+    messages.add_message(request, level, report.summary().capitalize() + ".")
+    return redirect("document_list", project_slug=project.slug)
+
+
+def next_document(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """The reviewer's next assigned document that they have not submitted yet."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.REVIEWER)
+    document = selectors.next_document(project=project, user=request.user)
+    if document is None:
+        messages.info(request, "You have submitted every document assigned to you.")
+        return redirect("document_list", project_slug=project.slug)
+    return redirect("document_annotate", project_slug=project.slug, pk=document.pk)
+
+
+@require_POST
+def document_submit(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """The reviewer is done with this document; their layer becomes read-only to them."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.REVIEWER)
+    try:
+        review_submit(document=document, reviewer=request.user)
+    except AssignmentError as error:
+        messages.error(request, str(error))
+        return redirect("document_annotate", project_slug=project_slug, pk=pk)
+    messages.success(request, f"Submitted “{document.title}”.")
+    return redirect("next_document", project_slug=project_slug)
+
+
+@require_POST
+def document_assign(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Assign one reviewer to this document by hand (managers)."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.MANAGER)
+    form = AssignReviewerForm(
+        request.POST,
+        reviewers=selectors.project_reviewers(project=document.project),
+        action="",
+    )
+    if not form.is_valid():
+        messages.error(request, "Choose one of the project's reviewers.")
+    else:
+        try:
+            assignment_create(
+                document=document, reviewer=form.cleaned_data["reviewer"], actor=request.user
+            )
+            messages.success(request, f"Assigned {form.cleaned_data['reviewer']}.")
+        except AssignmentError as error:
+            messages.error(request, str(error))
+    return redirect(document.get_absolute_url())
+
+
+@require_POST
+def assignment_reopen(
+    request: HttpRequest, project_slug: str, pk: int, reviewer_id: int
+) -> HttpResponse:
+    """Give a submitted layer back to its reviewer (moderators and managers)."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.MODERATOR, Role.MANAGER)
+    reviewer = get_object_or_404(get_user_model(), pk=reviewer_id)
+    try:
+        review_reopen(document=document, reviewer=reviewer, actor=request.user)
+        messages.success(request, "Reopened the reviewer's layer.")
+    except AssignmentError as error:
+        messages.error(request, str(error))
+    return redirect(document.get_absolute_url())
 
 
 def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
     document = _member_document(request, project_slug, pk)
-    return render(
-        request,
-        "annotator/document_detail.html",
-        {"project": document.project, "document": document},
-    )
+    project = document.project
+    context: dict = {"project": project, "document": document}
+    if project.role in (Role.MODERATOR, Role.MANAGER):
+        # Blind annotation: only moderators and managers learn who is assigned.
+        assignments = list(selectors.assignment_list(document=document))
+        context["show_assignments"] = True
+        context["assignments"] = [
+            (
+                assignment,
+                ActionForm(
+                    label="Reopen",
+                    style="btn-sm btn-outline-secondary",
+                    action=reverse(
+                        "assignment_reopen",
+                        kwargs={
+                            "project_slug": project.slug,
+                            "pk": document.pk,
+                            "reviewer_id": assignment.reviewer_id,
+                        },
+                    ),
+                )
+                if assignment.submitted
+                else None,
+            )
+            for assignment in assignments
+        ]
+        if project.role == Role.MANAGER:
+            assigned = {assignment.reviewer_id for assignment in assignments}
+            reviewers = selectors.project_reviewers(project=project).exclude(pk__in=assigned)
+            context["assign_reviewer_form"] = AssignReviewerForm(
+                reviewers=reviewers,
+                action=reverse(
+                    "document_assign", kwargs={"project_slug": project.slug, "pk": document.pk}
+                ),
+            )
+    return render(request, "annotator/document_detail.html", context)
 
 
 def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
@@ -94,6 +224,7 @@ def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpR
         )
     categories = list(selectors.category_list(project=project))
     annotations = selectors.annotation_list(document=document, reviewer=request.user)
+    submitted = document.my_submitted_at is not None
     return render(
         request,
         "annotator/document_annotate.html",
@@ -101,8 +232,18 @@ def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpR
             "project": project,
             "document": document,
             "categories": categories,
+            "submitted": submitted,
+            "submit_form": None
+            if submitted
+            else ActionForm(
+                label="Submit this document",
+                action=reverse(
+                    "document_submit", kwargs={"project_slug": project.slug, "pk": document.pk}
+                ),
+            ),
             "editor_data": {
                 "documentId": document.pk,
+                "readOnly": submitted,
                 "csrfToken": get_token(request),
                 "textSha256": document.text_sha256,
                 "text": document.text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 
-from annotator.models import Category, Document, Membership, Project, Role
+from annotator.models import Assignment, Category, Document, Membership, Project, Role
 from annotator.services.importing import Outcome, SourceFile, document_import
 
 
@@ -51,22 +51,38 @@ def make_document(
     *,
     name: str = "document.txt",
     imported_by=None,
+    assign: bool = True,
     **metadata,
 ) -> Document:
-    """Import ``text`` as a UTF-8 file through the real import service."""
+    """Import ``text`` as a UTF-8 file through the real import service.
+
+    With ``assign`` (the default) the document is assigned to every reviewer the project
+    has at that moment, so that they can see and annotate it.
+    """
     result = document_import(
         project=project,
         source=SourceFile(name=name, data=text.encode("utf-8"), metadata=metadata),
         imported_by=imported_by,
     )
     assert result.outcome is Outcome.IMPORTED, f"{name} was not imported: {result.reason}"
-    return Document.objects.get(pk=result.document_id)
+    document = Document.objects.get(pk=result.document_id)
+    if assign:
+        for membership in Membership.objects.filter(project=project, role=Role.REVIEWER):
+            assign_reviewer(document, membership.user)
+    return document
+
+
+def assign_reviewer(document: Document, reviewer) -> Assignment:
+    """Assign a reviewer to a document (without the service's checks: any user)."""
+    assignment, _ = Assignment.objects.get_or_create(document=document, reviewer=reviewer)
+    return assignment
 
 
 def make_annotation(document: Document, reviewer, category: Category, start: int, end: int):
     """Create an annotation through the service, quoting the text at the offsets."""
     from annotator.services.annotations import annotation_create
 
+    assign_reviewer(document, reviewer)
     return annotation_create(
         document=document,
         reviewer=reviewer,

@@ -14,6 +14,7 @@ from tests.factories import (
     MembershipFactory,
     ProjectFactory,
     UserFactory,
+    assign_reviewer,
     make_annotation,
     make_document,
 )
@@ -262,12 +263,12 @@ def test_list_queries_do_not_grow_with_annotations(
     reviewer, reviewer_client, document, category, django_assert_num_queries
 ):
     make_annotation(document, reviewer, category, 2, 10)
-    # session, user, membership role, document, annotations
-    with django_assert_num_queries(5):
+    # session, user, membership role, assignment, document, annotations
+    with django_assert_num_queries(6):
         reviewer_client.get(annotations_url(document))
     for start in range(0, 20):
         make_annotation(document, reviewer, category, start, start + 1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = reviewer_client.get(annotations_url(document))
     assert len(response.json()) == 21
 
@@ -296,6 +297,9 @@ def cast(project, document, category):
     MembershipFactory(project=project, user=owner, role=Role.REVIEWER)
     other_reviewer = UserFactory(username="other-reviewer")
     MembershipFactory(project=project, user=other_reviewer, role=Role.REVIEWER)
+    assign_reviewer(document, other_reviewer)
+    unassigned = UserFactory(username="unassigned-reviewer")
+    MembershipFactory(project=project, user=unassigned, role=Role.REVIEWER)
     moderator = UserFactory(username="moderator")
     MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
     manager = UserFactory(username="manager")
@@ -308,6 +312,7 @@ def cast(project, document, category):
         "outsider": outsider,
         "staff": staff,
         "other_reviewer": other_reviewer,
+        "unassigned_reviewer": unassigned,
         "moderator": moderator,
         "manager": manager,
         "owner": owner,
@@ -320,6 +325,7 @@ MATRIX = {
     "anonymous": (401, 401, 401, 401, 401),
     "outsider": (404, 404, 404, 404, 404),
     "staff": (404, 404, 404, 404, 404),  # the admin is for staff; annotating is for members
+    "unassigned_reviewer": (404, 404, 404, 404, 404),  # blind: not their document
     "other_reviewer": (200, 201, 404, 404, 404),
     "moderator": (200, 403, 404, 404, 404),
     "manager": (200, 403, 404, 404, 404),

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from annotator.models import Category, Document, Membership, Project
+from annotator.models import Assignment, Category, Document, Membership, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +17,7 @@ def seed(*args: str) -> str:
 
 def counts() -> dict[str, int]:
     return {
+        "assignments": Assignment.objects.count(),
         "projects": Project.objects.count(),
         "categories": Category.objects.count(),
         "documents": Document.objects.count(),
@@ -29,6 +30,7 @@ def test_seeding_twice_creates_nothing_new():
     first_output = seed()
     after_first = counts()
     assert after_first == {
+        "assignments": 8,  # four documents, each to both demo reviewers
         "projects": 1,
         "categories": 5,
         "documents": 4,

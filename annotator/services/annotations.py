@@ -8,7 +8,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.models import Annotation, Category, Document, EvidenceStatus, SourceType
+from annotator.models import (
+    Annotation,
+    Assignment,
+    Category,
+    Document,
+    EvidenceStatus,
+    SourceType,
+)
 from annotator.selectors import document_text_slice
 from annotator.services.audit import audit_record
 from annotator.text import SpanError, check_span_bounds, check_span_quote
@@ -19,6 +26,10 @@ EDITABLE_FIELDS = ("start", "end", "quote", "category", "note", "evidence_status
 
 class AnnotationError(ValueError):
     """The change is not valid; the message says why, for the person making it."""
+
+
+class AnnotationForbidden(AnnotationError):
+    """The reviewer may not change this layer (not assigned, or already submitted)."""
 
 
 class AnnotationConflict(Exception):
@@ -47,6 +58,21 @@ def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
         "source_type": annotation.source_type,
         "version": annotation.version,
     }
+
+
+def _check_layer_open(document_id: int, reviewer_id: int) -> None:
+    submitted = list(
+        Assignment.objects.filter(document_id=document_id, reviewer_id=reviewer_id).values_list(
+            "submitted_at", flat=True
+        )[:1]
+    )
+    if not submitted:
+        raise AnnotationForbidden("You are not assigned to this document.")
+    if submitted[0] is not None:
+        raise AnnotationForbidden(
+            "You have submitted this document, so your spans are read-only; a moderator can "
+            "reopen it for you."
+        )
 
 
 def _check(document: Document, annotation: Annotation) -> None:
@@ -86,6 +112,7 @@ def annotation_create(
     source_type: str = SourceType.OTHER,
 ) -> Annotation:
     """Tag ``document.text[start:end]`` (code points) in the reviewer's own layer."""
+    _check_layer_open(document.pk, reviewer.pk)
     annotation = Annotation(
         document=document,
         reviewer=reviewer,
@@ -136,6 +163,7 @@ def annotation_update(
     if unknown:
         raise AnnotationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     annotation = _locked(annotation_id)
+    _check_layer_open(annotation.document_id, annotation.reviewer_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     moves = {"start", "end"} & set(changes)
@@ -167,6 +195,7 @@ def annotation_update(
 def annotation_delete(*, annotation_id: int, actor: AbstractBaseUser, version: int) -> None:
     """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict."""
     annotation = _locked(annotation_id)
+    _check_layer_open(annotation.document_id, annotation.reviewer_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     before = annotation_snapshot(annotation)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from annotator.models import Membership, Project, Role
+from annotator.services.assignments import AutoAssignReport, assignments_auto
 from annotator.services.importing import ImportReport, SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load
@@ -44,6 +45,7 @@ class SeedReport:
     taxonomy: TaxonomyReport
     imports: ImportReport
     accounts: list[AccountResult] = field(default_factory=list)
+    assignments: AutoAssignReport | None = None
 
 
 def _read_manifest(seeds_dir: Path) -> dict[str, Any]:
@@ -99,4 +101,5 @@ def demo_seed(*, seeds_dir: Path, reset_passwords: bool = False) -> SeedReport:
         path = seeds_dir / entry.pop("file")
         sources.append(SourceFile(name=path.name, data=path.read_bytes(), metadata=entry))
     imports = documents_import(project=project, sources=sources, imported_by=manager)
-    return SeedReport(project, project_created, taxonomy, imports, accounts)
+    assignments = assignments_auto(project=project, actor=manager)
+    return SeedReport(project, project_created, taxonomy, imports, accounts, assignments)

@@ -42,6 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} the demo project {project.name!r} ({project.slug}).")
         self.stdout.write(f"Taxonomy: {report.taxonomy.summary()}.")
         self.stdout.write(f"Documents: {report.imports.summary()}.")
+        if report.assignments is not None:
+            self.stdout.write(f"Assignments: {report.assignments.summary()}.")
         for result in report.imports.results:
             if result.outcome is Outcome.FAILED:
                 self.stderr.write(f"  {result.name}: {result.reason}")

@@ -424,6 +424,8 @@ function remember(undo) {
   if (undoStack.length > 100) undoStack.shift();
 }
 
+const readOnly = Boolean(data.readOnly);
+
 function createSpan(fields, { recordUndo = true } = {}) {
   const span = {
     localId: nextLocalId++,
@@ -472,6 +474,7 @@ function saveNew(span) {
 }
 
 function updateSpan(span, changes, { recordUndo = true } = {}) {
+  if (readOnly) return;
   if ("start" in changes || "end" in changes) {
     changes.quote = index.slice(changes.start ?? span.start, changes.end ?? span.end);
   }
@@ -509,6 +512,7 @@ function updateSpan(span, changes, { recordUndo = true } = {}) {
 }
 
 function deleteSpan(span, { recordUndo = true } = {}) {
+  if (readOnly) return;
   spans.delete(span.localId);
   erase(span);
   if (selected === span) selected = null;
@@ -557,7 +561,7 @@ function hidePopup() {
 }
 
 function showPopupForSelection() {
-  const span = selectedSpan();
+  const span = readOnly ? null : selectedSpan();
   if (!span) {
     hidePopup();
     return;
@@ -573,6 +577,7 @@ function showPopupForSelection() {
 }
 
 function tagSelection(code) {
+  if (readOnly) return false;
   const span = selectedSpan();
   if (!span || !categories.has(code)) return false;
   createSpan({ ...span, category: code });
@@ -765,6 +770,20 @@ if (!highlightsSupported) {
   refreshOverlaps();
   performance.measure("editor:overlaps", "editor:overlaps");
 }
+
+if (readOnly) {
+  for (const control of details.panel.querySelectorAll("select, textarea, button[data-nudge], #detail-delete")) {
+    control.disabled = true;
+  }
+}
+
+// Submitting with changes still unsaved would submit less than the reviewer did.
+document.querySelector("#submit-document form")?.addEventListener("submit", (event) => {
+  if (queue.pending) {
+    event.preventDefault();
+    showMessage("Some changes are not saved yet: wait for “All changes saved”, then submit.", "warning");
+  }
+});
 
 window.annotatorEditor = {
   timings,
