@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from annotator.models import Assignment, Document, DocumentStatus, Membership, Project, Role
 from annotator.services.audit import audit_record
+from annotator.services.moderation import moderation_start, moderation_started
 
 
 class AssignmentError(ValueError):
@@ -169,7 +170,10 @@ def review_submit(*, document: Document, reviewer: AbstractBaseUser) -> Assignme
         document=document,
         after={"submitted_at": assignment.submitted_at.isoformat()},
     )
-    document_status_refresh(document=document)
+    status = document_status_refresh(document=document)
+    if status == DocumentStatus.AWAITING_MODERATION and moderation_started(document):
+        # A reopened layer came back: align again; unchanged clusters keep their resolution.
+        moderation_start(document=document, actor=reviewer)
     return assignment
 
 
