@@ -8,7 +8,7 @@ from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from annotator.models import DocumentStatus
+from annotator.models import DocumentStatus, ResolutionReason
 
 
 class LoginForm(AuthenticationForm):
@@ -73,3 +73,122 @@ class AssignReviewerForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.add_input(Submit("submit", "Assign", css_class="btn-outline-primary"))
+
+
+class QueueFilterForm(forms.Form):
+    project = forms.ChoiceField(required=False, label="Project")
+    document = forms.IntegerField(required=False, min_value=1, label="Document id")
+    category = forms.CharField(required=False, max_length=64, label="Category code")
+    kind = forms.ChoiceField(
+        required=False,
+        label="Kind",
+        choices=[
+            ("", "Any kind"),
+            ("label", "Label"),
+            ("boundary", "Boundary"),
+            ("missing", "Missing"),
+        ],
+    )
+    order = forms.ChoiceField(
+        required=False,
+        label="Order",
+        choices=[("position", "By document and position"), ("contested", "Most contested first")],
+    )
+
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [("", "All my projects")] + [
+            (project.slug, project.name) for project in projects
+        ]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("project"), css_class="col-md-3"),
+                Div(Field("document"), css_class="col-md-2"),
+                Div(Field("category"), css_class="col-md-2"),
+                Div(Field("kind"), css_class="col-md-2"),
+                Div(Field("order"), css_class="col-md-3"),
+                css_class="row g-2",
+            )
+        )
+        self.helper.add_input(Submit("", "Filter", css_class="btn-outline-primary"))
+
+
+class ResolveForm(forms.Form):
+    """A moderator's decision on one queue item."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.CharField(widget=forms.HiddenInput, required=False)
+    spans = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Spans proposed"
+    )
+    custom_start = forms.IntegerField(required=False, min_value=0, label="Custom span: start")
+    custom_end = forms.IntegerField(required=False, min_value=1, label="end")
+    custom_category = forms.ChoiceField(required=False, label="category")
+    reason = forms.ChoiceField(required=False, choices=ResolutionReason.choices, label="Reason")
+    rationale = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Rationale"
+    )
+
+    def __init__(
+        self, *args: Any, span_choices: Any, categories: Any, reviewers: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["spans"].choices = span_choices
+        self.fields["custom_category"].choices = [("", "—")] + [
+            (category.code, category.name) for category in categories
+        ]
+        self.helper = FormHelper()
+        self.helper.form_id = "resolve-form"
+        # Button content is rendered as a template by crispy: it must never hold user data
+        # (a username could carry template syntax), so buttons name reviewers by letter only.
+        buttons = [
+            StrictButton(
+                f"Accept {letter}'s version <kbd>{letter.lower()}</kbd>",
+                type="submit",
+                name="decision",
+                value=f"accept:{reviewer_id}",
+                css_class="btn-primary accept-reviewer",
+                data_key=letter.lower(),
+            )
+            for reviewer_id, letter in reviewers
+        ]
+        self.helper.layout = Layout(
+            Field("version"),
+            Field("spans"),
+            Div(*buttons, css_class="d-flex flex-wrap gap-2 mb-3"),
+            Div(
+                StrictButton(
+                    "Accept the spans ticked",
+                    type="submit",
+                    name="decision",
+                    value="accept_spans",
+                    css_class="btn-outline-primary",
+                ),
+                StrictButton(
+                    "Reject all <kbd>r</kbd>",
+                    type="submit",
+                    name="decision",
+                    value="reject",
+                    css_class="btn-outline-danger",
+                    data_key="r",
+                ),
+                css_class="d-flex flex-wrap gap-2 mb-3",
+            ),
+            Div(
+                Div(Field("custom_start"), css_class="col-4"),
+                Div(Field("custom_end"), css_class="col-4"),
+                Div(Field("custom_category"), css_class="col-4"),
+                css_class="row g-2",
+            ),
+            StrictButton(
+                "Save the ticked spans and the custom span",
+                type="submit",
+                name="decision",
+                value="custom",
+                css_class="btn-outline-secondary mb-3",
+            ),
+            Field("reason"),
+            Field("rationale"),
+        )

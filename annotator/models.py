@@ -370,6 +370,13 @@ class ModerationItem(models.Model):
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     kinds = models.JSONField(default=list)
+    # The same facts as flat columns, so that the queue filters alike on SQLite and PostgreSQL.
+    is_label = models.BooleanField(default=False)
+    is_boundary = models.BooleanField(default=False)
+    is_missing = models.BooleanField(default=False)
+    category_codes = models.CharField(
+        max_length=2000, blank=True, help_text="Every category proposed, as ,code,code,"
+    )
     versions = models.JSONField(default=dict)
     contestedness = models.PositiveIntegerField(default=0)
     signature = models.CharField(max_length=SHA256_HEX_LENGTH)

@@ -8,6 +8,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -22,7 +23,9 @@ from annotator.models import (
     Assignment,
     Category,
     Document,
+    ItemStatus,
     Membership,
+    ModerationItem,
     Project,
     Role,
 )
@@ -237,3 +240,83 @@ def annotation_list(*, document: Document, reviewer: AbstractBaseUser) -> list[d
         row["category"] = row.pop("category__code")
         result.append(row)
     return result
+
+
+MODERATING_ROLES = (Role.MODERATOR, Role.MANAGER)
+
+
+def moderated_projects(*, user: AbstractBaseUser) -> QuerySet[Project]:
+    """The projects in which the user moderates (moderators and managers)."""
+    return Project.objects.filter(
+        memberships__user=user, memberships__role__in=MODERATING_ROLES
+    ).order_by("name")
+
+
+def moderation_queue(
+    *,
+    user: AbstractBaseUser,
+    project_slug: str = "",
+    document_id: int | None = None,
+    category: str = "",
+    kind: str = "",
+    order: str = "position",
+) -> QuerySet[ModerationItem]:
+    """Open items of the user's moderated projects, filtered, with their passage's text.
+
+    ``order`` is ``position`` (document, then place in it) or ``contested`` (most contested
+    first). Each item carries ``passage``: only the spanned text is read, not the document.
+    """
+    items = ModerationItem.objects.filter(
+        status=ItemStatus.OPEN,
+        document__project__in=moderated_projects(user=user),
+    )
+    if project_slug:
+        items = items.filter(document__project__slug=project_slug)
+    if document_id:
+        items = items.filter(document_id=document_id)
+    if category:
+        items = items.filter(category_codes__contains=f",{category},")
+    if kind in ("label", "boundary", "missing"):
+        items = items.filter(**{f"is_{kind}": True})
+    ordering = (
+        ("-contestedness", "document_id", "start", "pk")
+        if order == "contested"
+        else ("document_id", "start", "end", "pk")
+    )
+    return (
+        items.select_related("document__project")
+        .defer("document__text")
+        .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
+        .order_by(*ordering)
+    )
+
+
+def moderation_counts(items: QuerySet[ModerationItem]) -> dict[str, int]:
+    """How many items there are in all and of each kind, in one query."""
+    return items.order_by().aggregate(
+        total=Count("pk"),
+        label=Count("pk", filter=Q(is_label=True)),
+        boundary=Count("pk", filter=Q(is_boundary=True)),
+        missing=Count("pk", filter=Q(is_missing=True)),
+    )
+
+
+def item_for_moderator(*, user: AbstractBaseUser, item_id: int) -> ModerationItem:
+    """An item of a project the user moderates; DoesNotExist otherwise."""
+    return (
+        ModerationItem.objects.select_related("document__project", "resolved_by")
+        .defer("document__text")
+        .filter(document__project__in=moderated_projects(user=user))
+        .get(pk=item_id)
+    )
+
+
+def next_open_item(*, user: AbstractBaseUser, after: ModerationItem) -> ModerationItem | None:
+    """The next open item in queue order after ``after`` (its document first)."""
+    items = moderation_queue(user=user)
+    later = items.filter(
+        Q(document_id=after.document_id, start__gt=after.start)
+        | Q(document_id=after.document_id, start=after.start, pk__gt=after.pk)
+        | Q(document_id__gt=after.document_id)
+    )
+    return later.first() or items.exclude(pk=after.pk).first()

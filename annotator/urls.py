@@ -48,6 +48,13 @@ urlpatterns = [
         views.document_source,
         name="document_source",
     ),
+    path("moderation/", views.moderation_queue, name="moderation_queue"),
+    path("moderation/items/<int:item_id>/", views.moderation_item, name="moderation_item"),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/moderate/",
+        views.moderation_begin,
+        name="moderation_begin",
+    ),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -20,14 +20,37 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotator import selectors
-from annotator.forms import ActionForm, AssignReviewerForm, DocumentFilterForm, LoginForm
-from annotator.models import Document, EvidenceStatus, Project, Role, SourceType
+from annotator.forms import (
+    ActionForm,
+    AssignReviewerForm,
+    DocumentFilterForm,
+    LoginForm,
+    QueueFilterForm,
+    ResolveForm,
+)
+from annotator.models import (
+    Document,
+    DocumentStatus,
+    EvidenceStatus,
+    ItemStatus,
+    ModerationItem,
+    Project,
+    Resolution,
+    Role,
+    SourceType,
+)
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
     assignments_auto,
     review_reopen,
     review_submit,
+)
+from annotator.services.moderation import (
+    ItemConflict,
+    ModerationError,
+    item_resolve,
+    moderation_start,
 )
 
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -67,8 +90,11 @@ def _member_document(request: HttpRequest, project_slug: str, pk: int) -> Docume
 
 
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = selectors.project_list(user=request.user)
-    return render(request, "annotator/project_list.html", {"projects": projects})
+    projects = list(selectors.project_list(user=request.user))
+    moderates = any(project.role in selectors.MODERATING_ROLES for project in projects)
+    return render(
+        request, "annotator/project_list.html", {"projects": projects, "moderates": moderates}
+    )
 
 
 def _require_role(project: Project, *roles: str) -> None:
@@ -199,6 +225,17 @@ def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
             )
             for assignment in assignments
         ]
+        submitted = sum(1 for assignment in assignments if assignment.submitted)
+        if submitted >= 2 and document.status not in (
+            DocumentStatus.IN_MODERATION,
+            DocumentStatus.RECONCILED,
+        ):
+            context["moderation_form"] = ActionForm(
+                label=f"Start moderation ({submitted} layers submitted)",
+                action=reverse(
+                    "moderation_begin", kwargs={"project_slug": project.slug, "pk": document.pk}
+                ),
+            )
         if project.role == Role.MANAGER:
             assigned = {assignment.reviewer_id for assignment in assignments}
             reviewers = selectors.project_reviewers(project=project).exclude(pk__in=assigned)
@@ -281,6 +318,208 @@ def category_styles(request: HttpRequest, project_slug: str) -> HttpResponse:
     response = HttpResponse("".join(rules), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "private, max-age=60"
     return response
+
+
+QUEUE_PER_PAGE = 50
+CONTEXT_CHARACTERS = 300
+
+
+@require_POST
+def moderation_begin(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Align the submitted layers of a document into the queue (moderators and managers)."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.MODERATOR, Role.MANAGER)
+    try:
+        summary = moderation_start(document=document, actor=request.user)
+    except ModerationError as error:
+        messages.error(request, str(error))
+        return redirect(document.get_absolute_url())
+    messages.success(
+        request,
+        f"{summary.items_opened} items to moderate; {summary.unanimous_spans} unanimous spans "
+        "went straight into the gold layer.",
+    )
+    return redirect(f"{reverse('moderation_queue')}?document={document.pk}")
+
+
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    """Open items across the projects the user moderates."""
+    projects = list(selectors.moderated_projects(user=request.user))
+    if not projects:
+        raise PermissionDenied("Only moderators and managers see the moderation queue.")
+    form = QueueFilterForm(request.GET or None, projects=projects)
+    filters = form.cleaned_data if form.is_valid() else {}
+    items = selectors.moderation_queue(
+        user=request.user,
+        project_slug=filters.get("project") or "",
+        document_id=filters.get("document"),
+        category=filters.get("category") or "",
+        kind=filters.get("kind") or "",
+        order=filters.get("order") or "position",
+    )
+    page = Paginator(items, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in filters.items() if value})
+    return render(
+        request,
+        "annotator/moderation_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": selectors.moderation_counts(items),
+            "filters": query,
+        },
+    )
+
+
+def _reviewer_labels(item, project: Project) -> list[tuple[int, str, str]]:
+    """(reviewer id, letter, shown name) for each reviewer of the item, in a stable order."""
+    ids = sorted(int(reviewer) for reviewer in item.versions)
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [
+        (
+            reviewer,
+            letters[index],
+            f"Reviewer {letters[index]}"
+            if project.anonymous_moderation
+            else f"{letters[index]}: {names.get(reviewer, reviewer)}",
+        )
+        for index, reviewer in enumerate(ids)
+    ]
+
+
+def moderation_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    """One queue item: each reviewer's version of the passage, and the decision."""
+    try:
+        item = selectors.item_for_moderator(user=request.user, item_id=item_id)
+    except ModerationItem.DoesNotExist:
+        raise Http404("No such item in the projects you moderate.") from None
+    project = item.document.project
+    context_start = max(0, item.start - CONTEXT_CHARACTERS)
+    context_text = selectors.document_text_slice(
+        document_id=item.document_id, start=context_start, end=item.end + CONTEXT_CHARACTERS
+    )
+    categories = list(selectors.category_list(project=project))
+    names = {category.code: category for category in categories}
+    reviewers = _reviewer_labels(item, project)
+
+    def quote(span: list) -> str:
+        return context_text[span[0] - context_start : span[1] - context_start]
+
+    distinct = sorted({tuple(span) for spans in item.versions.values() for span in spans})
+    span_choices = [
+        (
+            f"{start}:{end}:{code}",
+            f"“{quote([start, end])}” — {names[code].name if code in names else code} "
+            f"({start}–{end}; proposed by "
+            + ", ".join(
+                letter
+                for reviewer, letter, _ in reviewers
+                if [start, end, code] in item.versions[str(reviewer)]
+            )
+            + ")",
+        )
+        for start, end, code in distinct
+    ]
+    form_kwargs = {
+        "span_choices": span_choices,
+        "categories": categories,
+        "reviewers": [(reviewer, letter) for reviewer, letter, _ in reviewers],
+    }
+    if request.method == "POST" and item.status != ItemStatus.OPEN:
+        messages.warning(request, str(ItemConflict(item)))
+        return redirect("moderation_item", item_id=item.pk)
+    if request.method == "POST":
+        form = ResolveForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            outcome = _resolve(request, item, form)
+            if outcome is not None:
+                return outcome
+    else:
+        form = ResolveForm(initial={"version": item.version}, **form_kwargs)
+    rows = [
+        (
+            label,
+            [
+                {
+                    "start": span[0],
+                    "end": span[1],
+                    "category": names.get(span[2]),
+                    "code": span[2],
+                    "quote": quote(span),
+                }
+                for span in item.versions[str(reviewer)]
+            ],
+        )
+        for reviewer, _, label in reviewers
+    ]
+    used = {span[2] for spans in item.versions.values() for span in spans}
+    return render(
+        request,
+        "annotator/moderation_item.html",
+        {
+            "item": item,
+            "project": project,
+            "document": item.document,
+            "before": context_text[: item.start - context_start],
+            "passage": context_text[item.start - context_start : item.end - context_start],
+            "after": context_text[item.end - context_start :],
+            "rows": rows,
+            "form": form,
+            "used_categories": [category for category in categories if category.code in used],
+            "gold": item.gold_spans.select_related("category") if item.status != "open" else [],
+            "next_item": selectors.next_open_item(user=request.user, after=item),
+        },
+    )
+
+
+def _resolve(request: HttpRequest, item, form: ResolveForm) -> HttpResponse | None:
+    data = form.cleaned_data
+    decision = request.POST.get("decision") or data["decision"]
+    ticked = [value.split(":") for value in data["spans"]]
+    ticked = [(int(start), int(end), code) for start, end, code in ticked]
+    if decision.startswith("accept:"):
+        resolution, spans = Resolution.ACCEPT_REVIEWER, item.versions.get(decision[7:], None)
+        if spans is None:
+            form.add_error(None, "No such reviewer in this item.")
+            return None
+    elif decision == "accept_spans":
+        resolution, spans = Resolution.ACCEPT_SPANS, ticked
+    elif decision == "reject":
+        resolution, spans = Resolution.REJECT, []
+    elif decision == "custom":
+        resolution, spans = Resolution.CUSTOM, list(ticked)
+        custom = (data["custom_start"], data["custom_end"], data["custom_category"])
+        if all(value not in (None, "") for value in custom):
+            spans.append(custom)
+        elif any(value not in (None, "") for value in custom):
+            form.add_error(None, "A custom span needs its start, end and category.")
+            return None
+    else:
+        form.add_error(None, "Choose what to do with this item.")
+        return None
+    try:
+        item_resolve(
+            item_id=item.pk,
+            moderator=request.user,
+            version=data["version"],
+            resolution=resolution,
+            spans=spans,
+            reason=data["reason"] or "",
+            rationale=data["rationale"] or "",
+        )
+    except ItemConflict as conflict:
+        messages.warning(request, str(conflict))
+        return redirect("moderation_item", item_id=item.pk)
+    except ModerationError as error:
+        form.add_error(None, str(error))
+        return None
+    messages.success(request, "Resolved.")
+    following = selectors.next_open_item(user=request.user, after=item)
+    if following is None:
+        messages.info(request, "The queue is empty.")
+        return redirect("moderation_queue")
+    return redirect("moderation_item", item_id=following.pk)
 
 
 def document_source(request: HttpRequest, project_slug: str, pk: int) -> FileResponse:

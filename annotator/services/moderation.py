@@ -204,11 +204,16 @@ def _unanimous_gold(
 
 
 def _item(document: Document, cluster: Cluster, signature: str) -> ModerationItem:
+    kinds = set(cluster.kinds)
     return ModerationItem(
         document=document,
         start=cluster.start,
         end=cluster.end,
-        kinds=sorted(cluster.kinds),
+        kinds=sorted(kinds),
+        is_label="label" in kinds,
+        is_boundary="boundary" in kinds,
+        is_missing="missing" in kinds,
+        category_codes="," + ",".join(sorted({span.category for span in cluster.spans})) + ",",
         versions={
             str(reviewer): sorted(list(span) for span in spans)
             for reviewer, spans in sorted(cluster.versions.items())

@@ -1,0 +1,175 @@
+"""The moderation pages: starting moderation, the queue, an item and its resolution."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annotator.models import DocumentStatus, GoldSpan, ItemStatus, ModerationItem, Role
+from annotator.services.assignments import review_submit
+from annotator.services.moderation import moderation_start
+from tests.factories import (
+    CategoryFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_annotation,
+    make_document,
+)
+
+pytestmark = pytest.mark.django_db
+TEXT = "He was detained in 2017. She was beaten in custody. They were sent to work."
+
+
+def at(needle):
+    start = TEXT.index(needle)
+    return start, start + len(needle)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world(project):
+    det = CategoryFactory(project=project, code="detention", name="Arbitrary detention")
+    tor = CategoryFactory(project=project, code="torture", name="Torture")
+    alice = UserFactory(username="alice")
+    bob = UserFactory(username="{{ bob }}")  # template syntax in a username must stay text
+    for user in (alice, bob):
+        MembershipFactory(project=project, user=user, role=Role.REVIEWER)
+    moderator = UserFactory(username="moderator")
+    MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
+    document = make_document(project, TEXT, title="Testimony")
+    make_annotation(document, alice, det, *at("detained"))
+    make_annotation(document, bob, tor, *at("detained"))
+    make_annotation(document, alice, tor, *at("was beaten"))
+    for user in (alice, bob):
+        review_submit(document=document, reviewer=user)
+    return {"document": document, "alice": alice, "bob": bob, "moderator": moderator}
+
+
+def test_moderator_starts_moderation_from_the_document(world):
+    client = client_for(world["moderator"])
+    page = client.get(world["document"].get_absolute_url()).content.decode()
+    assert "Start moderation (2 layers submitted)" in page
+    url = reverse(
+        "moderation_begin",
+        kwargs={"project_slug": world["document"].project.slug, "pk": world["document"].pk},
+    )
+    response = client.post(url)
+    assert response.status_code == 302
+    assert ModerationItem.objects.filter(document=world["document"]).count() == 2
+    world["document"].refresh_from_db()
+    assert world["document"].status == DocumentStatus.IN_MODERATION
+    assert client_for(world["alice"]).post(url).status_code == 403
+
+
+def test_queue_lists_filters_and_counts_open_items(world, django_assert_max_num_queries):
+    moderation_start(document=world["document"], actor=world["moderator"])
+    client = client_for(world["moderator"])
+    url = reverse("moderation_queue")
+    response = client.get(url)
+    assert [item.passage for item in response.context["page"].object_list] == [
+        "detained",
+        "was beaten",
+    ]
+    assert response.context["counts"] == {"total": 2, "label": 1, "boundary": 0, "missing": 1}
+    assert [
+        i.passage for i in client.get(url, {"kind": "missing"}).context["page"].object_list
+    ] == ["was beaten"]
+    assert len(client.get(url, {"category": "detention"}).context["page"].object_list) == 1
+    assert len(client.get(url, {"document": 999}).context["page"].object_list) == 0
+    assert client_for(world["alice"]).get(url).status_code == 403
+    # The page's queries do not grow with items.
+    with django_assert_max_num_queries(9) as captured:
+        client.get(url)
+    before = len(captured)
+    other = make_document(world["document"].project, TEXT + " Again.", title="Second")
+    category = world["document"].project.categories.get(code="torture")
+    for user in (world["alice"], world["bob"]):
+        make_annotation(other, user, category, 0, 2 if user == world["alice"] else 3)
+        review_submit(document=other, reviewer=user)
+    moderation_start(document=other, actor=world["moderator"])
+    with django_assert_max_num_queries(before):
+        assert len(client.get(url).context["page"].object_list) == 3
+
+
+def test_item_page_shows_versions_and_resolves(world):
+    moderation_start(document=world["document"], actor=world["moderator"])
+    label = ModerationItem.objects.get(document=world["document"], start=at("detained")[0])
+    client = client_for(world["moderator"])
+    url = reverse("moderation_item", kwargs={"item_id": label.pk})
+    page = client.get(url).content.decode()
+    assert "A: alice" in page
+    assert "B: {{ bob }}" in page, "a username is shown as text, never run as a template"
+    assert "Accept A&#x27;s version" in page or "Accept A's version" in page
+    response = client.post(
+        url,
+        {
+            "version": 1,
+            "decision": f"accept:{world['alice'].pk}",
+            "reason": "reviewer_error",
+            "rationale": "Detention, not torture.",
+        },
+    )
+    assert response.status_code == 302
+    label.refresh_from_db()
+    assert label.status == ItemStatus.RESOLVED
+    gold = GoldSpan.objects.get(item=label)
+    assert (gold.category.code, gold.proposed_by) == ("detention", [world["alice"].pk])
+    # A second moderator with the page still open is told, and nothing changes.
+    stale = client.post(url, {"version": 1, "decision": "reject"}, follow=True)
+    assert "already resolved by moderator" in stale.content.decode()
+    label.refresh_from_db()
+    assert label.resolution == "accept_reviewer"
+    assert GoldSpan.objects.filter(item=label).count() == 1
+
+
+def test_custom_span_errors_are_shown_and_nothing_is_written(world):
+    moderation_start(document=world["document"], actor=world["moderator"])
+    item = ModerationItem.objects.get(document=world["document"], start=at("detained")[0])
+    client = client_for(world["moderator"])
+    url = reverse("moderation_item", kwargs={"item_id": item.pk})
+    response = client.post(
+        url, {"version": 1, "decision": "custom", "custom_start": 0, "custom_end": 2}
+    )
+    assert response.status_code == 200
+    assert "needs its start, end and category" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "version": 1,
+            "decision": "custom",
+            "custom_start": 0,
+            "custom_end": 2,
+            "custom_category": "detention",
+        },
+    )
+    assert "outside this item" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN
+
+
+def test_anonymous_moderation_hides_reviewer_names(world, project):
+    project.anonymous_moderation = True
+    project.save()
+    moderation_start(document=world["document"], actor=world["moderator"])
+    item = ModerationItem.objects.filter(document=world["document"]).first()
+    page = client_for(world["moderator"]).get(
+        reverse("moderation_item", kwargs={"item_id": item.pk})
+    )
+    content = page.content.decode()
+    assert "Reviewer A" in content
+    assert "alice" not in content
+
+
+def test_items_of_other_projects_are_not_found(world):
+    moderation_start(document=world["document"], actor=world["moderator"])
+    item = ModerationItem.objects.filter(document=world["document"]).first()
+    stranger = UserFactory()
+    MembershipFactory(project=ProjectFactory(), user=stranger, role=Role.MODERATOR)
+    url = reverse("moderation_item", kwargs={"item_id": item.pk})
+    assert client_for(stranger).get(url).status_code == 404
+    assert client_for(world["alice"]).get(url).status_code == 404
