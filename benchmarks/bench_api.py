@@ -37,6 +37,7 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.crypto import get_random_string
 
 from annotator.models import Annotation, AuditEvent, Document, Role
+from annotator.services.assignments import assignment_create
 from annotator.services.audit import audit_verify
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
@@ -120,6 +121,7 @@ def set_up(clients: int, spans: int) -> tuple[int, str, list[str], list[tuple[in
     for number in range(clients):
         user = get_user_model().objects.create_user(f"bench-api-{number:02d}", password=None)
         membership_set(project=project, user=user, role=Role.REVIEWER)
+        assignment_create(document=document, reviewer=user, actor=None)
         _, secret = api_token_create(user=user, name="bench")
         secrets.append(secret)
     # Offsets from the text as stored (canonicalised), not from the bytes imported.

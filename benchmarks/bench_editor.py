@@ -17,6 +17,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 
 from annotator.models import Annotation, Category, Document, Role
+from annotator.services.assignments import assignment_create
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
@@ -66,6 +67,7 @@ def set_up(rng: random.Random) -> tuple[Document, str]:
         imported_by=None,
     )
     document = Document.objects.get(pk=report.results[0].document_id)
+    assignment_create(document=document, reviewer=user, actor=None)
     categories = list(Category.objects.filter(project=project))
     text = document.text
     spans = []

@@ -55,6 +55,14 @@ def char_rects(page: Page, needle: str, line: int) -> dict:
         """([needle, line]) => {
           const node = document.querySelectorAll('#document-text .doc-line')[line].firstChild;
           const at = node.data.indexOf(needle);
+          const whole = document.createRange();
+          whole.setStart(node, at);
+          whole.setEnd(node, at + needle.length);
+          // Bootstrap makes scrolling smooth: scroll at once, so the rectangles hold.
+          const box = whole.getBoundingClientRect();
+          if (box.top < 20 || box.bottom > window.innerHeight - 20) {
+            window.scrollBy({top: box.top - window.innerHeight / 3, behavior: 'instant'});
+          }
           const rect = (from, to) => {
             const range = document.createRange();
             range.setStart(node, from);
@@ -75,13 +83,13 @@ def select_with_mouse(page: Page, needle: str, line: int) -> None:
     """Drag from the leading edge of the first character to the trailing edge of the last."""
     rects = char_rects(page, needle, line)
     first, last = rects["first"], rects["last"]
-    right_to_left = first["left"] > last["left"]
-    y = (first["top"] + first["bottom"]) / 2
+    same_line = abs(first["top"] - last["top"]) < 2
+    right_to_left = same_line and first["left"] > last["left"]
     start_x = first["right"] - 1 if right_to_left else first["left"] + 1
     end_x = last["left"] + 1 if right_to_left else last["right"] - 1
-    page.mouse.move(start_x, y)
+    page.mouse.move(start_x, (first["top"] + first["bottom"]) / 2)
     page.mouse.down()
-    page.mouse.move(end_x, y, steps=8)
+    page.mouse.move(end_x, (last["top"] + last["bottom"]) / 2, steps=8)
     page.mouse.up()
 
 

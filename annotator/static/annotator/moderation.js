@@ -16,3 +16,5 @@ document.addEventListener("keydown", (event) => {
     button.click();
   }
 });
+
+document.body.dataset.shortcutsReady = "true";
