@@ -106,3 +106,30 @@ def test_demo_project_settings_and_roles():
         "demo-reviewer-1": "reviewer",
         "demo-reviewer-2": "reviewer",
     }
+
+
+def test_demo_article_is_annotated_by_both_reviewers_and_queued_for_moderation():
+    from annotator.models import Annotation, DocumentStatus, GoldSpan, ModerationItem
+
+    seed()
+    article = Document.objects.get(source_filename="un-xinjiang-assessment-news.txt")
+    assert article.status == DocumentStatus.IN_MODERATION
+    by_reviewer = {
+        name: Annotation.objects.filter(document=article, reviewer__username=name).count()
+        for name in ("demo-reviewer-1", "demo-reviewer-2")
+    }
+    assert by_reviewer == {"demo-reviewer-1": 7, "demo-reviewer-2": 7}
+    for annotation in Annotation.objects.filter(document=article):
+        assert article.text[annotation.start : annotation.end] == annotation.quote
+    kinds = {
+        kind for item in ModerationItem.objects.filter(document=article) for kind in item.kinds
+    }
+    assert kinds == {"label", "boundary", "missing"}
+    assert GoldSpan.objects.filter(document=article, origin="unanimous").count() == 3
+    others = Document.objects.exclude(pk=article.pk)
+    assert not Annotation.objects.filter(document__in=others).exists()
+
+    before = (Annotation.objects.count(), ModerationItem.objects.count(), GoldSpan.objects.count())
+    seed()
+    after = (Annotation.objects.count(), ModerationItem.objects.count(), GoldSpan.objects.count())
+    assert after == before

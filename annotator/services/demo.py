@@ -15,12 +15,23 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from annotator.models import Membership, Project, Role
-from annotator.services.assignments import AutoAssignReport, assignments_auto
+from annotator.models import (
+    Assignment,
+    Document,
+    EvidenceStatus,
+    Membership,
+    Project,
+    Role,
+    SourceType,
+)
+from annotator.services.annotations import annotation_create
+from annotator.services.assignments import AutoAssignReport, assignments_auto, review_submit
 from annotator.services.importing import ImportReport, SourceFile, documents_import
+from annotator.services.moderation import moderation_start, moderation_started
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load
 from annotator.taxonomy import parse_taxonomy
+from annotator.text import sha256_hex
 
 DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
     ("demo-manager", Role.MANAGER),
@@ -46,6 +57,7 @@ class SeedReport:
     imports: ImportReport
     accounts: list[AccountResult] = field(default_factory=list)
     assignments: AutoAssignReport | None = None
+    annotations_made: int = 0
 
 
 def _read_manifest(seeds_dir: Path) -> dict[str, Any]:
@@ -102,4 +114,57 @@ def demo_seed(*, seeds_dir: Path, reset_passwords: bool = False) -> SeedReport:
         sources.append(SourceFile(name=path.name, data=path.read_bytes(), metadata=entry))
     imports = documents_import(project=project, sources=sources, imported_by=manager)
     assignments = assignments_auto(project=project, actor=manager)
-    return SeedReport(project, project_created, taxonomy, imports, accounts, assignments)
+    annotated = _demo_annotations(
+        project=project, seeds_dir=seeds_dir, spec=manifest.get("annotations")
+    )
+    return SeedReport(project, project_created, taxonomy, imports, accounts, assignments, annotated)
+
+
+def _quote_offsets(text: str, quote: str, occurrence: int) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(quote, start + 1)
+        if start == -1:
+            raise ValueError(
+                f"The demo quote {quote!r} (occurrence {occurrence}) is not in the text."
+            )
+    return start, start + len(quote)
+
+
+def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any] | None) -> int:
+    """Create the demo reviewers' annotations and submit them; return how many were made.
+
+    A reviewer who already has spans on the document, or has submitted it, is left alone,
+    so that running the seed again changes nothing.
+    """
+    if not spec:
+        return 0
+    source = (seeds_dir / spec["file"]).read_bytes()
+    document = Document.objects.get(project=project, source_sha256=sha256_hex(source))
+    categories = {category.code: category for category in project.categories.all()}
+    users = get_user_model().objects
+    made = 0
+    for username, spans in spec["reviewers"].items():
+        reviewer = users.get(username=username)
+        assignment = Assignment.objects.get(document=document, reviewer=reviewer)
+        if assignment.submitted or document.annotations.filter(reviewer=reviewer).exists():
+            continue
+        for entry in spans:
+            start, end = _quote_offsets(document.text, entry["quote"], entry.get("occurrence", 1))
+            annotation_create(
+                document=document,
+                reviewer=reviewer,
+                category=categories[entry["category"]],
+                start=start,
+                end=end,
+                quote=entry["quote"],
+                note=entry.get("note", ""),
+                evidence_status=entry.get("status", EvidenceStatus.UNKNOWN),
+                source_type=entry.get("source", SourceType.OTHER),
+            )
+            made += 1
+        review_submit(document=document, reviewer=reviewer)
+    document.refresh_from_db()
+    if spec.get("moderate") and not moderation_started(document):
+        moderation_start(document=document, actor=users.get(username=DEMO_ACCOUNTS[1][0]))
+    return made

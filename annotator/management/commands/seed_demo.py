@@ -34,7 +34,7 @@ class Command(BaseCommand):
             report = demo_seed(
                 seeds_dir=options["seeds"], reset_passwords=options["reset_passwords"]
             )
-        except (OSError, ValueError, TaxonomyError) as error:
+        except (OSError, ValueError, KeyError, TaxonomyError) as error:
             raise CommandError(f"Could not load the demo: {error}") from error
 
         project = report.project
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Documents: {report.imports.summary()}.")
         if report.assignments is not None:
             self.stdout.write(f"Assignments: {report.assignments.summary()}.")
+        self.stdout.write(f"Demo annotations made: {report.annotations_made}.")
         for result in report.imports.results:
             if result.outcome is Outcome.FAILED:
                 self.stderr.write(f"  {result.name}: {result.reason}")
