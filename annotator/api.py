@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -72,6 +73,8 @@ api = NinjaAPI(
     description=__doc__,
     auth=[BrowserSessionAuth(), TokenAuth()],
     urls_namespace="api",
+    # The schema and its documentation are for logged-in users, like every page.
+    docs_decorator=login_required,
 )
 
 

@@ -21,8 +21,10 @@ from django.db.models.functions import Coalesce, Substr
 from annotator.models import (
     Annotation,
     Assignment,
+    AuditEvent,
     Category,
     Document,
+    GoldSpan,
     ItemStatus,
     Membership,
     ModerationItem,
@@ -320,3 +322,29 @@ def next_open_item(*, user: AbstractBaseUser, after: ModerationItem) -> Moderati
         | Q(document_id__gt=after.document_id)
     )
     return later.first() or items.exclude(pk=after.pk).first()
+
+
+def reviewer_feedback(*, document: Document, reviewer: AbstractBaseUser) -> dict[str, list]:
+    """A reviewer's spans against the gold layer of a reconciled document.
+
+    ``kept``: their spans that are in the gold layer exactly; ``dropped``: theirs that are
+    not; ``missed``: gold spans they did not have.
+    """
+    own = {
+        (row["start"], row["end"], row["category"]): row
+        for row in annotation_list(document=document, reviewer=reviewer)
+    }
+    gold = {
+        (span.start, span.end, span.category.code): span
+        for span in GoldSpan.objects.filter(document=document).select_related("category")
+    }
+    return {
+        "kept": [own[key] for key in sorted(own.keys() & gold.keys())],
+        "dropped": [own[key] for key in sorted(own.keys() - gold.keys())],
+        "missed": [gold[key] for key in sorted(gold.keys() - own.keys())],
+    }
+
+
+def document_history(*, document: Document) -> QuerySet[AuditEvent]:
+    """Every audit event about a document, oldest first."""
+    return AuditEvent.objects.filter(document=document).select_related("actor").order_by("pk")

@@ -51,6 +51,16 @@ urlpatterns = [
     path("moderation/", views.moderation_queue, name="moderation_queue"),
     path("moderation/items/<int:item_id>/", views.moderation_item, name="moderation_item"),
     path(
+        "projects/<slug:project_slug>/documents/<int:pk>/feedback/",
+        views.document_feedback,
+        name="document_feedback",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/history/",
+        views.document_history,
+        name="document_history",
+    ),
+    path(
         "projects/<slug:project_slug>/documents/<int:pk>/moderate/",
         views.moderation_begin,
         name="moderation_begin",

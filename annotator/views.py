@@ -320,6 +320,38 @@ def category_styles(request: HttpRequest, project_slug: str) -> HttpResponse:
     return response
 
 
+def document_feedback(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """After reconciliation, a reviewer's own spans against the gold layer; never before."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.REVIEWER)
+    if document.status != DocumentStatus.RECONCILED:
+        raise PermissionDenied("Feedback is shown once the document is reconciled.")
+    return render(
+        request,
+        "annotator/document_feedback.html",
+        {
+            "project": document.project,
+            "document": document,
+            "feedback": selectors.reviewer_feedback(document=document, reviewer=request.user),
+            "categories": {c.code: c for c in selectors.category_list(project=document.project)},
+        },
+    )
+
+
+def document_history(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Who imported, changed, submitted and reconciled what (moderators and managers)."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.MODERATOR, Role.MANAGER)
+    page = Paginator(selectors.document_history(document=document), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "annotator/document_history.html",
+        {"project": document.project, "document": document, "page": page},
+    )
+
+
 QUEUE_PER_PAGE = 50
 CONTEXT_CHARACTERS = 300
 
