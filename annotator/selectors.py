@@ -266,7 +266,8 @@ def moderation_queue(
     """Open items of the user's moderated projects, filtered, with their passage's text.
 
     ``order`` is ``position`` (document, then place in it) or ``contested`` (most contested
-    first). Each item carries ``passage``: only the spanned text is read, not the document.
+    first). Give the page shown to ``with_passages`` for the text of each passage: reading it
+    here would make the count read every item's document text.
     """
     items = ModerationItem.objects.filter(
         status=ItemStatus.OPEN,
@@ -285,12 +286,19 @@ def moderation_queue(
         if order == "contested"
         else ("document_id", "start", "end", "pk")
     )
-    return (
-        items.select_related("document__project")
-        .defer("document__text")
+    return items.select_related("document__project").defer("document__text").order_by(*ordering)
+
+
+def with_passages(items: list[ModerationItem]) -> list[ModerationItem]:
+    """Attach ``passage`` (the item's text, read by the database) to a page of items."""
+    passages = dict(
+        ModerationItem.objects.filter(pk__in=[item.pk for item in items])
         .annotate(passage=Substr("document__text", F("start") + 1, F("end") - F("start")))
-        .order_by(*ordering)
+        .values_list("pk", "passage")
     )
+    for item in items:
+        item.passage = passages.get(item.pk, "")
+    return items
 
 
 def moderation_counts(items: QuerySet[ModerationItem]) -> dict[str, int]:

@@ -390,6 +390,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         order=filters.get("order") or "position",
     )
     page = Paginator(items, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_passages(list(page.object_list))
     query = urlencode({key: value for key, value in filters.items() if value})
     return render(
         request,
