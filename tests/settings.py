@@ -18,7 +18,12 @@ os.environ["DEBUG"] = "false"
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 
 from annotator.settings import *  # noqa: E402, F403
-from annotator.settings import STORAGES  # noqa: E402
+from annotator.settings import DATABASES, STORAGES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: tests that write from several threads at once (concurrent
+    # moderators, the audit chain) need every thread to open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_data_dir, "test.sqlite3")}
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

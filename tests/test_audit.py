@@ -94,13 +94,8 @@ def test_concurrent_writers_on_a_fresh_log_keep_one_unbroken_chain(project, revi
     API benchmark: two first writers both inserted the head row and one got a 500)."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "SQLite's in-memory test database cannot be written from several threads; "
-            "test_settings covers concurrent SQLite writers on a real file"
-        )
     AuditChainHead.objects.all().delete()
     category = CategoryFactory(project=project)
     document = make_document(project, "x" * 400)
