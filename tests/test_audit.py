@@ -19,6 +19,7 @@ def events(project, reviewer):
     document = make_document(project, "He was detained. She was beaten. They were moved.")
     for start in (0, 17, 33):
         make_annotation(document, reviewer, category, start, start + 5)
+    # The import, then the three annotations.
     return list(AuditEvent.objects.order_by("pk"))
 
 
@@ -27,8 +28,9 @@ def test_events_link_each_to_the_one_before(events):
     for previous, event in itertools.pairwise(events):
         assert event.previous_hash == previous.hash
         assert event.hash == event_hash(event)
+    assert [event.action for event in events] == ["document.import"] + ["annotation.create"] * 3
     head = AuditChainHead.objects.get()
-    assert (head.last_hash, head.event_count) == (events[-1].hash, 3)
+    assert (head.last_hash, head.event_count) == (events[-1].hash, 4)
     assert audit_verify().intact
 
 
@@ -50,10 +52,10 @@ def test_a_removed_event_is_noticed(events):
 
 
 def test_removing_the_last_events_is_noticed(events):
-    AuditEvent.objects.filter(pk=events[2].pk)._raw_delete(AuditEvent.objects.db)
+    AuditEvent.objects.filter(pk=events[-1].pk)._raw_delete(AuditEvent.objects.db)
     result = audit_verify()
     assert not result.intact
-    assert "head records 3" in result.problem
+    assert "head records 4" in result.problem
 
 
 def test_events_cannot_be_changed_or_deleted_through_the_model(events):
@@ -73,7 +75,7 @@ def test_recording_outside_a_transaction_is_refused():
 
 def test_verify_command_reports_an_intact_log(events, capsys):
     call_command("verify_audit")
-    assert "intact: 3 events" in capsys.readouterr().out
+    assert "intact: 4 events" in capsys.readouterr().out
 
 
 def test_a_rolled_back_change_leaves_no_event(project):

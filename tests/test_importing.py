@@ -133,3 +133,13 @@ def test_a_refused_file_leaves_no_original_behind(project):
     assert result.outcome is Outcome.FAILED
     assert "published_on" in result.reason
     assert not default_storage.exists(f"originals/{sha256_hex(data)[:2]}/{sha256_hex(data)}.txt")
+
+
+def test_every_import_is_audited_with_both_hashes(project):
+    from annotator.models import AuditEvent
+
+    document = make_document(project, "audited text")
+    event = AuditEvent.objects.get(action="document.import")
+    assert event.document == document
+    assert event.after["text_sha256"] == document.text_sha256
+    assert event.after["source_sha256"] == document.source_sha256

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from annotator.extractors import Extraction, title_from_text
 from annotator.models import Document, Project, TextDirection
+from annotator.services.audit import audit_record
 from annotator.text import CanonicalText, sha256_hex
 
 
@@ -103,4 +104,20 @@ def document_create(
         data=data, source_sha256=document.source_sha256, filename=filename
     )
     document.save()
+    audit_record(
+        actor=imported_by,
+        action="document.import",
+        object_type="document",
+        object_id=document.pk,
+        project=project,
+        document=document,
+        after={
+            "title": document.title,
+            "source_filename": document.source_filename,
+            "source_sha256": document.source_sha256,
+            "text_sha256": document.text_sha256,
+            "extractor": f"{document.extractor} {document.extractor_version}",
+            "normalisation": document.normalisation,
+        },
+    )
     return document
