@@ -80,9 +80,14 @@ def test_moderation_needs_two_submitted_layers(setup):
 
 
 def test_unanimous_spans_go_to_gold_and_the_rest_to_the_queue(setup):
-    submit_both(setup)
+    submit_both(setup)  # the last submission aligns the layers by itself
+    align_events = AuditEvent.objects.filter(action="moderation.align")
+    assert [
+        (e.actor, e.after["items_opened"], e.after["unanimous_spans"]) for e in align_events
+    ] == [(None, 2, 1)]
+    # Aligning again (a moderator's start) keeps what is there.
     summary = moderation_start(document=setup["document"], actor=setup["moderator"])
-    assert (summary.items_opened, summary.unanimous_spans) == (2, 1)
+    assert (summary.items_opened, summary.items_kept, summary.unanimous_spans) == (0, 2, 0)
     gold = GoldSpan.objects.get(document=setup["document"])
     assert (gold.start, gold.end, gold.quote, gold.origin) == (
         *at("detained"),
@@ -102,7 +107,6 @@ def test_without_auto_accept_unanimous_clusters_are_queued_too(setup, project):
     project.auto_accept_unanimous = False
     project.save()
     submit_both(setup)
-    moderation_start(document=setup["document"], actor=setup["moderator"])
     assert len(items(setup["document"])) == 3
     assert GoldSpan.objects.count() == 0
 

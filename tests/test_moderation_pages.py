@@ -37,7 +37,8 @@ def world(project):
     tor = CategoryFactory(project=project, code="torture", name="Torture")
     alice = UserFactory(username="alice")
     bob = UserFactory(username="{{ bob }}")  # template syntax in a username must stay text
-    for user in (alice, bob):
+    carol = UserFactory(username="carol")  # assigned too, but has not submitted
+    for user in (alice, bob, carol):
         MembershipFactory(project=project, user=user, role=Role.REVIEWER)
     moderator = UserFactory(username="moderator")
     MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)

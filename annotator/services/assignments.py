@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from annotator.models import Assignment, Document, DocumentStatus, Membership, Project, Role
 from annotator.services.audit import audit_record
-from annotator.services.moderation import moderation_start, moderation_started
+from annotator.services.moderation import MIN_LAYERS, moderation_start
 
 
 class AssignmentError(ValueError):
@@ -171,9 +171,12 @@ def review_submit(*, document: Document, reviewer: AbstractBaseUser) -> Assignme
         after={"submitted_at": assignment.submitted_at.isoformat()},
     )
     status = document_status_refresh(document=document)
-    if status == DocumentStatus.AWAITING_MODERATION and moderation_started(document):
-        # A reopened layer came back: align again; unchanged clusters keep their resolution.
-        moderation_start(document=document, actor=reviewer)
+    submitted = Assignment.objects.filter(document=document, submitted_at__isnull=False).count()
+    if status == DocumentStatus.AWAITING_MODERATION and submitted >= MIN_LAYERS:
+        # Every assigned reviewer has submitted: align the layers into the queue. A layer
+        # that was reopened and comes back is aligned again the same way; clusters that
+        # did not change keep their resolution. The system does it, not the reviewer.
+        moderation_start(document=document, actor=None)
     return assignment
 
 
