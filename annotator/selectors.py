@@ -45,9 +45,13 @@ DOCUMENT_LIST_FIELDS = (
 )
 
 
-def _count_per_project(documents: QuerySet[Document]) -> Coalesce:
-    """How many of ``documents`` (filtered by an outer project) there are, as a subquery."""
-    counted = documents.order_by().values("project").annotate(n=Count("pk")).values("n")[:1]
+def _subquery_count(rows: QuerySet, outer_key: str) -> Coalesce:
+    """How many ``rows`` (filtered by an OuterRef on ``outer_key``) there are, as a subquery.
+
+    Unlike a join with GROUP BY, a subquery is left out of a paginator's count and runs only
+    for the rows of the page shown.
+    """
+    counted = rows.order_by().values(outer_key).annotate(n=Count("pk")).values("n")[:1]
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
@@ -65,9 +69,9 @@ def project_list(*, user: AbstractBaseUser) -> QuerySet[Project]:
             document_count=Case(
                 When(
                     role=Role.REVIEWER,
-                    then=_count_per_project(documents.filter(assignments__reviewer=user)),
+                    then=_subquery_count(documents.filter(assignments__reviewer=user), "project"),
                 ),
-                default=_count_per_project(documents),
+                default=_subquery_count(documents, "project"),
             )
         )
         .order_by("name", "pk")
@@ -113,10 +117,11 @@ def document_list(
     if status:
         documents = documents.filter(status=status)
     if project.role != Role.REVIEWER:
+        assignments = Assignment.objects.filter(document=OuterRef("pk"))
         documents = documents.annotate(
-            assigned_count=Count("assignments", distinct=True),
-            submitted_count=Count(
-                "assignments", filter=Q(assignments__submitted_at__isnull=False), distinct=True
+            assigned_count=_subquery_count(assignments, "document"),
+            submitted_count=_subquery_count(
+                assignments.filter(submitted_at__isnull=False), "document"
             ),
         )
     return documents.order_by("pk")
