@@ -189,18 +189,35 @@ def _unanimous_gold(
     reviewers = sorted(cluster.versions)
     spans = next(iter(cluster.versions.values()))
     return [
-        GoldSpan(
-            document=document,
-            category=categories[span.category],
-            start=span.start,
-            end=span.end,
-            quote=text[span.start : span.end],
+        _gold_span(
+            document,
+            span,
+            text,
+            categories,
             origin=GoldOrigin.UNANIMOUS,
             proposed_by=reviewers,
             cluster_signature=signature,
         )
         for span in sorted(spans)
     ]
+
+
+def _gold_span(
+    document: Document,
+    span: Span,
+    text: str,
+    categories: Mapping[str, Category],
+    **provenance: object,
+) -> GoldSpan:
+    """A gold span with its quote taken from the canonical text, and its provenance."""
+    return GoldSpan(
+        document=document,
+        category=categories[span.category],
+        start=span.start,
+        end=span.end,
+        quote=text[span.start : span.end],
+        **provenance,
+    )
 
 
 def _item(document: Document, cluster: Cluster, signature: str) -> ModerationItem:
@@ -285,12 +302,11 @@ def item_resolve(
     text = Document.objects.values_list("text", flat=True).get(pk=document.pk)
     now = timezone.now()
     GoldSpan.objects.bulk_create(
-        GoldSpan(
-            document=document,
-            category=categories[span.category],
-            start=span.start,
-            end=span.end,
-            quote=text[span.start : span.end],
+        _gold_span(
+            document,
+            span,
+            text,
+            categories,
             origin=GoldOrigin.MODERATED,
             proposed_by=proposers,
             item=item,
