@@ -180,6 +180,28 @@ def invalid_input(request: HttpRequest, error: ValidationError) -> HttpResponse:
     )
 
 
+# The services' refusals, mapped once here rather than in each endpoint.
+
+
+@api.exception_handler(AnnotationError)
+def invalid_annotation(request: HttpRequest, error: AnnotationError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(error)}, status=400)
+
+
+@api.exception_handler(AnnotationForbidden)
+def layer_closed(request: HttpRequest, error: AnnotationForbidden) -> HttpResponse:
+    return api.create_response(request, {"detail": str(error)}, status=403)
+
+
+@api.exception_handler(AnnotationConflict)
+def stale_version(request: HttpRequest, conflict: AnnotationConflict) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": str(conflict), "current": annotation_out(conflict.current)},
+        status=409,
+    )
+
+
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     return api.create_response(
@@ -208,14 +230,6 @@ def _category(project_id: int, code: str) -> Category:
     if category is None:
         raise HttpError(400, f"Category {code!r} is not in this document's project.")
     return category
-
-
-def _conflict(request: HttpRequest, conflict: AnnotationConflict) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"detail": str(conflict), "current": annotation_out(conflict.current)},
-        status=409,
-    )
 
 
 # Endpoints -------------------------------------------------------------------------------
@@ -281,22 +295,17 @@ def create_annotation(request: HttpRequest, document_id: int, payload: Annotatio
         raise HttpError(
             403, f"Only reviewers annotate documents; in this project you are a {document.role}."
         )
-    try:
-        annotation = annotation_create(
-            document=document,
-            reviewer=request.user,
-            category=_category(document.project_id, payload.category),
-            start=payload.start,
-            end=payload.end,
-            quote=payload.quote,
-            note=payload.note,
-            evidence_status=payload.evidence_status,
-            source_type=payload.source_type,
-        )
-    except AnnotationForbidden as error:
-        raise HttpError(403, str(error)) from None
-    except AnnotationError as error:
-        raise HttpError(400, str(error)) from None
+    annotation = annotation_create(
+        document=document,
+        reviewer=request.user,
+        category=_category(document.project_id, payload.category),
+        start=payload.start,
+        end=payload.end,
+        quote=payload.quote,
+        note=payload.note,
+        evidence_status=payload.evidence_status,
+        source_type=payload.source_type,
+    )
     return Status(201, annotation_out(annotation))
 
 
@@ -316,26 +325,19 @@ def get_annotation(request: HttpRequest, annotation_id: int) -> dict[str, Any]:
 )
 def update_annotation(
     request: HttpRequest, annotation_id: int, payload: AnnotationPatch
-) -> dict[str, Any] | HttpResponse:
+) -> dict[str, Any]:
     """Change your annotation. Send the version you loaded; a stale version gets 409."""
     annotation = _own_annotation(request, annotation_id)
     changes = payload.dict(exclude_unset=True, exclude={"version"})
     changes = {name: value for name, value in changes.items() if value is not None}
     if "category" in changes:
         changes["category"] = _category(annotation.document.project_id, changes["category"])
-    try:
-        annotation = annotation_update(
-            annotation_id=annotation.pk,
-            actor=request.user,
-            version=payload.version,
-            changes=changes,
-        )
-    except AnnotationConflict as conflict:
-        return _conflict(request, conflict)
-    except AnnotationForbidden as error:
-        raise HttpError(403, str(error)) from None
-    except AnnotationError as error:
-        raise HttpError(400, str(error)) from None
+    annotation = annotation_update(
+        annotation_id=annotation.pk,
+        actor=request.user,
+        version=payload.version,
+        changes=changes,
+    )
     return annotation_out(annotation)
 
 
@@ -344,15 +346,8 @@ def update_annotation(
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
     tags=["annotations"],
 )
-def delete_annotation(
-    request: HttpRequest, annotation_id: int, version: int
-) -> Status | HttpResponse:
+def delete_annotation(request: HttpRequest, annotation_id: int, version: int) -> Status:
     """Delete your annotation at the version you loaded; a stale version gets 409."""
     annotation = _own_annotation(request, annotation_id)
-    try:
-        annotation_delete(annotation_id=annotation.pk, actor=request.user, version=version)
-    except AnnotationConflict as conflict:
-        return _conflict(request, conflict)
-    except AnnotationForbidden as error:
-        raise HttpError(403, str(error)) from None
+    annotation_delete(annotation_id=annotation.pk, actor=request.user, version=version)
     return Status(204, None)
