@@ -5,9 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotator.models import Role
@@ -59,17 +57,4 @@ def run(bench) -> None:
         "document list, title/text filter": {"q": "case file 9999"},
     }
     for label, params in pages.items():
-        client.get(url, params)  # warm caches
-        durations = bench.repeat(
-            lambda params=params: client.get(url, params), bench.options.repeat
-        )
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, params)
-        assert response.status_code == 200
-        bench.record(
-            f"{label} server time",
-            bench.median_ms(durations),
-            "ms",
-            f"median of {bench.options.repeat}, {count} documents",
-        )
-        bench.record(f"{label} queries", len(queries), "queries")
+        bench.page(client, url, params, label, f"{count} documents")

@@ -7,9 +7,7 @@ import random
 import time
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotator.alignment import Span, align
@@ -135,18 +133,7 @@ def run(bench) -> None:
         ("queue page, most contested first", {"order": "contested"}),
         ("queue page, filtered by kind and category", {"kind": "missing", "category": "torture"}),
     ]:
-        client.get(queue, params)
-        durations = bench.repeat(lambda p=params: client.get(queue, p), bench.options.repeat)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(queue, params)
-        assert response.status_code == 200
-        bench.record(
-            f"{label} server time",
-            bench.median_ms(durations),
-            "ms",
-            f"median of {bench.options.repeat}; {ModerationItem.objects.count():,} open items",
-        )
-        bench.record(f"{label} queries", len(queries), "queries")
+        bench.page(client, queue, params, label, f"{ModerationItem.objects.count():,} open items")
 
     # 3. Resolving an item through the page, as a moderator does.
     items = list(

@@ -64,6 +64,24 @@ class Bench:
     def median_ms(durations: list[float]) -> float:
         return statistics.median(durations) * 1000
 
+    def page(self, client, url: str, params: dict, label: str, note: str) -> None:
+        """Record a page's median server time (after a warm-up) and its query count."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.get(url, params)
+        durations = self.repeat(lambda: client.get(url, params), self.options.repeat)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        assert response.status_code == 200, f"{label}: {response.status_code}"
+        self.record(
+            f"{label} server time",
+            self.median_ms(durations),
+            "ms",
+            f"median of {self.options.repeat}; {note}",
+        )
+        self.record(f"{label} queries", len(queries), "queries")
+
 
 def configure_django() -> Callable[[], None]:
     """Point Django at a throw-away database; return the clean-up to call at the end."""

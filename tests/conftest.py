@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from annotator.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, client_for
 
 
 @pytest.fixture
@@ -21,6 +21,4 @@ def reviewer(project):
 
 @pytest.fixture
 def reviewer_client(reviewer) -> Client:
-    client = Client()
-    client.force_login(reviewer)
-    return client
+    return client_for(reviewer)

@@ -45,6 +45,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.REVIEWER
 
 
+def client_for(user):
+    """A test client logged in as ``user``."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def make_document(
     project: Project,
     text: str,

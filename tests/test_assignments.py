@@ -4,7 +4,6 @@ import json
 from collections import Counter
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from annotator.models import Assignment, AuditEvent, DocumentStatus, Role
@@ -21,6 +20,7 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
     assign_reviewer,
+    client_for,
     make_document,
 )
 
@@ -31,12 +31,6 @@ def member(project, username, role):
     user = UserFactory(username=username)
     MembershipFactory(project=project, user=user, role=role)
     return user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

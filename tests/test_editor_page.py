@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from annotator.models import Category, Role
@@ -12,6 +11,7 @@ from tests.factories import (
     CategoryFactory,
     MembershipFactory,
     UserFactory,
+    client_for,
     make_annotation,
     make_document,
 )
@@ -64,8 +64,7 @@ def test_only_reviewers_open_the_editor(project):
     for role in (Role.MODERATOR, Role.MANAGER):
         user = UserFactory()
         MembershipFactory(project=project, user=user, role=role)
-        client = Client()
-        client.force_login(user)
+        client = client_for(user)
         response = client.get(editor_url(document))
         assert response.status_code == 403
         assert b"Only reviewers annotate" in response.content
@@ -120,8 +119,7 @@ def test_category_stylesheet_never_writes_unchecked_values(project, reviewer_cli
 
 
 def test_category_stylesheet_is_for_members_only(project):
-    client = Client()
-    client.force_login(UserFactory())
+    client = client_for(UserFactory())
     assert (
         client.get(reverse("category_styles", kwargs={"project_slug": project.slug})).status_code
         == 404

@@ -1,7 +1,6 @@
 """The moderation pages: starting moderation, the queue, an item and its resolution."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from annotator.models import DocumentStatus, GoldSpan, ItemStatus, ModerationItem, Role
@@ -12,6 +11,7 @@ from tests.factories import (
     MembershipFactory,
     ProjectFactory,
     UserFactory,
+    client_for,
     make_annotation,
     make_document,
 )
@@ -23,12 +23,6 @@ TEXT = "He was detained in 2017. She was beaten in custody. They were sent to wo
 def at(needle):
     start = TEXT.index(needle)
     return start, start + len(needle)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,13 @@ from django.test import Client
 from django.urls import reverse
 
 from annotator.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory, make_document
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    client_for,
+    make_document,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +212,7 @@ def test_admin_pages_of_every_model_load(project, django_user_model):
     document = make_document(project, "text")
     category = CategoryFactory(project=project)
     membership = MembershipFactory(project=project)
-    client = Client()
-    client.force_login(admin)
+    client = client_for(admin)
     from annotator.models import AuditEvent
     from annotator.services.tokens import api_token_create
     from tests.factories import make_annotation
