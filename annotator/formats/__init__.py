@@ -1,0 +1,1 @@
+"""Pure readers and writers of the file formats researchers exchange (no Django)."""

@@ -1,0 +1,255 @@
+"""Corpus agreement figures: what each statistic is computed on, checked by hand and against
+the verified functions of ``annotator.agreement`` applied to the same data by hand."""
+
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+
+from annotator.agreement import cohen_kappa, krippendorff_alpha, unitizing_alpha
+from annotator.corpus_agreement import (
+    FIGURE_COLUMNS,
+    NO_CATEGORY,
+    TOKEN,
+    DocumentLayers,
+    corpus_figures,
+    figure_rows,
+    reading,
+    tokens,
+)
+from annotator.formats.tabular import csv_lines
+
+TEXT = "He was detained in 2017. She was beaten in custody."
+
+
+def at(needle, text=TEXT, category="detention"):
+    start = text.index(needle)
+    return (start, start + len(needle), category)
+
+
+def words(text, starts, ends):
+    return [text[s:e] for s, e in zip(starts, ends, strict=True)]
+
+
+def test_tokens_are_words_and_single_other_characters():
+    starts, ends = tokens("He was detained, in 2017!")
+    assert words("He was detained, in 2017!", starts, ends) == [
+        "He", "was", "detained", ",", "in", "2017", "!",
+    ]  # fmt: skip
+
+
+def test_tokens_keep_combining_marks_and_astral_characters():
+    text = "قولغا ئېلىنْدى 💩 𠀋x"  # an Arabic sukun (U+0652) inside a word, an emoji, CJK Ext. B
+    starts, ends = tokens(text)
+    assert words(text, starts, ends) == ["قولغا", "ئېلىنْدى", "💩", "𠀋x"]
+    assert ends[-1] == len(text), "offsets must be code points"
+
+
+def test_identical_layers_agree_perfectly():
+    layers = {1: [at("detained"), at("beaten", category="torture")]}
+    layers[2] = list(layers[1])
+    figures = corpus_figures(
+        [DocumentLayers(1, "a", TEXT, layers), DocumentLayers(2, "b", TEXT, layers)],
+        n_resamples=50,
+    )
+    headline = figures["headline"]
+    assert headline["unitizing_alpha"]["value"] == 1.0
+    assert headline["token_alpha"]["value"] == 1.0
+    assert headline["token_kappa"]["value"] == 1.0
+    assert headline["f1_exact"]["value"] == headline["f1_overlap"]["value"] == 1.0
+    assert headline["unitizing_alpha"]["low"] == 1.0, "every resample agrees perfectly too"
+
+
+def test_one_document_figures_equal_the_verified_functions_on_the_same_data():
+    a = [at("detained"), at("She was beaten", category="torture")]
+    b = [at("was detained"), at("beaten", category="torture"), at("custody")]
+    figures = corpus_figures([DocumentLayers(7, "t", TEXT, {1: a, 2: b})], n_resamples=10)
+
+    units = [(s, e, 1, c) for s, e, c in a] + [(s, e, 2, c) for s, e, c in b]
+    expected_u = unitizing_alpha(units, 0, len(TEXT))
+    assert figures["headline"]["unitizing_alpha"]["value"] == pytest.approx(expected_u)
+    per_category = {row["code"]: row["unitizing_alpha"] for row in figures["categories"]}
+    assert per_category["torture"] == pytest.approx(
+        unitizing_alpha(units, 0, len(TEXT), category="torture")
+    )
+
+    starts, ends = tokens(TEXT)
+
+    def labels(spans):
+        out = []
+        for s, e in zip(starts, ends, strict=True):
+            covering = sorted({c for cs, ce, c in spans if cs < e and s < ce})
+            out.append("+".join(covering) or NO_CATEGORY)
+        return out
+
+    assert figures["headline"]["token_alpha"]["value"] == pytest.approx(
+        krippendorff_alpha([labels(a), labels(b)], "nominal")
+    )
+    assert figures["pairs"][0]["kappa"] == pytest.approx(cohen_kappa(labels(a), labels(b)))
+    assert figures["headline"]["token_kappa"]["value"] == pytest.approx(
+        cohen_kappa(labels(a), labels(b))
+    ), "with one pair, Light's kappa is that pair's kappa"
+    assert figures["headline"]["unitizing_alpha"]["low"] is None, "one document: no interval"
+
+
+def test_spans_of_several_categories_on_a_token_make_a_combined_value():
+    a = [at("detained"), at("detained", category="torture")]
+    b = [at("detained")]
+    figures = corpus_figures([DocumentLayers(1, "t", TEXT, {1: a, 2: b})], n_resamples=10)
+    assert "detention+torture" in figures["token_values"]
+
+
+def test_span_f1_is_micro_averaged_over_documents_and_pairs():
+    # Document 1: one exact match, one boundary difference. Document 2: one span each, apart.
+    doc1 = {1: [at("detained"), at("beaten")], 2: [at("detained"), at("was beaten")]}
+    doc2 = {1: [at("He")], 2: [at("custody")]}
+    figures = corpus_figures(
+        [DocumentLayers(1, "a", TEXT, doc1), DocumentLayers(2, "b", TEXT, doc2)], n_resamples=10
+    )
+    # exact: tp 1 of 3 + 3 spans → F1 = 2·1 / 6; overlap: 2 of 3 each way → 2/3.
+    assert figures["headline"]["f1_exact"]["value"] == pytest.approx(1 / 3, abs=1e-6)
+    assert figures["headline"]["f1_overlap"]["value"] == pytest.approx(2 / 3, abs=1e-6)
+    assert figures["pairs"] == [
+        {
+            "a": 1,
+            "b": 2,
+            "documents": 2,
+            "kappa": figures["pairs"][0]["kappa"],
+            "f1_exact": pytest.approx(1 / 3, abs=1e-6),
+            "f1_overlap": pytest.approx(2 / 3, abs=1e-6),
+        }
+    ]
+
+
+def test_reviewers_against_gold_only_on_reconciled_documents():
+    gold = [at("detained"), at("beaten", category="torture")]
+    reconciled = DocumentLayers(
+        1, "done", TEXT, {1: [at("detained")], 2: [at("beaten", category="torture")]}, gold
+    )
+    unfinished = DocumentLayers(2, "open", TEXT, {1: [at("He")], 2: [at("He")]}, None)
+    figures = corpus_figures([reconciled, unfinished], categories=["detention", "torture"])
+    assert figures["gold"]["documents"] == 1
+    overall = {row["reviewer"]: row for row in figures["gold"]["rows"] if row["category"] == ""}
+    assert overall[1]["precision"] == 1.0
+    assert overall[1]["recall"] == 0.5, "reviewer 1 found one of two gold spans"
+    assert overall[1]["reference_spans"] == 2, "the unfinished document's spans do not count"
+    torture = {
+        row["reviewer"]: row for row in figures["gold"]["rows"] if row["category"] == "torture"
+    }
+    assert torture[1]["recall"] == 0.0
+    assert torture[1]["precision"] is None, "reviewer 1 marked no torture: precision undefined"
+    assert torture[2]["f1"] == 1.0
+
+
+def test_documents_with_fewer_than_two_layers_are_left_out():
+    figures = corpus_figures([DocumentLayers(1, "alone", TEXT, {1: [at("detained")]})])
+    assert figures["documents"] == 0
+    assert figures["headline"]["unitizing_alpha"]["value"] is None
+    assert figures["pairs"] == []
+
+
+def test_a_reviewer_who_marked_nothing_disagrees():
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: [at("detained")], 2: []})], n_resamples=10
+    )
+    assert figures["headline"]["unitizing_alpha"]["value"] < 0.5
+    assert figures["headline"]["f1_exact"]["value"] == 0.0
+
+
+def test_bootstrap_interval_is_reproducible_and_contains_the_estimate():
+    rng = np.random.default_rng(3)
+    documents = []
+    for pk in range(12):
+        spans = {1: [], 2: []}
+        for word in ("He", "detained", "2017", "beaten", "custody"):
+            for reviewer in (1, 2):
+                if rng.random() < 0.7:
+                    spans[reviewer].append(at(word))
+        documents.append(DocumentLayers(pk, str(pk), TEXT, spans))
+    first = corpus_figures(documents, n_resamples=200, seed=5)
+    again = corpus_figures(documents, n_resamples=200, seed=5)
+    other = corpus_figures(documents, n_resamples=200, seed=6)
+    estimate = first["headline"]["unitizing_alpha"]
+    assert estimate == again["headline"]["unitizing_alpha"], "same seed, same interval"
+    assert estimate != other["headline"]["unitizing_alpha"]
+    assert estimate["low"] <= estimate["value"] <= estimate["high"]
+    token = first["headline"]["token_alpha"]
+    assert token["low"] <= token["value"] <= token["high"]
+
+
+def test_categories_follow_the_taxonomy_then_the_rest():
+    layers = {1: [at("beaten", category="zzz")], 2: [at("beaten", category="zzz")]}
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, layers)], categories=["torture", "detention"]
+    )
+    assert [row["code"] for row in figures["categories"]] == ["torture", "detention", "zzz"]
+    unused = figures["categories"][0]
+    assert unused["unitizing_alpha"] is None
+    assert unused["spans"] == 0
+
+
+def test_reading_of_alpha():
+    assert reading(0.81) == "reliable"
+    assert reading(0.8) == "reliable"
+    assert reading(0.7) == "tentative"
+    assert reading(0.5) == "unreliable"
+    assert reading(None) == "undefined"
+    assert reading(math.nan) == "undefined"
+
+
+def test_figure_rows_cover_every_figure_and_stay_spreadsheet_safe():
+    layers = {1: [at("detained")], 2: [at("detained"), at("beaten")]}
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, layers, [at("detained")])], n_resamples=10
+    )
+    documents = [{"id": 1, "title": "=HYPERLINK(1)", "agreement": 0.5, "open_items": 1}]
+    text = "".join(
+        csv_lines(
+            FIGURE_COLUMNS, figure_rows(figures, names={1: "ana", 2: "ben"}, documents=documents)
+        )
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    kinds = {row["figure"] for row in rows}
+    assert {"unitizing_alpha", "token_alpha", "pair_kappa", "gold_f1"} <= kinds
+    assert {"document_unitizing_alpha", "f1_overlap"} <= kinds
+    document = next(row for row in rows if row["figure"] == "document_unitizing_alpha")
+    assert document["document_title"] == "'=HYPERLINK(1)", "a formula must not reach a sheet"
+    pair = next(row for row in rows if row["figure"] == "pair_kappa")
+    assert (pair["reviewer_a"], pair["reviewer_b"]) == ("ana", "ben")
+
+
+def test_a_span_over_spaces_alone_covers_no_token_and_leaves_others_intact():
+    text = "one    two three"
+    a = [(3, 7, "x"), (0, 13, "y")]  # the spaces between "one" and "two"; then three tokens
+    b = [(0, 13, "y")]
+    figures = corpus_figures([DocumentLayers(1, "t", text, {1: a, 2: b})], n_resamples=10)
+    assert figures["headline"]["token_alpha"]["value"] is None, "every token is y for both"
+    assert figures["token_values"] == [NO_CATEGORY, "y"]
+
+
+def test_token_values_are_the_same_with_very_many_categories(monkeypatch):
+    a = [at("detained"), at("detained", category="torture"), at("beaten", category="torture")]
+    b = [at("was detained"), at("custody", category="torture")]
+    documents = [DocumentLayers(1, "t", TEXT, {1: a, 2: b})]
+    usual = corpus_figures(documents, n_resamples=10)
+    monkeypatch.setattr("annotator.corpus_agreement.MASK_BITS", 1)  # the path for > 62
+    many = corpus_figures(documents, n_resamples=10)
+    assert sorted(many["token_values"]) == sorted(usual["token_values"])
+    assert many["headline"]["token_alpha"] == usual["headline"]["token_alpha"]
+
+
+def test_fast_tokens_equal_the_regular_expression():
+    samples = [
+        "",
+        "  ",
+        "a",
+        "He was detained, in 2017!",
+        "قولغا ئېلىنْدى، 💩 𠀋x 🇺🇳 ‏ (CRLF)\r\n_under_score x\u200dy",
+        "é\u0301 naïve  --  «quoted» ‘it’s’ 1,000.5",
+    ]
+    for text in samples:
+        starts, ends = tokens(text)
+        expected = [match.span() for match in TOKEN.finditer(text)]
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected, repr(text)
