@@ -75,6 +75,32 @@ class AssignReviewerForm(forms.Form):
         self.helper.add_input(Submit("submit", "Assign", css_class="btn-outline-primary"))
 
 
+class AgreementFilterForm(forms.Form):
+    """Which documents the agreement figures are about."""
+
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *DocumentStatus.choices]
+    )
+    language = forms.CharField(
+        label="Language", required=False, max_length=35, help_text="A BCP 47 tag, e.g. en."
+    )
+    q = forms.CharField(label="Title or text contains", required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("status"), css_class="col-md-3"),
+                Div(Field("language"), css_class="col-md-3"),
+                Div(Field("q"), css_class="col-md-6"),
+                css_class="row g-2",
+            )
+        )
+        self.helper.add_input(Submit("", "Show figures"))
+
+
 class QueueFilterForm(forms.Form):
     project = forms.ChoiceField(required=False, label="Project")
     document = forms.IntegerField(required=False, min_value=1, label="Document id")
@@ -92,7 +118,11 @@ class QueueFilterForm(forms.Form):
     order = forms.ChoiceField(
         required=False,
         label="Order",
-        choices=[("position", "By document and position"), ("contested", "Most contested first")],
+        choices=[
+            ("position", "By document and position"),
+            ("contested", "Most contested first"),
+            ("agreement", "Least agreement first"),
+        ],
     )
 
     def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
@@ -112,7 +142,7 @@ class QueueFilterForm(forms.Form):
                 css_class="row g-2",
             )
         )
-        self.helper.add_input(Submit("", "Filter", css_class="btn-outline-primary"))
+        self.helper.add_input(Submit("", "Filter"))
 
 
 class ResolveForm(forms.Form):

@@ -52,6 +52,12 @@ class Project(models.Model):
         help_text="Spans every reviewer agrees on go straight into the gold layer.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    layers_revision = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts changes to submitted and gold layers; cached agreement figures "
+        "computed at an older revision are recomputed.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
@@ -207,6 +213,13 @@ class Document(models.Model):
         default=list, editable=False, help_text="Normalisation steps applied, in order."
     )
     metadata = models.JSONField(default=dict, blank=True)
+    agreement = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Unitizing alpha of the submitted layers when they were last aligned "
+        "(empty when undefined, for example when nobody marked anything).",
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -543,3 +556,29 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…) of {self.user}"
+
+
+class AgreementReport(models.Model):
+    """Agreement figures of a project (for one set of document filters), kept until stale.
+
+    ``revision`` is the project's ``layers_revision`` the figures were computed at; a report
+    whose revision is older is recomputed before it is shown.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="agreement_reports")
+    filters_key = models.CharField(max_length=SHA256_HEX_LENGTH)
+    filters = models.JSONField(default=dict)
+    revision = models.PositiveBigIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(help_text="How long the computation took.")
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "filters_key"], name="agreement_report_unique_filters"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"agreement of {self.project} at revision {self.revision}"

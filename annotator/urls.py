@@ -48,6 +48,11 @@ urlpatterns = [
         views.document_source,
         name="document_source",
     ),
+    path(
+        "projects/<slug:project_slug>/agreement/",
+        views.project_agreement,
+        name="project_agreement",
+    ),
     path("moderation/", views.moderation_queue, name="moderation_queue"),
     path("moderation/items/<int:item_id>/", views.moderation_item, name="moderation_item"),
     path(

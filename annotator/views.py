@@ -12,7 +12,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -20,8 +28,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotator import selectors
+from annotator.charts import bar_chart, heat_map
+from annotator.corpus_agreement import FIGURE_COLUMNS, figure_rows, figures_document, reading
+from annotator.formats.tabular import csv_lines
 from annotator.forms import (
     ActionForm,
+    AgreementFilterForm,
     AssignReviewerForm,
     DocumentFilterForm,
     LoginForm,
@@ -39,6 +51,7 @@ from annotator.models import (
     Role,
     SourceType,
 )
+from annotator.services.agreement import AgreementFilters, agreement_report
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
@@ -576,4 +589,99 @@ def document_source(request: HttpRequest, project_slug: str, pk: int) -> FileRes
         content_type="application/octet-stream",
     )
     response["X-Content-SHA256"] = document.source_sha256
+    return response
+
+
+AGREEMENT_DOCUMENTS_PER_PAGE = 25
+
+
+def project_agreement(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """How far the reviewers of a project agree: figures, charts, and CSV or JSON downloads."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MODERATOR, Role.MANAGER)
+    form = AgreementFilterForm(request.GET or None)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    filters = AgreementFilters(
+        query=cleaned.get("q") or "",
+        status=cleaned.get("status") or "",
+        language=cleaned.get("language") or "",
+    )
+    report = agreement_report(project=project, filters=filters)
+    figures = report.figures
+    names = selectors.reviewer_names(project=project, reviewer_ids=figures["reviewers"])
+    documents = selectors.agreement_document_rows(
+        documents=selectors.agreement_documents(project=project, **filters.as_dict())
+    )
+    download = request.GET.get("download")
+    if download in ("csv", "json"):
+        return _agreement_download(project, report, names, documents, download)
+
+    page = Paginator(documents, AGREEMENT_DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    headline = figures["headline"]
+    query = urlencode({key: value for key, value in filters.as_dict().items() if value})
+    categories = {c.code: c for c in selectors.category_list(project=project)}
+    return render(
+        request,
+        "annotator/project_agreement.html",
+        {
+            "project": project,
+            "form": form,
+            "report": report,
+            "figures": figures,
+            "headline": headline,
+            "readings": {
+                key: reading(headline[key]["value"]) for key in ("unitizing_alpha", "token_alpha")
+            },
+            "category_rows": [
+                {**row, "name": categories[row["code"]].name if row["code"] in categories else ""}
+                for row in figures["categories"]
+            ],
+            "category_chart": bar_chart(
+                [
+                    (
+                        categories[row["code"]].name if row["code"] in categories else row["code"],
+                        row["unitizing_alpha"],
+                    )
+                    for row in figures["categories"]
+                ]
+            ),
+            "pair_rows": [
+                {**row, "a_name": names.get(row["a"]), "b_name": names.get(row["b"])}
+                for row in figures["pairs"]
+            ],
+            "pair_map": heat_map(
+                figures["reviewers"],
+                {(row["a"], row["b"]): row["kappa"] for row in figures["pairs"]},
+                names=names,
+            ),
+            "gold_rows": [
+                {**row, "reviewer_name": names.get(row["reviewer"])}
+                for row in figures["gold"]["rows"]
+            ],
+            "page": page,
+            "filters": query,
+        },
+    )
+
+
+def _agreement_download(project, report, names, documents, kind: str) -> HttpResponse:
+    rows = selectors.agreement_document_values(documents=documents)
+    stamp = report.computed_at.strftime("%Y%m%dT%H%M%SZ")
+    filename = f"{project.slug}-agreement-{stamp}.{kind}"
+    if kind == "json":
+        document = figures_document(
+            project=project.slug,
+            filters=report.filters,
+            computed_at=report.computed_at.isoformat(),
+            names=names,
+            figures=report.figures,
+            documents=rows,
+        )
+        response: HttpResponse = JsonResponse(
+            document, json_dumps_params={"ensure_ascii": False, "indent": 1}
+        )
+    else:
+        lines = csv_lines(FIGURE_COLUMNS, figure_rows(report.figures, names=names, documents=rows))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

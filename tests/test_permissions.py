@@ -164,6 +164,18 @@ CASES = {
         None,
         (302, 404, 200, 200, 200, 200, 404),
     ),
+    "agreement": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/agreement/",
+        None,
+        (302, 404, 403, 403, 200, 200, 404),
+    ),
+    "agreement csv": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/agreement/?download=csv",
+        None,
+        (302, 404, 403, 403, 200, 200, 404),
+    ),
     "moderation queue": (
         "get",
         lambda w: "/moderation/",

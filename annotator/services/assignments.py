@@ -16,6 +16,7 @@ from django.utils import timezone
 from annotator.models import Assignment, Document, DocumentStatus, Membership, Project, Role
 from annotator.services.audit import audit_record
 from annotator.services.moderation import MIN_LAYERS, moderation_start
+from annotator.services.projects import layers_changed
 
 
 class AssignmentError(ValueError):
@@ -170,6 +171,7 @@ def review_submit(*, document: Document, reviewer: AbstractBaseUser) -> Assignme
         document=document,
         after={"submitted_at": assignment.submitted_at.isoformat()},
     )
+    layers_changed(project_id=document.project_id)
     status = document_status_refresh(document=document)
     submitted = Assignment.objects.filter(document=document, submitted_at__isnull=False).count()
     if status == DocumentStatus.AWAITING_MODERATION and submitted >= MIN_LAYERS:
@@ -201,5 +203,6 @@ def review_reopen(
         before=before,
         after={"submitted_at": None},
     )
+    layers_changed(project_id=document.project_id)
     document_status_refresh(document=document)
     return assignment

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from annotator.agreement import unitizing_alpha
 from annotator.alignment import Cluster, Span, align
 from annotator.models import (
     Annotation,
@@ -34,6 +36,7 @@ from annotator.models import (
     ResolutionReason,
 )
 from annotator.services.audit import audit_record
+from annotator.services.projects import layers_changed
 from annotator.text import SpanError, check_span_bounds
 
 MIN_LAYERS = 2
@@ -91,6 +94,17 @@ def submitted_layers(document: Document) -> dict[int, list[Span]]:
     for reviewer, start, end, code in rows:
         layers[reviewer].append(Span(start, end, code))
     return layers
+
+
+def layers_agreement(layers: Mapping[int, Iterable[Span]], text_length: int) -> float | None:
+    """The unitizing alpha of one document's layers over all categories; None if undefined."""
+    units = [
+        (span.start, span.end, reviewer, span.category)
+        for reviewer, spans in layers.items()
+        for span in spans
+    ]
+    alpha = unitizing_alpha(units, 0, text_length, raters=list(layers))
+    return None if math.isnan(alpha) else alpha
 
 
 @transaction.atomic
@@ -170,6 +184,9 @@ def _align_into_queue(document: Document, layers: dict[int, list[Span]]) -> Alig
     ).delete()
     ModerationItem.objects.bulk_create(new_items)
     GoldSpan.objects.bulk_create(new_gold)
+    document.agreement = layers_agreement(layers, len(text))
+    Document.objects.filter(pk=document.pk).update(agreement=document.agreement)
+    layers_changed(project_id=document.project_id)
     _refresh_status(document)
     return AlignmentSummary(
         items_opened=len(new_items),
@@ -339,6 +356,7 @@ def item_resolve(
             "gold": [[s.start, s.end, s.category, who] for s, who in gold],
         },
     )
+    layers_changed(project_id=document.project_id)
     _refresh_status(document)
     return item
 

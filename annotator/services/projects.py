@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 
 from annotator.models import Membership, Project, Role
 
@@ -38,3 +39,12 @@ def membership_set(*, project: Project, user: AbstractBaseUser, role: Role) -> M
         project=project, user=user, defaults={"role": role}
     )
     return membership
+
+
+def layers_changed(*, project_id: int) -> None:
+    """Note that a submitted or gold layer of the project changed.
+
+    Cached agreement figures computed before this are stale and will be recomputed. Call it
+    inside the transaction that made the change.
+    """
+    Project.objects.filter(pk=project_id).update(layers_revision=F("layers_revision") + 1)

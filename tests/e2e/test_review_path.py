@@ -112,4 +112,16 @@ def test_two_reviewers_disagree_and_a_moderator_reconciles(
         assert ARTICLE.replace("\r\n", "\n")[span.start : span.end] == span.quote
     moderator.goto(f"/projects/{project.slug}/")
     expect(moderator.get_by_role("cell", name="Reconciled")).to_be_visible()
+
+    # How far did the two reviewers agree? The agreement page answers, with its downloads.
+    moderator.get_by_role("link", name="Agreement").click()
+    expect(moderator.get_by_test_id("agreement-scope")).to_contain_text("1 document with")
+    expect(moderator.get_by_test_id("unitizing-alpha")).to_have_text(re.compile(r"^-?[01]\.\d{3}$"))
+    expect(moderator.get_by_test_id("category-chart")).to_be_visible()
+    expect(moderator.get_by_test_id("gold-table")).to_contain_text("all categories")
+    with moderator.expect_download() as download:
+        moderator.get_by_test_id("download-csv").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("figure,category,reviewer_a"), lines[0]
+    assert any(line.startswith("unitizing_alpha,") for line in lines)
     page.watch.assert_clean()

@@ -1,0 +1,83 @@
+"""Agreement figures of a project: computed from the submitted layers, kept until they change.
+
+The figures are computed by ``annotator.corpus_agreement`` and stored as an
+``AgreementReport`` per project and set of document filters, with the project's
+``layers_revision`` at the time. Services that change a submitted or gold layer bump that
+revision (``services.projects.layers_changed``), so a stored report whose revision is older
+is computed again the next time it is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotator import selectors
+from annotator.corpus_agreement import DocumentLayers, corpus_figures
+from annotator.models import AgreementReport, Project
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20261128
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    """Which documents of a project the figures are about (empty: all)."""
+
+    query: str = ""
+    status: str = ""
+    language: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: value.strip() for key, value in asdict(self).items()}
+
+    def key(self) -> str:
+        canonical = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def agreement_report(
+    *, project: Project, filters: AgreementFilters | None = None, refresh: bool = False
+) -> AgreementReport:
+    """The project's agreement figures for ``filters``: stored ones if current, else new ones.
+
+    The revision is read before the layers, so a change made during the computation leaves
+    the new report already stale, and the next request computes it again.
+    """
+    filters = filters or AgreementFilters()
+    revision = Project.objects.values_list("layers_revision", flat=True).get(pk=project.pk)
+    report = AgreementReport.objects.filter(project=project, filters_key=filters.key()).first()
+    if report is not None and report.revision == revision and not refresh:
+        return report
+
+    started = time.perf_counter()
+    documents = selectors.agreement_documents(project=project, **filters.as_dict())
+    rows = selectors.agreement_layers(project=project, documents=documents)
+    categories = selectors.category_list(project=project).values_list("code", flat=True)
+    figures = corpus_figures(
+        [DocumentLayers(**row) for row in rows],
+        categories=list(categories),
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        seed=BOOTSTRAP_SEED,
+    )
+    values = {
+        "filters": filters.as_dict(),
+        "revision": revision,
+        "computed_at": timezone.now(),
+        "seconds": round(time.perf_counter() - started, 3),
+        "figures": figures,
+    }
+    try:
+        with transaction.atomic():
+            report, _ = AgreementReport.objects.update_or_create(
+                project=project, filters_key=filters.key(), defaults=values
+            )
+    except IntegrityError:
+        # Another request stored the same report first; theirs is as good as ours.
+        report = AgreementReport.objects.get(project=project, filters_key=filters.key())
+    return report

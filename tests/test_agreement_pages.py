@@ -1,0 +1,236 @@
+"""Agreement in the product: stored figures and when they are recomputed, the page, its
+downloads, the command, and the moderation queue ordered by least agreement."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotator.models import AgreementReport, Document, ModerationItem, Project, Role
+from annotator.services.agreement import AgreementFilters, agreement_report
+from annotator.services.assignments import review_reopen, review_submit
+from annotator.services.moderation import item_resolve
+from tests.factories import (
+    CategoryFactory,
+    MembershipFactory,
+    UserFactory,
+    client_for,
+    make_annotation,
+    make_document,
+)
+
+pytestmark = pytest.mark.django_db
+TEXT = "He was detained in 2017. She was beaten in custody. They were sent to work."
+
+
+def at(needle, text=TEXT):
+    start = text.index(needle)
+    return start, start + len(needle)
+
+
+@pytest.fixture
+def world(project):
+    det = CategoryFactory(project=project, code="detention", name="Arbitrary detention")
+    tor = CategoryFactory(project=project, code="torture", name="Torture")
+    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
+    for user in (ana, ben):
+        MembershipFactory(project=project, user=user, role=Role.REVIEWER)
+    moderator = UserFactory(username="moderator")
+    MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
+
+    def document(title, ana_spans, ben_spans):
+        text = f"{TEXT} ({title})"
+        made = make_document(project, text, title=title, name=f"{title}.txt")
+        for user, spans in ((ana, ana_spans), (ben, ben_spans)):
+            for category, needle in spans:
+                make_annotation(made, user, category, *at(needle, text))
+            review_submit(document=made, reviewer=user)
+        made.refresh_from_db()
+        return made
+
+    agreed = document("Agreed", [(det, "detained")], [(det, "detained")])
+    disputed = document(
+        "=Disputed", [(det, "detained"), (tor, "beaten")], [(tor, "detained in 2017")]
+    )
+    return {
+        "project": project,
+        "ana": ana,
+        "ben": ben,
+        "moderator": moderator,
+        "agreed": agreed,
+        "disputed": disputed,
+        "det": det,
+    }
+
+
+def url(world, **params):
+    base = reverse("project_agreement", kwargs={"project_slug": world["project"].slug})
+    return base + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def test_alignment_stores_each_documents_agreement(world):
+    assert world["agreed"].agreement == 1.0
+    assert world["disputed"].agreement is not None
+    assert world["disputed"].agreement < 0.5
+
+
+def test_queue_can_be_ordered_by_least_agreement(world):
+    client = client_for(world["moderator"])
+    third = make_document(world["project"], "A third text, detained.", title="Third")
+    for user in (world["ana"], world["ben"]):
+        make_annotation(third, user, world["det"], *at("detained", third.text))
+    make_annotation(third, world["ana"], world["det"], *at("third", third.text))
+    for user in (world["ana"], world["ben"]):
+        review_submit(document=third, reviewer=user)
+    third.refresh_from_db()
+    assert world["disputed"].agreement < third.agreement < 1.0
+
+    page = client.get(reverse("moderation_queue") + "?order=agreement").content.decode()
+    first_disputed, first_third = page.index("=Disputed"), page.index("Third")
+    assert first_disputed < first_third, "the least agreed document's items come first"
+    assert "document α" in page
+
+
+def test_report_is_stored_and_reused_until_a_layer_changes(world):
+    project = world["project"]
+    first = agreement_report(project=project)
+    assert first.figures["documents"] == 2
+    with CaptureQueriesContext(connection) as reused:
+        again = agreement_report(project=project)
+    assert again.pk == first.pk
+    assert again.computed_at == first.computed_at
+    assert len(reused) == 2, "a current report is read, not computed"
+
+    review_reopen(document=world["disputed"], reviewer=world["ben"], actor=world["moderator"])
+    after_reopen = agreement_report(project=project)
+    assert after_reopen.revision > first.revision
+    assert after_reopen.figures["documents"] == 1, "a reopened layer is not final: left out"
+
+    review_submit(document=world["disputed"], reviewer=world["ben"])
+    assert agreement_report(project=project).figures["documents"] == 2
+
+    before = agreement_report(project=project).revision
+    item = ModerationItem.objects.filter(document=world["disputed"]).first()
+    item_resolve(
+        item_id=item.pk, moderator=world["moderator"], version=item.version, resolution="reject",
+        spans=[],
+    )  # fmt: skip
+    assert agreement_report(project=project).revision > before, "the gold layer changed"
+
+
+def test_filters_have_their_own_report(world):
+    world["agreed"].language = "ug"
+    Document.objects.filter(pk=world["agreed"].pk).update(language="ug")
+    only = agreement_report(project=world["project"], filters=AgreementFilters(language="ug"))
+    assert only.figures["documents"] == 1
+    assert agreement_report(project=world["project"]).figures["documents"] == 2
+    assert AgreementReport.objects.filter(project=world["project"]).count() == 2
+
+
+def test_page_shows_headline_charts_and_tables(world):
+    page = client_for(world["moderator"]).get(url(world))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="unitizing-alpha"' in html
+    assert "95% CI" in html
+    assert 'data-testid="category-chart"' in html
+    assert "<svg" in html
+    assert 'data-testid="pair-map"' in html
+    assert "ana and ben" in html
+    assert "Arbitrary detention" in html
+    assert "&#x27;" not in html.split('data-testid="document-table"')[1].split("</table>")[0]
+    assert "=Disputed" in html
+    disputed_at = html.index("=Disputed", html.index('data-testid="document-table"'))
+    agreed_at = html.index("Agreed", html.index('data-testid="document-table"'))
+    assert disputed_at < agreed_at, "least agreement first"
+
+
+def test_page_hides_names_when_moderation_is_anonymous(world):
+    Project.objects.filter(pk=world["project"].pk).update(anonymous_moderation=True)
+    html = client_for(world["moderator"]).get(url(world)).content.decode()
+    assert "Reviewer 1 and Reviewer 2" in html
+    assert "ana and ben" not in html
+
+
+def test_page_without_submitted_pairs_explains_why(project):
+    moderator = UserFactory()
+    MembershipFactory(project=project, user=moderator, role=Role.MANAGER)
+    html = client_for(moderator).get(
+        reverse("project_agreement", kwargs={"project_slug": project.slug})
+    )
+    assert "needs at least two reviewers who finished the same document" in html.content.decode()
+
+
+def test_page_queries_do_not_grow_with_documents(world, django_assert_max_num_queries):
+    client = client_for(world["moderator"])
+    client.get(url(world))  # compute and store
+    with CaptureQueriesContext(connection) as small:
+        client.get(url(world))
+    small_count = len(small)  # read now: the next request clears the connection's log
+    for n in range(3):
+        text = f"Document {n} says they were detained."
+        made = make_document(world["project"], text, title=f"More {n}")
+        for user in (world["ana"], world["ben"]):
+            make_annotation(made, user, world["det"], *at("detained", text))
+            review_submit(document=made, reviewer=user)
+    client.get(url(world))
+    with django_assert_max_num_queries(small_count):
+        client.get(url(world))
+
+
+def test_csv_download_has_every_figure(world):
+    response = client_for(world["moderator"]).get(url(world, download="csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    figures = {row["figure"] for row in rows}
+    assert {"unitizing_alpha", "token_alpha", "token_kappa", "pair_kappa"} <= figures
+    titles = {row["document_title"] for row in rows if row["figure"] == "document_unitizing_alpha"}
+    assert titles == {"'=Disputed", "Agreed"}, "formula-like titles are neutralised"
+
+
+def test_json_download_matches_the_stored_figures(world):
+    response = client_for(world["moderator"]).get(url(world, download="json"))
+    body = json.loads(response.content)
+    report = AgreementReport.objects.get(project=world["project"])
+    assert body["figures"] == report.figures
+    assert body["reviewers"] == {str(world["ana"].pk): "ana", str(world["ben"].pk): "ben"}
+    assert [d["title"] for d in body["documents"]] == ["=Disputed", "Agreed"]
+
+
+def test_command_prints_table_json_and_csv(world):
+    out = io.StringIO()
+    call_command("agreement", project=world["project"].slug, stdout=out)
+    table = out.getvalue()
+    assert "Unitizing alpha (characters)" in table
+    assert "95% CI" in table
+    assert "ana and ben" in table
+
+    out = io.StringIO()
+    call_command("agreement", project=world["project"].slug, format="json", stdout=out)
+    assert json.loads(out.getvalue())["figures"]["documents"] == 2
+
+    out = io.StringIO()
+    call_command("agreement", project=world["project"].slug, format="csv", stdout=out)
+    assert out.getvalue().startswith(",".join(["figure", "category", "reviewer_a"]))
+
+
+def test_command_refuses_an_unknown_project(db):
+    with pytest.raises(CommandError, match="No project with the slug 'nope'"):
+        call_command("agreement", project="nope")
+
+
+def test_demo_project_has_figures_after_seeding(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("agreement", project="demo", format="json", stdout=out)
+    figures = json.loads(out.getvalue())["figures"]
+    assert figures["documents"] == 1, "the seed article, annotated by both demo reviewers"
+    assert figures["headline"]["unitizing_alpha"]["value"] is not None
+    assert len(figures["pairs"]) == 1
