@@ -1,38 +1,14 @@
-"""Extractors: the original bytes of a source file in, its raw text and metadata out.
-
-Pure functions, no Django. An extractor does not normalise: ``annotator.text.canonicalize``
-does that for every format alike. Each extraction names its extractor and version, and
-the steps it took, so that a document's provenance says exactly how its text was derived.
-
-This module knows plain text and Markdown; other formats register here as they arrive.
-"""
+"""Plain text and Markdown in any common encoding."""
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 import charset_normalizer
 
 from annotator import __version__
-
-
-class ExtractionError(ValueError):
-    """The file cannot be turned into text; the message says why, for the person importing."""
-
-
-@dataclass(frozen=True)
-class Extraction:
-    text: str
-    extractor: str
-    extractor_version: str
-    content_type: str
-    steps: tuple[str, ...] = ()
-    metadata: dict[str, Any] = field(default_factory=dict)
-
+from annotator.extractors.base import Extraction, ExtractionError
 
 # A decoded text in which more than this share of characters are control characters
 # (other than tab and newlines) is a binary file that happened to decode.
@@ -114,38 +90,3 @@ def _markdown_title(text: str) -> str | None:
         if stripped:
             return None
     return None
-
-
-EXTRACTORS: dict[str, Callable[[bytes], Extraction]] = {
-    ".txt": extract_plain_text,
-    ".text": extract_plain_text,
-    ".md": lambda data: extract_plain_text(data, markdown=True),
-    ".markdown": lambda data: extract_plain_text(data, markdown=True),
-}
-
-
-def supported_suffixes() -> list[str]:
-    return sorted(EXTRACTORS)
-
-
-def extract(filename: str, data: bytes) -> Extraction:
-    """Choose the extractor by the file name's suffix and run it."""
-    suffix = PurePath(filename).suffix.lower()
-    extractor = EXTRACTORS.get(suffix)
-    if extractor is None:
-        raise ExtractionError(
-            f"Files of type {suffix or '(no suffix)'!r} cannot be imported yet; "
-            f"supported: {', '.join(supported_suffixes())}."
-        )
-    if not data:
-        raise ExtractionError("The file is empty.")
-    return extractor(data)
-
-
-def title_from_text(text: str, *, fallback: str, max_length: int = 200) -> str:
-    """A title for a text that carries none: its first non-blank line if short, else fallback."""
-    for line in text.split("\n"):
-        stripped = " ".join(line.split())
-        if stripped:
-            return stripped if len(stripped) <= max_length else fallback
-    return fallback
