@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Schema, Status
+from ninja import Field, File, NinjaAPI, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -40,6 +40,7 @@ from annotator.services.annotations import (
     annotation_delete,
     annotation_update,
 )
+from annotator.services.importing import documents_import, uploaded_sources
 from annotator.services.tokens import api_token_authenticate
 
 
@@ -351,3 +352,62 @@ def delete_annotation(request: HttpRequest, annotation_id: int, version: int) ->
     annotation = _own_annotation(request, annotation_id)
     annotation_delete(annotation_id=annotation.pk, actor=request.user, version=version)
     return Status(204, None)
+
+
+class ImportResultOut(Schema):
+    name: str = Field(description="The file (or archive member, or corpus line).")
+    outcome: str = Field(description="imported, duplicate or failed.")
+    reason: str
+    document: int | None = Field(description="The new document, or the one it duplicates.")
+    spans: int = Field(description="Spans imported with it into its import layer.")
+
+
+class ImportReportOut(Schema):
+    imported: int
+    duplicates: int
+    failed: int
+    results: list[ImportResultOut]
+
+
+@api.post(
+    "/projects/{slug}/documents",
+    response={200: ImportReportOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["documents"],
+)
+def import_documents(
+    request: HttpRequest, slug: str, files: File[list[UploadedFile]]
+) -> dict[str, Any]:
+    """Import files (multipart field ``files``, one or many) into a project; managers only.
+
+    Text, Markdown, HTML, PDF, DOCX, JSONL corpora (one document a line, with doccano's or
+    this product's spans) and ZIP archives of these. Each file is imported on its own: the
+    report says for every file (archive member, corpus line) whether it was imported, was a
+    duplicate of a text already in the project, or failed, and why. The status is 200 even
+    when some files failed; 400 only when no file was sent.
+    """
+    try:
+        project = selectors.project_for_member(user=request.user, slug=slug)
+    except Project.DoesNotExist:
+        raise HttpError(404, "No such project of yours.") from None
+    if project.role != Role.MANAGER:
+        raise HttpError(403, "Only the project's managers import documents.")
+    report = documents_import(
+        project=project,
+        sources=uploaded_sources(files),
+        imported_by=request.user,
+    )
+    return {
+        "imported": report.imported,
+        "duplicates": report.duplicates,
+        "failed": report.failed,
+        "results": [
+            {
+                "name": result.name,
+                "outcome": str(result.outcome),
+                "reason": result.reason,
+                "document": result.document_id,
+                "spans": result.spans,
+            }
+            for result in report.results
+        ],
+    }

@@ -75,6 +75,40 @@ class AssignReviewerForm(forms.Form):
         self.helper.add_input(Submit("submit", "Assign", css_class="btn-outline-primary"))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes one or many files (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        label="Files",
+        help_text="Text, Markdown, HTML, PDF (with a text layer), Word (.docx), JSONL corpora "
+        "(one document a line, doccano's spans kept in their own layer) or ZIP archives of "
+        "these. Several at once are fine.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_id = "import-form"
+        self.helper.attrs = {"enctype": "multipart/form-data"}
+        self.helper.add_input(Submit("submit", "Import"))
+
+
 class AgreementFilterForm(forms.Form):
     """Which documents the agreement figures are about."""
 

@@ -7,6 +7,8 @@ Writes go through ``annotator.services``; reads that list rows go through
 
 from __future__ import annotations
 
+import bisect
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -213,6 +215,12 @@ class Document(models.Model):
         default=list, editable=False, help_text="Normalisation steps applied, in order."
     )
     metadata = models.JSONField(default=dict, blank=True)
+    page_starts = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="For paged sources (PDF): the offset in the text where each page begins.",
+    )
     agreement = models.FloatField(
         null=True,
         blank=True,
@@ -241,6 +249,12 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("document_detail", kwargs={"project_slug": self.project.slug, "pk": self.pk})
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) on which the character at ``offset`` lies, for paged sources."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset) or 1
 
 
 class Assignment(models.Model):
@@ -346,6 +360,41 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}-{self.end} {self.quote[:40]!r}"
+
+
+class ImportedSpan(models.Model):
+    """A span that came with an imported corpus, in a layer named after its source.
+
+    Imported spans are never a reviewer's: they keep another tool's (or an earlier export's)
+    annotations beside the product's own. ``category_code`` is kept as the source wrote it;
+    ``category`` is the project's category of that code, if there is one.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="imported_spans")
+    layer = models.CharField(max_length=300, help_text='For example "import: corpus.jsonl".')
+    category_code = models.CharField(max_length=200)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    note = models.TextField(blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["document", "layer", "start", "end", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(end__gt=F("start")),
+                name="imported_span_offsets_non_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["document", "layer"], name="imported_span_layer")]
+
+    def __str__(self) -> str:
+        return f"{self.layer}: {self.category_code} {self.start}-{self.end}"
 
 
 class ItemStatus(models.TextChoices):

@@ -26,6 +26,7 @@ from annotator.models import (
     Document,
     DocumentStatus,
     GoldSpan,
+    ImportedSpan,
     ItemStatus,
     Membership,
     ModerationItem,
@@ -450,3 +451,13 @@ def reviewer_names(*, project: Project, reviewer_ids: list[int]) -> dict[int, st
         return {pk: f"Reviewer {n}" for n, pk in enumerate(sorted(reviewer_ids), start=1)}
     names = get_user_model().objects.filter(pk__in=reviewer_ids).values_list("pk", "username")
     return dict(names)
+
+
+def imported_layers(*, document: Document) -> list[dict]:
+    """The document's imported layers, each with its number of spans ``n``."""
+    return list(
+        ImportedSpan.objects.filter(document=document)
+        .values("layer")
+        .annotate(n=Count("pk"))
+        .order_by("layer")
+    )

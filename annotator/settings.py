@@ -13,6 +13,8 @@ Environment variables:
 - ``CSRF_TRUSTED_ORIGINS``, ``SECURE_PROXY_SSL_HEADER`` (``true`` behind a TLS proxy
   that sets ``X-Forwarded-Proto``), ``SECURE_HSTS_SECONDS``, ``SECURE_HSTS_PRELOAD``,
   ``SECURE_SSL_REDIRECT``: production knobs, with secure defaults.
+- ``IMPORT_MAX_FILE_MB`` (50), ``IMPORT_MAX_ARCHIVE_MB`` (500, a ZIP once inflated) and
+  ``IMPORT_MAX_ARCHIVE_FILES`` (5,000): how large an import may be.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def env_bool(name: str, default: bool) -> bool:
     if normalised in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -220,7 +232,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
-# Upper bounds on what one request may carry; imports of large corpora go through the
-# command line or stream in later issues.
+# Upper bounds on what one request may carry in memory; uploaded files larger than this
+# are spooled to a temporary file by Django.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 1000
+
+# Imports: one file, one ZIP once inflated, and the number of files in one ZIP.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_MB", 50) * 1_000_000
+IMPORT_MAX_ARCHIVE_BYTES = env_int("IMPORT_MAX_ARCHIVE_MB", 500) * 1_000_000
+IMPORT_MAX_ARCHIVE_FILES = env_int("IMPORT_MAX_ARCHIVE_FILES", 5_000)

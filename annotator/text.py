@@ -18,8 +18,14 @@ STEP_STRIP_BOM = "strip-bom"
 STEP_NEWLINES = "newlines-to-lf"
 STEP_REMOVE_NUL = "remove-nul"
 STEP_NFC = "unicode-nfc"
+STEP_ARABIC_FORMS = "arabic-presentation-forms-nfkc"
 
 _CR_OR_CRLF = re.compile(r"\r\n?")
+# Arabic presentation forms: contextual glyph shapes that legacy encoders and some PDFs emit
+# instead of letters. Search and offsets need the letters; NFKC maps each form to them.
+# Only these characters are mapped: NFKC on the whole text would also fold digits,
+# ligatures and compatibility characters that are part of a quotation.
+_ARABIC_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ def canonicalize(raw: str) -> CanonicalText:
     2. ``newlines-to-lf``: CRLF and lone CR become LF (only these: other Unicode line
        separators are text and stay, so offsets do not depend on a splitting rule).
     3. ``remove-nul``: U+0000 cannot be stored by PostgreSQL and is never meaningful text.
-    4. ``unicode-nfc``: canonical composition (Unicode Standard Annex #15), so that the same
+    4. ``arabic-presentation-forms-nfkc``: Arabic presentation forms (U+FB50–U+FDFF,
+       U+FE70–U+FEFE) become their base letters by NFKC applied to those characters only.
+    5. ``unicode-nfc``: canonical composition (Unicode Standard Annex #15), so that the same
        visible text always has the same code points, offsets and hash.
     """
     steps: list[str] = []
@@ -73,16 +81,50 @@ def canonicalize(raw: str) -> CanonicalText:
     if text.startswith("\ufeff"):
         text = text[1:]
         steps.append(STEP_STRIP_BOM)
+    text = _normalise(text, steps)
+    return CanonicalText(text=text, sha256=text_sha256(text), steps=tuple(steps))
+
+
+def _normalise(text: str, steps: list[str]) -> str:
+    """Steps 2 to 5 of ``canonicalize``, which apply alike to any stretch of a text."""
     if "\r" in text:
         text = _CR_OR_CRLF.sub("\n", text)
         steps.append(STEP_NEWLINES)
     if "\x00" in text:
         text = text.replace("\x00", "")
         steps.append(STEP_REMOVE_NUL)
+    if _ARABIC_PRESENTATION_FORMS.search(text):
+        text = _ARABIC_PRESENTATION_FORMS.sub(
+            lambda match: unicodedata.normalize("NFKC", match.group()), text
+        )
+        steps.append(STEP_ARABIC_FORMS)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         steps.append(STEP_NFC)
-    return CanonicalText(text=text, sha256=text_sha256(text), steps=tuple(steps))
+    return text
+
+
+def canonical_offsets(raw: str, offsets: list[int]) -> list[int]:
+    """Where offsets into ``raw`` fall in ``canonicalize(raw).text``.
+
+    Each stretch of ``raw`` between consecutive offsets is normalised on its own and the
+    lengths are summed. That is exact at line starts (page starts, say) and at any offset
+    that does not split a CRLF or a character from the combining marks that follow it; a
+    caller mapping arbitrary offsets (imported spans) checks the quote afterwards.
+    """
+    order = sorted(set(offsets))
+    mapped: dict[int, int] = {}
+    position, length = 0, 0
+    for offset in order:
+        if not 0 <= offset <= len(raw):
+            raise ValueError(f"Offset {offset} is outside a text of {len(raw)} characters.")
+        chunk = raw[position:offset]
+        if position == 0 and chunk.startswith("\ufeff"):
+            chunk = chunk[1:]
+        length += len(_normalise(chunk, []))
+        mapped[offset] = length
+        position = offset
+    return [mapped[offset] for offset in offsets]
 
 
 def lines(text: str) -> list[Line]:

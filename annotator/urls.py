@@ -12,6 +12,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/<slug:project_slug>/", views.document_list, name="document_list"),
     path("projects/<slug:project_slug>/assign/", views.project_assign, name="project_assign"),
+    path("projects/<slug:project_slug>/import/", views.document_import, name="document_import"),
+    path(
+        "projects/<slug:project_slug>/import/<slug:token>/",
+        views.document_import_report,
+        name="document_import_report",
+    ),
     path("projects/<slug:project_slug>/next/", views.next_document, name="next_document"),
     path(
         "projects/<slug:project_slug>/documents/<int:pk>/submit/",

@@ -25,6 +25,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 from django.views.decorators.http import require_POST
 
 from annotator import selectors
@@ -36,6 +37,7 @@ from annotator.forms import (
     AgreementFilterForm,
     AssignReviewerForm,
     DocumentFilterForm,
+    ImportForm,
     LoginForm,
     QueueFilterForm,
     ResolveForm,
@@ -59,6 +61,7 @@ from annotator.services.assignments import (
     review_reopen,
     review_submit,
 )
+from annotator.services.importing import documents_import, uploaded_sources
 from annotator.services.moderation import (
     ItemConflict,
     ModerationError,
@@ -215,6 +218,7 @@ def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
     project = document.project
     context: dict = {"project": project, "document": document}
     if project.role in (Role.MODERATOR, Role.MANAGER):
+        context["imported_layers"] = selectors.imported_layers(document=document)
         # Blind annotation: only moderators and managers learn who is assigned.
         assignments = list(selectors.assignment_list(document=document))
         context["show_assignments"] = True
@@ -685,3 +689,50 @@ def _agreement_download(project, report, names, documents, kind: str) -> HttpRes
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+IMPORT_REPORTS_KEPT = 5
+
+
+def document_import(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Managers upload files; the report of each import is kept in their session to show."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MANAGER)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        report = documents_import(
+            project=project,
+            sources=uploaded_sources(form.cleaned_data["files"]),
+            imported_by=request.user,
+        )
+        token = get_random_string(12)
+        reports = request.session.get("import_reports", {})
+        reports[token] = {
+            "project": project.slug,
+            "summary": report.summary(),
+            "failed": report.failed,
+            "results": [
+                [r.name, str(r.outcome), r.reason, r.document_id, r.spans] for r in report.results
+            ],
+        }
+        request.session["import_reports"] = dict(list(reports.items())[-IMPORT_REPORTS_KEPT:])
+        return redirect("document_import_report", project_slug=project.slug, token=token)
+    return render(request, "annotator/document_import.html", {"project": project, "form": form})
+
+
+def document_import_report(request: HttpRequest, project_slug: str, token: str) -> HttpResponse:
+    """What became of each file of an import: imported, duplicate or failed, and why."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MANAGER)
+    report = request.session.get("import_reports", {}).get(token)
+    if report is None or report["project"] != project.slug:
+        raise Http404("This import report is no longer kept; the documents list shows the result.")
+    rows = [
+        {"name": name, "outcome": outcome, "reason": reason, "document_id": pk, "spans": spans}
+        for name, outcome, reason, pk, spans in report["results"]
+    ]
+    return render(
+        request,
+        "annotator/document_import_report.html",
+        {"project": project, "report": report, "rows": rows},
+    )

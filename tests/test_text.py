@@ -6,6 +6,7 @@ from annotator.text import (
     STEP_NFC,
     STEP_REMOVE_NUL,
     STEP_STRIP_BOM,
+    canonical_offsets,
     canonicalize,
     lines,
     text_sha256,
@@ -87,3 +88,32 @@ def test_check_span_accepts_code_point_offsets_and_refuses_utf16_ones():
         check_span(text, -1, 4, "x")
     with pytest.raises(SpanError, match="which has 20 characters"):
         check_span(text, 0, 21, "x")
+
+
+def test_arabic_presentation_forms_become_letters_and_the_step_is_recorded():
+    # "ﺋﯘﻳﻐﯘﺭ" written with presentation forms (as legacy PDFs emit it) is "ئۇيغۇر".
+    legacy = "\ufe8b\ufbd8\ufef3\ufed0\ufbd8\ufead"
+    result = canonicalize(f"Uyghur: {legacy}")
+    assert result.text == "Uyghur: ئۇيغۇر"
+    assert "arabic-presentation-forms-nfkc" in result.steps
+
+
+def test_only_presentation_forms_are_folded_not_other_compatibility_characters():
+    text = "ﬁ ① ｶ ½ x²"  # a Latin ligature, circled digit, half-width kana, fraction, superscript
+    result = canonicalize(text)
+    assert result.text == text, "NFKC must not touch what a quotation contains"
+    assert "arabic-presentation-forms-nfkc" not in result.steps
+
+
+def test_lam_alef_ligature_expands_to_two_letters():
+    assert canonicalize("\ufefb").text == "لا"
+
+
+def test_canonical_offsets_follow_the_normalisation():
+    raw = "\ufeffone\r\ntwo\r\n\r\nthree e\u0301\r\nfour"
+    canonical = canonicalize(raw).text
+    assert canonical == "one\ntwo\n\nthree é\nfour"
+    starts = [1, raw.index("two"), raw.index("three"), raw.index("four")]
+    mapped = canonical_offsets(raw, starts)
+    assert [canonical[m:].split("\n")[0] for m in mapped] == ["one", "two", "three é", "four"]
+    assert canonical_offsets(raw, [0, len(raw)]) == [0, len(canonical)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
@@ -14,8 +16,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from annotator.extractors import Extraction, title_from_text
-from annotator.models import Document, Project, TextDirection
-from annotator.services.audit import audit_record
+from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project, TextDirection
+from annotator.services.audit import audit_record_many
 from annotator.text import CanonicalText, sha256_hex
 
 
@@ -53,7 +55,82 @@ def _published_on(value: Any) -> datetime.date | None:
         ) from error
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class NewSpan:
+    """A span imported with a document, in canonical-text offsets."""
+
+    start: int
+    end: int
+    category_code: str
+    note: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """Everything needed to create one document: the file, its text and what came with it."""
+
+    filename: str
+    data: bytes
+    extraction: Extraction
+    canonical: CanonicalText
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    page_starts: tuple[int, ...] = ()
+    spans: tuple[NewSpan, ...] = ()
+    layer: str = ""
+
+
+def document_build(
+    *, project: Project, new: NewDocument, imported_by: AbstractBaseUser | None
+) -> Document:
+    """An unsaved, validated document for ``new``; raises ValidationError if it is not valid.
+
+    ``metadata`` given by the importer wins over what the extractor found; what is neither
+    a document field nor known is kept in ``Document.metadata``.
+    """
+    extraction, canonical = new.extraction, new.canonical
+    found = {
+        **extraction.metadata,
+        **{k: v for k, v in new.metadata.items() if v not in (None, "")},
+    }
+    fallback_title = PurePath(new.filename).stem or new.filename or "Untitled"
+    title = str(found.pop("title", "") or title_from_text(canonical.text, fallback=fallback_title))
+    document = Document(
+        project=project,
+        title=title[: Document._meta.get_field("title").max_length],
+        text=canonical.text,
+        text_sha256=canonical.sha256,
+        text_length=canonical.length,
+        source_sha256=sha256_hex(new.data),
+        source_size=len(new.data),
+        source_filename=PurePath(new.filename).name[:255],
+        content_type=extraction.content_type,
+        source_url=str(found.pop("source_url", "")),
+        publisher=str(found.pop("publisher", ""))[:300],
+        published_on=_published_on(found.pop("published_on", None)),
+        language=str(found.pop("language", ""))[:35],
+        direction=str(found.pop("direction", "") or TextDirection.AUTO),
+        imported_by=imported_by,
+        extractor=extraction.extractor,
+        extractor_version=extraction.extractor_version,
+        normalisation=[*extraction.steps, *canonical.steps],
+        page_starts=list(new.page_starts),
+        metadata=_json_safe(found),
+    )
+    # Uniqueness of the text in the project is the importer's check and the database's
+    # constraint, and the project and importer are rows the caller holds: validating
+    # them again would cost three queries per document.
+    document.full_clean(
+        exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
+    )
+    return document
+
+
+def _json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Metadata as JSON can hold it (dates as ISO text, anything else as text)."""
+    return json.loads(json.dumps(metadata, default=str))
+
+
 def document_create(
     *,
     project: Project,
@@ -64,60 +141,77 @@ def document_create(
     metadata: Mapping[str, Any],
     imported_by: AbstractBaseUser | None,
 ) -> Document:
-    """Create a document from an extraction, keeping the original bytes and provenance.
+    """Create one document from an extraction, keeping the original bytes and provenance."""
+    new = NewDocument(
+        filename=filename, data=data, extraction=extraction, canonical=canonical, metadata=metadata
+    )
+    return documents_create(project=project, items=[new], imported_by=imported_by)[0]
 
-    ``metadata`` given by the importer wins over what the extractor found; what is neither
-    a document field nor known is kept in ``Document.metadata``.
+
+@transaction.atomic
+def documents_create(
+    *, project: Project, items: list[NewDocument], imported_by: AbstractBaseUser | None
+) -> list[Document]:
+    """Create documents in one transaction, with their originals, spans and audit events.
+
+    Every document is validated before anything is written, so a refused one leaves
+    nothing: the originals are stored only once all are known to be valid. The caller
+    checks that no text is already in the project; the database's constraint backs it.
     """
-    found = {**extraction.metadata, **{k: v for k, v in metadata.items() if v not in (None, "")}}
-    fallback_title = PurePath(filename).stem or filename or "Untitled"
-    title = str(found.pop("title", "") or title_from_text(canonical.text, fallback=fallback_title))
-    document = Document(
-        project=project,
-        title=title[: Document._meta.get_field("title").max_length],
-        text=canonical.text,
-        text_sha256=canonical.sha256,
-        text_length=canonical.length,
-        source_sha256=sha256_hex(data),
-        source_size=len(data),
-        source_filename=PurePath(filename).name[:255],
-        content_type=extraction.content_type,
-        source_url=str(found.pop("source_url", "")),
-        publisher=str(found.pop("publisher", "")),
-        published_on=_published_on(found.pop("published_on", None)),
-        language=str(found.pop("language", "")),
-        direction=str(found.pop("direction", "") or TextDirection.AUTO),
-        imported_by=imported_by,
-        extractor=extraction.extractor,
-        extractor_version=extraction.extractor_version,
-        normalisation=[*extraction.steps, *canonical.steps],
-        metadata=found,
+    documents = [document_build(project=project, new=new, imported_by=imported_by) for new in items]
+    for document, new in zip(documents, items, strict=True):
+        document.source_file.name = original_store(
+            data=new.data, source_sha256=document.source_sha256, filename=new.filename
+        )
+    if len(documents) == 1:
+        documents[0].save()
+    else:
+        Document.objects.bulk_create(documents)
+    _spans_create(project, documents, items)
+    audit_record_many(
+        [
+            AuditEvent(
+                actor=imported_by,
+                action="document.import",
+                project=project,
+                document=document,
+                object_type="document",
+                object_id=str(document.pk),
+                after={
+                    "title": document.title,
+                    "source_filename": document.source_filename,
+                    "source_sha256": document.source_sha256,
+                    "text_sha256": document.text_sha256,
+                    "extractor": f"{document.extractor} {document.extractor_version}",
+                    "normalisation": document.normalisation,
+                    **({"imported_spans": len(new.spans), "layer": new.layer} if new.spans else {}),
+                },
+            )
+            for document, new in zip(documents, items, strict=True)
+        ]
     )
-    # Uniqueness of the text in the project is the importer's check and the database's
-    # constraint, and the project and importer are rows the caller holds: validating
-    # them again would cost three queries per document.
-    document.full_clean(
-        exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
+    return documents
+
+
+def _spans_create(project: Project, documents: list[Document], items: list[NewDocument]) -> None:
+    if not any(new.spans for new in items):
+        return
+    categories = {c.code: c for c in Category.objects.filter(project=project)}
+    ImportedSpan.objects.bulk_create(
+        [
+            ImportedSpan(
+                document=document,
+                layer=new.layer[:300],
+                category_code=span.category_code[:200],
+                category=categories.get(span.category_code),
+                start=span.start,
+                end=span.end,
+                quote=document.text[span.start : span.end],
+                note=span.note,
+                attributes=_json_safe(span.attributes),
+            )
+            for document, new in zip(documents, items, strict=True)
+            for span in new.spans
+        ],
+        batch_size=1000,
     )
-    # Stored only once the document is known to be valid, so a refused file leaves nothing.
-    document.source_file.name = original_store(
-        data=data, source_sha256=document.source_sha256, filename=filename
-    )
-    document.save()
-    audit_record(
-        actor=imported_by,
-        action="document.import",
-        object_type="document",
-        object_id=document.pk,
-        project=project,
-        document=document,
-        after={
-            "title": document.title,
-            "source_filename": document.source_filename,
-            "source_sha256": document.source_sha256,
-            "text_sha256": document.text_sha256,
-            "extractor": f"{document.extractor} {document.extractor_version}",
-            "normalisation": document.normalisation,
-        },
-    )
-    return document

@@ -1,27 +1,45 @@
 """Import source files into a project: extraction, canonical text, duplicates, a report.
 
-Each file is imported in its own transaction, so one bad file never loses the others,
-and the report says for every file whether it was imported, a duplicate, or failed, and why.
+A *source* is a file as the importer gave it. A ZIP archive expands into its files and a
+JSONL corpus into one document a line; every other file is one document. For each the
+report says whether it was imported, a duplicate of a text already in the project, or
+failed, and why; one bad file never stops the others.
+
+Files are read, extracted and checked first, outside any transaction; the valid ones are
+then written in batches, each batch in one transaction (with its originals, imported spans
+and audit events). A file that fails never reaches the database. Should a batch fail to
+write (another import of the same text committing in between, say), its files are written
+again one by one, each in its own transaction, so every file is either wholly imported or
+not at all.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from annotator.extractors import ExtractionError, extract
+from annotator import __version__
+from annotator.extractors import Extraction, ExtractionError, extract
+from annotator.formats.archive import ArchiveError, zip_members
+from annotator.formats.jsonl import CorpusLine, read_jsonl
 from annotator.models import Document, Project
-from annotator.services.documents import document_create
-from annotator.text import canonicalize
+from annotator.services.documents import NewDocument, NewSpan, documents_create
+from annotator.text import canonical_offsets, canonicalize
 
 logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+CORPUS_SUFFIXES = (".jsonl", ".ndjson")
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,23 @@ class SourceFile:
     name: str
     data: bytes
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How large an import may be; the defaults come from the settings."""
+
+    max_file_bytes: int
+    max_archive_bytes: int
+    max_archive_files: int
+
+    @classmethod
+    def from_settings(cls) -> ImportLimits:
+        return cls(
+            max_file_bytes=settings.IMPORT_MAX_FILE_BYTES,
+            max_archive_bytes=settings.IMPORT_MAX_ARCHIVE_BYTES,
+            max_archive_files=settings.IMPORT_MAX_ARCHIVE_FILES,
+        )
 
 
 class Outcome(enum.StrEnum):
@@ -45,6 +80,7 @@ class FileResult:
     outcome: Outcome
     reason: str = ""
     document_id: int | None = None
+    spans: int = 0
 
 
 @dataclass
@@ -70,6 +106,21 @@ class ImportReport:
         return f"{self.imported} imported, {self.duplicates} duplicate, {self.failed} failed"
 
 
+@dataclass(frozen=True)
+class _Ready:
+    """A file that extracted cleanly, waiting to be written."""
+
+    name: str
+    new: NewDocument
+
+
+def uploaded_sources(files: Iterable[UploadedFile]) -> Iterator[SourceFile]:
+    """Uploaded files as sources, read one at a time (a large upload is spooled to disk)."""
+    for upload in files:
+        name = PurePath((upload.name or "upload").replace("\\", "/")).name
+        yield SourceFile(name=name, data=upload.read())
+
+
 def _validation_message(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return "; ".join(
@@ -78,50 +129,253 @@ def _validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def documents_import(
+    *,
+    project: Project,
+    sources: Iterable[SourceFile],
+    imported_by: AbstractBaseUser | None,
+    limits: ImportLimits | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> ImportReport:
+    """Import files (archives and corpora expanded), and report on every file, in order."""
+    limits = limits or ImportLimits.from_settings()
+    results: list[FileResult | None] = []
+    batch: list[tuple[int, _Ready]] = []
+
+    def flush() -> None:
+        for index, result in _write(project, batch, imported_by):
+            results[index] = result
+            if progress:
+                progress(result)
+        batch.clear()
+
+    for source in sources:
+        for item in _expand(source, limits):
+            results.append(item if isinstance(item, FileResult) else None)
+            if isinstance(item, FileResult):
+                if progress:
+                    progress(item)
+            else:
+                batch.append((len(results) - 1, item))
+                if len(batch) >= BATCH_SIZE:
+                    flush()
+    flush()
+    return ImportReport(results=[result for result in results if result is not None])
+
+
 def document_import(
     *, project: Project, source: SourceFile, imported_by: AbstractBaseUser | None
 ) -> FileResult:
-    """Import one file; never raises on bad input, the result says what happened."""
+    """Import one file that is one document; never raises on bad input."""
+    report = documents_import(project=project, sources=[source], imported_by=imported_by)
+    return report.results[0]
+
+
+def _expand(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | _Ready]:
+    """What a source holds: results for what failed, ready documents for the rest."""
+    suffix = PurePath(source.name).suffix.lower()
+    limit = limits.max_archive_bytes if suffix == ".zip" else limits.max_file_bytes
+    if len(source.data) > limit:
+        yield _failed(
+            source.name,
+            f"The file is {len(source.data) / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB.",
+        )
+    elif not source.data:
+        yield _failed(source.name, "The file is empty.")
+    elif suffix == ".zip":
+        yield from _archive(source, limits)
+    elif suffix in CORPUS_SUFFIXES:
+        yield from _corpus(source)
+    else:
+        yield _document(source)
+
+
+def _failed(name: str, reason: str) -> FileResult:
+    return FileResult(name, Outcome.FAILED, reason)
+
+
+def _archive(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | _Ready]:
+    try:
+        members = zip_members(
+            source.data,
+            max_files=limits.max_archive_files,
+            max_total_bytes=limits.max_archive_bytes,
+            max_file_bytes=limits.max_file_bytes,
+        )
+    except ArchiveError as error:
+        yield _failed(source.name, str(error))
+        return
+    if not members:
+        yield _failed(source.name, "The archive holds no files.")
+    for member in members:
+        name = f"{source.name}/{member.name}"
+        if member.data is None:
+            yield _failed(name, member.error)
+        else:
+            yield from _expand(SourceFile(name, member.data, source.metadata), limits)
+
+
+def _document(source: SourceFile) -> FileResult | _Ready:
     try:
         extraction = extract(source.name, source.data)
     except ExtractionError as error:
-        return FileResult(source.name, Outcome.FAILED, str(error))
+        return _failed(source.name, str(error))
     canonical = canonicalize(extraction.text)
     if not canonical.text.strip():
-        return FileResult(source.name, Outcome.FAILED, "The file contains no text.")
-
-    existing = (
-        Document.objects.filter(project=project, text_sha256=canonical.sha256)
-        .values_list("pk", flat=True)
-        .first()
+        return _failed(source.name, "The file contains no text.")
+    page_starts = (
+        tuple(canonical_offsets(extraction.text, list(extraction.page_starts)))
+        if extraction.page_starts
+        else ()
     )
-    if existing is not None:
-        return _duplicate(source.name, existing)
+    return _Ready(
+        source.name,
+        NewDocument(
+            filename=source.name,
+            data=source.data,
+            extraction=extraction,
+            canonical=canonical,
+            metadata=source.metadata,
+            page_starts=page_starts,
+        ),
+    )
+
+
+def _corpus(source: SourceFile) -> Iterator[FileResult | _Ready]:
+    layer = f"import: {PurePath(source.name).name}"
+    lines = 0
+    for line in read_jsonl(source.data):
+        lines += 1
+        name = f"{source.name}, line {line.number}"
+        if line.error:
+            yield _failed(name, line.error)
+            continue
+        try:
+            yield _Ready(name, _corpus_document(source, line, layer))
+        except ValueError as error:
+            yield _failed(name, f"Line {line.number}: {error}")
+    if not lines:
+        yield _failed(source.name, "The corpus holds no line with a document.")
+
+
+def _corpus_document(source: SourceFile, line: CorpusLine, layer: str) -> NewDocument:
+    """One line of a corpus as a document, its spans moved to the canonical text's offsets."""
+    canonical = canonicalize(line.text)
+    if line.text_sha256 and line.text_sha256 != canonical.sha256:
+        raise ValueError(
+            "its text_sha256 does not match its text: the text changed since it was exported."
+        )
+    bounds = [offset for span in line.spans for offset in (span.start, span.end)]
+    mapped = canonical_offsets(line.text, bounds) if canonical.steps else bounds
+    spans = []
+    for index, span in enumerate(line.spans):
+        start, end = mapped[2 * index], mapped[2 * index + 1]
+        if canonicalize(line.text[span.start : span.end]).text != canonical.text[start:end]:
+            raise ValueError(
+                f"span {index + 1} ({span.start}-{span.end}) splits a character from its "
+                "accents or a line ending, so it cannot be placed exactly in the normalised text."
+            )
+        spans.append(NewSpan(start, end, span.category, span.note, span.attributes))
+    extraction = Extraction(
+        text=line.text,
+        extractor="jsonl",
+        extractor_version=f"annotator {__version__}",
+        content_type="application/jsonl",
+        metadata={"title": line.metadata.get("title", "")},
+    )
+    return NewDocument(
+        filename=source.name,
+        data=line.raw,
+        extraction=extraction,
+        canonical=canonical,
+        metadata={**source.metadata, **line.metadata, "source_line": line.number},
+        spans=tuple(spans),
+        layer=layer,
+    )
+
+
+def _write(
+    project: Project, batch: list[tuple[int, _Ready]], imported_by: AbstractBaseUser | None
+) -> list[tuple[int, FileResult]]:
+    """Write a batch of ready files: duplicates found, the rest created together."""
+    if not batch:
+        return []
+    hashes = {ready.new.canonical.sha256 for _, ready in batch}
+    existing = dict(
+        Document.objects.filter(project=project, text_sha256__in=hashes).values_list(
+            "text_sha256", "pk"
+        )
+    )
+    results: list[tuple[int, FileResult]] = []
+    fresh: list[tuple[int, _Ready]] = []
+    first_of: dict[str, int] = {}
+    repeats: list[tuple[int, _Ready, int]] = []
+    for index, ready in batch:
+        digest = ready.new.canonical.sha256
+        if digest in existing:
+            results.append((index, _duplicate(ready.name, existing[digest])))
+        elif digest in first_of:
+            repeats.append((index, ready, first_of[digest]))
+        else:
+            first_of[digest] = index
+            fresh.append((index, ready))
+    created = _create(project, fresh, imported_by)
+    results.extend(created)
+    ids = {index: result.document_id for index, result in created}
+    for index, ready, first in repeats:
+        if ids.get(first) is not None:
+            results.append((index, _duplicate(ready.name, ids[first])))
+        else:  # the first copy failed; this one is tried on its own
+            results.extend(_create(project, [(index, ready)], imported_by))
+    return sorted(results, key=lambda pair: pair[0])
+
+
+def _create(
+    project: Project, items: list[tuple[int, _Ready]], imported_by: AbstractBaseUser | None
+) -> list[tuple[int, FileResult]]:
+    if not items:
+        return []
+    if len(items) > 1:
+        try:
+            documents = documents_create(
+                project=project, items=[ready.new for _, ready in items], imported_by=imported_by
+            )
+        except (ValidationError, IntegrityError):
+            pass  # one of them is at fault: each is written on its own below
+        else:
+            return [
+                (index, _imported(ready, document))
+                for (index, ready), document in zip(items, documents, strict=True)
+            ]
+    return [(index, _create_one(project, ready, imported_by)) for index, ready in items]
+
+
+def _create_one(
+    project: Project, ready: _Ready, imported_by: AbstractBaseUser | None
+) -> FileResult:
     try:
         with transaction.atomic():
-            document = document_create(
-                project=project,
-                filename=source.name,
-                data=source.data,
-                extraction=extraction,
-                canonical=canonical,
-                metadata=source.metadata,
-                imported_by=imported_by,
-            )
+            document = documents_create(project=project, items=[ready.new], imported_by=imported_by)
     except ValidationError as error:
-        return FileResult(source.name, Outcome.FAILED, _validation_message(error))
+        return _failed(ready.name, _validation_message(error))
     except IntegrityError:
         # Another import of the same text committed between our check and our insert.
         existing = (
-            Document.objects.filter(project=project, text_sha256=canonical.sha256)
+            Document.objects.filter(project=project, text_sha256=ready.new.canonical.sha256)
             .values_list("pk", flat=True)
             .first()
         )
         if existing is None:
             raise
-        return _duplicate(source.name, existing)
-    logger.debug("imported %s into %s as document %s", source.name, project.slug, document.pk)
-    return FileResult(source.name, Outcome.IMPORTED, document_id=document.pk)
+        return _duplicate(ready.name, existing)
+    return _imported(ready, document[0])
+
+
+def _imported(ready: _Ready, document: Document) -> FileResult:
+    logger.debug("imported %s as document %s", ready.name, document.pk)
+    return FileResult(
+        ready.name, Outcome.IMPORTED, document_id=document.pk, spans=len(ready.new.spans)
+    )
 
 
 def _duplicate(name: str, document_id: int) -> FileResult:
@@ -131,18 +385,3 @@ def _duplicate(name: str, document_id: int) -> FileResult:
         f"The same text is already in this project as document {document_id}.",
         document_id=document_id,
     )
-
-
-def documents_import(
-    *,
-    project: Project,
-    sources: Iterable[SourceFile],
-    imported_by: AbstractBaseUser | None,
-) -> ImportReport:
-    """Import several files, each on its own, and report on every one."""
-    report = ImportReport()
-    for source in sources:
-        report.results.append(
-            document_import(project=project, source=source, imported_by=imported_by)
-        )
-    return report

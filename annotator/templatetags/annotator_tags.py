@@ -17,13 +17,21 @@ def document_lines(document: Document) -> SafeString:
     """One ``<p>`` per line of the canonical text, with the code-point offset where it starts.
 
     Every line is escaped, so document text is never interpreted as HTML. Built in one
-    join rather than a template loop: a long report has thousands of lines.
+    join rather than a template loop: a long report has thousands of lines. For a paged
+    source the first line of each page carries ``data-page``, which the style sheet shows in
+    the margin (generated content, so never part of the text or of a selection).
     """
     direction = document.direction if document.direction in TextDirection.values else "auto"
-    return mark_safe(  # noqa: S308 - every piece of text below is escaped
-        "".join(
-            f'<p class="doc-line" dir="{direction}" data-offset="{line.start}">'
+    page_starts = list(document.page_starts or [])
+    parts = []
+    page = 0
+    for line in lines(document.text):
+        marker = ""
+        while page < len(page_starts) and page_starts[page] <= line.start:
+            page += 1
+            marker = f' data-page="{page}"'
+        parts.append(
+            f'<p class="doc-line" dir="{direction}" data-offset="{line.start}"{marker}>'
             f"{escape(line.text)}</p>"
-            for line in lines(document.text)
         )
-    )
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
