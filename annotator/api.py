@@ -375,7 +375,7 @@ class ImportReportOut(Schema):
     tags=["documents"],
 )
 def import_documents(
-    request: HttpRequest, slug: str, files: File[list[UploadedFile]]
+    request: HttpRequest, slug: str, files: File[list[UploadedFile]] = None
 ) -> dict[str, Any]:
     """Import files (multipart field ``files``, one or many) into a project; managers only.
 
@@ -391,6 +391,8 @@ def import_documents(
         raise HttpError(404, "No such project of yours.") from None
     if project.role != Role.MANAGER:
         raise HttpError(403, "Only the project's managers import documents.")
+    if not files:
+        raise HttpError(400, 'Send the files to import as the multipart field "files".')
     report = documents_import(
         project=project,
         sources=uploaded_sources(files),

@@ -698,8 +698,8 @@ def document_import(request: HttpRequest, project_slug: str) -> HttpResponse:
     """Managers upload files; the report of each import is kept in their session to show."""
     project = _member_project(request, project_slug)
     _require_role(project, Role.MANAGER)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if form.is_bound and form.is_valid():
         report = documents_import(
             project=project,
             sources=uploaded_sources(form.cleaned_data["files"]),

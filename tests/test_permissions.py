@@ -164,6 +164,24 @@ CASES = {
         None,
         (302, 404, 200, 200, 200, 200, 404),
     ),
+    "import form": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/import/",
+        None,
+        (302, 404, 403, 403, 403, 200, 404),
+    ),
+    "import": (
+        "post",
+        lambda w: f"/projects/{w['project'].slug}/import/",
+        {},
+        (302, 404, 403, 403, 403, 200, 404),
+    ),
+    "api import": (
+        "post",
+        lambda w: f"/api/v1/projects/{w['project'].slug}/documents",
+        {"files": "not a file"},
+        (401, 404, 403, 403, 403, 400, 404),
+    ),
     "agreement": (
         "get",
         lambda w: f"/projects/{w['project'].slug}/agreement/",

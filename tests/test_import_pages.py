@@ -1,0 +1,177 @@
+"""Importing through the web form, the JSON API and the command line."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from annotator.models import Document, ImportedSpan, Role
+from annotator.services.tokens import api_token_create
+from tests.factories import CategoryFactory, MembershipFactory, UserFactory, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def manager(project):
+    user = UserFactory(username="manager")
+    MembershipFactory(project=project, user=user, role=Role.MANAGER)
+    return user
+
+
+def upload(name, content):
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def a_zip(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_manager_uploads_several_files_and_reads_the_report(project, manager):
+    client = client_for(manager)
+    url = reverse("document_import", kwargs={"project_slug": project.slug})
+    assert "Import documents" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "files": [
+                upload("one.txt", b"First testimony."),
+                upload("two.md", b"# Second\n\nA report."),
+                upload("bad.exe", b"MZ\x90\x00"),
+                upload("batch.zip", a_zip({"a.txt": "Archived one.", "../evil.txt": "x"})),
+            ]
+        },
+    )
+    assert response.status_code == 302
+    report = client.get(response["Location"]).content.decode()
+    assert "3 imported, 0 duplicate, 2 failed" in report
+    assert "one.txt" in report
+    assert "batch.zip/a.txt" in report
+    assert "batch.zip/../evil.txt" in report
+    assert "leads outside the archive" in report
+    assert "cannot be imported" in report
+    assert Document.objects.filter(project=project).count() == 3
+    document = Document.objects.get(project=project, title="Second")
+    assert document.imported_by == manager
+
+
+def test_upload_without_files_shows_the_form_with_an_error(project, manager):
+    client = client_for(manager)
+    url = reverse("document_import", kwargs={"project_slug": project.slug})
+    response = client.post(url, {})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+
+
+def test_import_report_of_another_session_is_not_shown(project, manager):
+    client = client_for(manager)
+    url = reverse("document_import", kwargs={"project_slug": project.slug})
+    location = client.post(url, {"files": [upload("one.txt", b"Text.")]})["Location"]
+    assert client.get(location).status_code == 200
+    assert client_for(manager).get(location).status_code == 404, "reports live in one session"
+
+
+def test_import_page_has_the_progress_script_and_no_inline_code(project, manager):
+    html = (
+        client_for(manager)
+        .get(reverse("document_import", kwargs={"project_slug": project.slug}))
+        .content.decode()
+    )
+    assert 'src="/static/annotator/upload.js"' in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "<progress" in html
+    assert "style=" not in html, "the Content-Security-Policy forbids inline styles"
+
+
+def test_api_imports_files_for_a_script_with_a_token(project, manager):
+    CategoryFactory(project=project, code="detention")
+    _, token = api_token_create(user=manager, name="script")
+    corpus = "\n".join(
+        json.dumps(line, ensure_ascii=False)
+        for line in [
+            {"text": "He was detained.", "label": [[7, 15, "detention"]]},
+            {"text": "Out of range.", "label": [[0, 99, "detention"]]},
+        ]
+    ).encode()
+    response = Client().post(
+        f"/api/v1/projects/{project.slug}/documents",
+        {"files": [upload("corpus.jsonl", corpus), upload("note.txt", b"A note.")]},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["imported"], body["duplicates"], body["failed"]) == (2, 0, 1)
+    outcomes = {row["name"]: row for row in body["results"]}
+    assert outcomes["corpus.jsonl, line 1"]["spans"] == 1
+    assert "ends beyond the text" in outcomes["corpus.jsonl, line 2"]["reason"]
+    span = ImportedSpan.objects.get()
+    assert (span.layer, span.quote, span.category.code) == (
+        "import: corpus.jsonl",
+        "detained",
+        "detention",
+    )
+
+
+def test_api_import_is_for_managers_only(project, reviewer):
+    _, token = api_token_create(user=reviewer, name="script")
+    response = Client().post(
+        f"/api/v1/projects/{project.slug}/documents",
+        {"files": [upload("note.txt", b"A note.")]},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 403
+    assert Document.objects.count() == 0
+
+
+def test_api_import_without_files_is_a_clear_400(project, manager):
+    _, token = api_token_create(user=manager, name="script")
+    response = Client().post(
+        f"/api/v1/projects/{project.slug}/documents", {}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    assert "files" in response.json()["detail"]
+
+
+def test_command_imports_a_folder_and_reports_each_file(project, tmp_path):
+    (tmp_path / "a.txt").write_text("First.", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("Second.", encoding="utf-8")
+    (tmp_path / ".hidden").write_text("Not this.", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_documents", str(tmp_path), project=project.slug, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "2 imported, 0 duplicate, 0 failed."
+    assert lines[0].startswith("imported  a.txt (document ")
+    assert Document.objects.filter(project=project).count() == 2
+
+
+def test_command_fails_when_any_file_failed(project, tmp_path):
+    (tmp_path / "good.txt").write_text("Good.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 file\\(s\\) failed"):
+        call_command("import_documents", str(tmp_path), project=project.slug, stdout=out)
+    assert "FAILED    empty.txt: The file is empty." in out.getvalue()
+    assert Document.objects.filter(project=project).count() == 1, "the good file stays imported"
+
+
+def test_command_records_the_importer_and_refuses_unknowns(project, tmp_path, manager):
+    path = tmp_path / "a.txt"
+    path.write_text("First.", encoding="utf-8")
+    call_command(
+        "import_documents", str(path), project=project.slug, user="manager", stdout=io.StringIO()
+    )
+    assert Document.objects.get().imported_by == manager
+    with pytest.raises(CommandError, match="No project"):
+        call_command("import_documents", str(path), project="nope")
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_documents", str(tmp_path / "missing.txt"), project=project.slug)
