@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 
 from annotator.extractors import Extraction, title_from_text
@@ -35,11 +37,34 @@ def original_storage_name(source_sha256: str, filename: str) -> str:
 def original_store(*, data: bytes, source_sha256: str, filename: str) -> str:
     """Keep the original bytes unchanged; return their storage name."""
     name = original_storage_name(source_sha256, filename)
-    if not default_storage.exists(name):
+    if isinstance(default_storage, FileSystemStorage):
+        _write_original(Path(default_storage.path(name)), data)
+    elif not default_storage.exists(name):
         stored = default_storage.save(name, ContentFile(data))
         if stored != name:  # another import of the same bytes won the race: keep one copy
             default_storage.delete(stored)
     return name
+
+
+def _write_original(path: Path, data: bytes) -> None:
+    """Write a content-addressed file once, atomically: a file under its final name is whole.
+
+    The bytes go to a temporary file beside it, which is then renamed: a crash leaves a
+    stray temporary file, never a truncated original. The same bytes under the same name
+    need no second write.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _published_on(value: Any) -> datetime.date | None:
