@@ -17,6 +17,7 @@ refused as a whole rather than imported with spans missing. Other keys are metad
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,13 +70,14 @@ def read_jsonl(data: bytes) -> Iterator[CorpusLine]:
 
 def _line(number: int, raw: bytes) -> CorpusLine:
     try:
-        record = json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
         raise _LineError(f"it is not UTF-8 (byte {error.start}).") from None
     except json.JSONDecodeError as error:
         raise _LineError(f"it is not valid JSON ({error.msg} at column {error.colno}).") from None
     if not isinstance(record, dict):
         raise _LineError("it is not a JSON object.")
+    _check_values(record, "the line")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _LineError('it has no "text", or the text is empty.')
@@ -97,6 +99,47 @@ def _line(number: int, raw: bytes) -> CorpusLine:
         spans=tuple(spans),
         text_sha256=text_hash if isinstance(text_hash, str) else "",
     )
+
+
+def _refuse_constant(name: str) -> None:
+    raise _LineError(f"it contains {name}, which is not a number JSON allows.")
+
+
+def _check_values(value: Any, where: str) -> None:
+    """Refuse what JSON parses but text and databases cannot hold.
+
+    Lone surrogates (``"\\ud800"``) are not characters, U+0000 outside the text cannot be
+    stored by PostgreSQL, and numbers too large for a float (``1e400``) become infinity.
+    The text's own NUL characters are removed by canonicalisation, like any file's.
+    """
+    if isinstance(value, str):
+        if _has_surrogate(value):
+            raise _LineError(f"{where} contains a lone surrogate (\\ud800–\\udfff), not text.")
+        if "\x00" in value:
+            raise _LineError(f"{where} contains a NUL character (U+0000).")
+    elif isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            raise _LineError(f"{where} contains a number too large to store.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key or _has_surrogate(key):
+                raise _LineError(f"{where} has a key that is not valid text.")
+            if key == "text" and isinstance(item, str):
+                if _has_surrogate(item):
+                    raise _LineError('"text" contains a lone surrogate (\\ud800–\\udfff).')
+                continue  # its NUL characters are removed like any file's
+            _check_values(item, f'"{key}"')
+    elif isinstance(value, list):
+        for item in value:
+            _check_values(item, where)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _spans(record: dict[str, Any], text: str) -> list[CorpusSpan]:

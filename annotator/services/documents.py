@@ -153,7 +153,7 @@ def document_build(
 
 def _json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     """Metadata as JSON can hold it (dates as ISO text, anything else as text)."""
-    return json.loads(json.dumps(metadata, default=str))
+    return json.loads(json.dumps(metadata, default=str, allow_nan=False))
 
 
 def document_create(

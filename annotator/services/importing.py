@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 
 from annotator import __version__
 from annotator.extractors import Extraction, ExtractionError, extract
@@ -270,6 +270,11 @@ def _corpus_document(source: SourceFile, line: CorpusLine, layer: str) -> NewDoc
     spans = []
     for index, span in enumerate(line.spans):
         start, end = mapped[2 * index], mapped[2 * index + 1]
+        if end <= start:
+            raise ValueError(
+                f"span {index + 1} ({span.start}-{span.end}) covers only characters that "
+                "normalisation removes (a byte-order mark or NUL), so nothing is left of it."
+            )
         if canonicalize(line.text[span.start : span.end]).text != canonical.text[start:end]:
             raise ValueError(
                 f"span {index + 1} ({span.start}-{span.end}) splits a character from its "
@@ -340,7 +345,7 @@ def _create(
             documents = documents_create(
                 project=project, items=[ready.new for _, ready in items], imported_by=imported_by
             )
-        except (ValidationError, IntegrityError):
+        except (ValidationError, DatabaseError, UnicodeError):
             pass  # one of them is at fault: each is written on its own below
         else:
             return [
@@ -358,16 +363,18 @@ def _create_one(
             document = documents_create(project=project, items=[ready.new], imported_by=imported_by)
     except ValidationError as error:
         return _failed(ready.name, _validation_message(error))
-    except IntegrityError:
-        # Another import of the same text committed between our check and our insert.
+    except (DatabaseError, UnicodeError) as error:
+        # Another import of the same text may have committed between our check and our
+        # insert; otherwise the database refused something the checks above let through.
         existing = (
             Document.objects.filter(project=project, text_sha256=ready.new.canonical.sha256)
             .values_list("pk", flat=True)
             .first()
         )
-        if existing is None:
-            raise
-        return _duplicate(ready.name, existing)
+        if existing is not None:
+            return _duplicate(ready.name, existing)
+        logger.warning("import of %s refused by the database: %s", ready.name, error)
+        return _failed(ready.name, f"The database refused it ({type(error).__name__}: {error}).")
     return _imported(ready, document[0])
 
 
