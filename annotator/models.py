@@ -210,7 +210,7 @@ class Document(models.Model):
     )
     imported_at = models.DateTimeField(default=timezone.now, editable=False)
     extractor = models.CharField(max_length=100, editable=False)
-    extractor_version = models.CharField(max_length=50, editable=False)
+    extractor_version = models.CharField(max_length=200, editable=False)
     normalisation = models.JSONField(
         default=list, editable=False, help_text="Normalisation steps applied, in order."
     )
