@@ -65,6 +65,7 @@ def _pdf(pages: int) -> bytes:
 
     rng = random.Random(2)
     pdf = FPDF()
+    pdf.set_auto_page_break(False)  # one page of the report per page of the PDF
     pdf.set_font("Helvetica", size=11)
     for page in range(pages):
         pdf.add_page()
