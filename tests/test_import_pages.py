@@ -175,3 +175,95 @@ def test_command_records_the_importer_and_refuses_unknowns(project, tmp_path, ma
         call_command("import_documents", str(path), project="nope")
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_documents", str(tmp_path / "missing.txt"), project=project.slug)
+
+
+def every_format():
+    """One small file of every format the product imports, made here."""
+    from docx import Document as WordDocument
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for page in range(2):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(
+            0, 6, f"Page {page + 1} of a report: the detainees were held without charge."
+        )
+    word = WordDocument()
+    word.add_heading("Partner report", level=1)
+    word.add_paragraph("Forced labour in the cotton fields was documented.")
+    docx_bytes = io.BytesIO()
+    word.save(docx_bytes)
+    return {
+        "plain.txt": b"A plain testimony.",
+        "notes.md": b"# Notes\n\nMarkdown notes.",
+        "article.html": b"<html><head><title>Article</title></head><body><article>"
+        b"<p>An article about arbitrary detention in the region, long enough to be content."
+        b"</p></article></body></html>",
+        "report.pdf": bytes(pdf.output()),
+        "partner.docx": docx_bytes.getvalue(),
+        "corpus.jsonl": b'{"text": "From a corpus.", "label": [[5, 6, "x"]]}\n',
+        "archive.zip": a_zip({"inner.txt": "Inside an archive."}),
+    }
+
+
+EXPECTED_TYPES = {
+    "text/plain",
+    "text/markdown",
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/jsonl",
+}
+
+
+def test_every_format_imports_through_the_web_form(project, manager):
+    client = client_for(manager)
+    url = reverse("document_import", kwargs={"project_slug": project.slug})
+    files = [upload(name, content) for name, content in every_format().items()]
+    report = client.get(client.post(url, {"files": files})["Location"]).content.decode()
+    assert "7 imported, 0 duplicate, 0 failed" in report, report
+    assert set(Document.objects.values_list("content_type", flat=True)) == EXPECTED_TYPES
+    pdf = Document.objects.get(content_type="application/pdf")
+    assert len(pdf.page_starts) == 2
+    assert pdf.text[pdf.page_starts[1] :].startswith("Page 2")
+
+
+def test_every_format_imports_through_the_api(project, manager):
+    _, token = api_token_create(user=manager, name="script")
+    files = [upload(name, content) for name, content in every_format().items()]
+    response = Client().post(
+        f"/api/v1/projects/{project.slug}/documents",
+        {"files": files},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.json()["imported"] == 7, response.json()
+    assert set(Document.objects.values_list("content_type", flat=True)) == EXPECTED_TYPES
+
+
+def test_every_format_imports_through_the_command(project, tmp_path):
+    for name, content in every_format().items():
+        (tmp_path / name).write_bytes(content)
+    out = io.StringIO()
+    call_command("import_documents", str(tmp_path), project=project.slug, stdout=out)
+    assert out.getvalue().splitlines()[-1] == "7 imported, 0 duplicate, 0 failed."
+    assert set(Document.objects.values_list("content_type", flat=True)) == EXPECTED_TYPES
+
+
+def test_document_page_shows_the_provenance(project, manager):
+    client = client_for(manager)
+    url = reverse("document_import", kwargs={"project_slug": project.slug})
+    client.post(url, {"files": [upload("report.pdf", every_format()["report.pdf"])]})
+    document = Document.objects.get()
+    html = client.get(document.get_absolute_url()).content.decode()
+    for shown in (
+        document.source_sha256,
+        document.text_sha256,
+        "pdf (pypdfium2)",
+        document.extractor_version,
+        "by manager",
+        document.imported_at.strftime("%Y-%m-%d %H:%M"),
+        "2 pages, marked in the margin",
+        'data-page="2"',
+    ):
+        assert shown in html, f"the document page should show {shown!r}"
