@@ -12,11 +12,11 @@ allowed, 404 not found (or not yours to see), 409 changed by someone else since 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, File, NinjaAPI, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -40,6 +40,7 @@ from annotator.services.annotations import (
     annotation_delete,
     annotation_update,
 )
+from annotator.services.exporting import ExportError, ExportOptions, export_start
 from annotator.services.importing import documents_import, uploaded_sources
 from annotator.services.tokens import api_token_authenticate
 
@@ -413,3 +414,55 @@ def import_documents(
             for result in report.results
         ],
     }
+
+
+@api.get(
+    "/projects/{slug}/export",
+    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["export"],
+)
+def export_corpus(
+    request: HttpRequest,
+    slug: str,
+    format: str,  # the name scripts and the command line use
+    layer: str = "gold",
+    status: str = "",
+    category: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    names: bool = False,
+    bundle: bool = False,
+    bom: bool = False,
+) -> HttpResponse:
+    """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy), streamed.
+
+    ``layer`` is gold, reviewers (every submitted reviewer's layer) or all. Reviewers appear as
+    "Reviewer 1", "Reviewer 2"… unless a manager asks for ``names``. ``bundle`` gives a ZIP
+    with the taxonomy and a manifest of SHA-256 hashes. Managers and moderators only.
+    """
+    try:
+        project = selectors.project_for_member(user=request.user, slug=slug)
+    except Project.DoesNotExist:
+        raise HttpError(404, "No such project of yours.") from None
+    if project.role not in (Role.MANAGER, Role.MODERATOR):
+        raise HttpError(403, "Only the project's managers and moderators export the corpus.")
+    options = ExportOptions(
+        format=format,
+        layer=layer,
+        status=status,
+        category=category,
+        since=since,
+        until=until,
+        names=names,
+        bundle=bundle,
+        bom=bom,
+    )
+    try:
+        export = export_start(
+            project=project, options=options, actor=request.user, role=project.role
+        )
+    except ExportError as error:
+        raise HttpError(400, str(error)) from None
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response

@@ -111,6 +111,52 @@ class ImportForm(forms.Form):
         self.helper.add_input(Submit("submit", "Import"))
 
 
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label="Format")
+    layer = forms.ChoiceField(
+        label="Layer",
+        choices=[
+            ("gold", "Gold layer (moderated)"),
+            ("reviewers", "Every reviewer's submitted layer"),
+            ("all", "All: gold, reviewers and imported layers"),
+        ],
+    )
+    status = forms.ChoiceField(
+        label="Documents", required=False, choices=[("", "Any status"), *DocumentStatus.choices]
+    )
+    category = forms.ChoiceField(label="Category", required=False)
+    since = forms.DateField(
+        label="Imported from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="Imported until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    bundle = forms.BooleanField(
+        label="Bundle: a ZIP with the taxonomy and a manifest of SHA-256 hashes",
+        required=False,
+        initial=True,
+    )
+    bom = forms.BooleanField(label="CSV for Excel (UTF-8 with BOM)", required=False)
+    names = forms.BooleanField(
+        label="Reviewers' names instead of pseudonyms (only if they agreed to be named)",
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, formats: Any, categories: Any, manager: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = formats
+        self.fields["category"].choices = [("", "Every category")] + [
+            (category.code, category.name) for category in categories
+        ]
+        if not manager:
+            del self.fields["names"]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.add_input(Submit("download", "Export"))
+
+
 class AgreementFilterForm(forms.Form):
     """Which documents the agreement figures are about."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterator
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
@@ -18,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr
 
+from annotator.formats.corpus import ExportDocument, ExportSpan
 from annotator.models import (
     Annotation,
     Assignment,
@@ -461,3 +465,258 @@ def imported_layers(*, document: Document) -> list[dict]:
         .annotate(n=Count("pk"))
         .order_by("layer")
     )
+
+
+EXPORT_CHUNK = 200
+
+
+class ExportLayer:
+    GOLD = "gold"
+    REVIEWERS = "reviewers"
+    ALL = "all"
+    CHOICES = (GOLD, REVIEWERS, ALL)
+
+
+def export_document_ids(
+    *,
+    project: Project,
+    status: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> list[int]:
+    """The ids of the documents an export covers, in import order."""
+    documents = Document.objects.filter(project=project)
+    if status:
+        documents = documents.filter(status=status)
+    if since:
+        documents = documents.filter(imported_at__date__gte=since)
+    if until:
+        documents = documents.filter(imported_at__date__lte=until)
+    return list(documents.order_by("pk").values_list("pk", flat=True))
+
+
+def export_span_count(*, document_ids: list[int], layer: str, category: str = "") -> int:
+    """How many spans ``layer`` has in these documents (of ``category``, if given)."""
+    by_category = Q(category__code=category) if category else Q()
+    count = 0
+    if layer in (ExportLayer.GOLD, ExportLayer.ALL):
+        count += GoldSpan.objects.filter(by_category, document_id__in=document_ids).count()
+    if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
+        submitted = Assignment.objects.filter(
+            document_id=OuterRef("document_id"),
+            reviewer_id=OuterRef("reviewer_id"),
+            submitted_at__isnull=False,
+        )
+        rows = Annotation.objects.filter(by_category, Exists(submitted))
+        count += rows.filter(document_id__in=document_ids).count()
+    if layer == ExportLayer.ALL:
+        imported = Q(category_code=category) if category else Q()
+        count += ImportedSpan.objects.filter(imported, document_id__in=document_ids).count()
+    return count
+
+
+def export_reviewer_names(
+    *, project: Project, document_ids: list[int], real_names: bool
+) -> dict[int, str]:
+    """How reviewers appear in an export: "Reviewer 1", "Reviewer 2"… numbered by account
+    within this export, or their user names when a manager asked for names."""
+    ids = sorted(
+        set(
+            Annotation.objects.filter(document_id__in=document_ids)
+            .values_list("reviewer_id", flat=True)
+            .distinct()
+        )
+        | set(
+            GoldSpan.objects.filter(document_id__in=document_ids)
+            .exclude(decided_by=None)
+            .values_list("decided_by_id", flat=True)
+            .distinct()
+        )
+    )
+    if real_names:
+        users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
+        return dict(users)
+    return {pk: f"Reviewer {n}" for n, pk in enumerate(ids, start=1)}
+
+
+def export_documents(
+    *,
+    project: Project,
+    document_ids: list[int],
+    layer: str,
+    names: dict[int, str],
+    category: str = "",
+) -> Iterator[ExportDocument]:
+    """The documents with their spans in ``layer``, read 200 documents at a time.
+
+    ``gold`` is the gold layer; ``reviewers`` every submitted reviewer's layer (work in
+    progress is not exported); ``all`` both, and the layers imported with a corpus.
+    """
+    codes = dict(Category.objects.filter(project=project).values_list("pk", "code"))
+    wanted = {pk for pk, code in codes.items() if code == category} if category else None
+    for offset in range(0, len(document_ids), EXPORT_CHUNK):
+        chunk = document_ids[offset : offset + EXPORT_CHUNK]
+        spans: dict[int, list[ExportSpan]] = {pk: [] for pk in chunk}
+        if layer in (ExportLayer.GOLD, ExportLayer.ALL):
+            _gold_spans(chunk, codes, wanted, names, spans)
+        if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
+            _reviewer_spans(chunk, codes, wanted, names, spans)
+        if layer == ExportLayer.ALL:
+            _imported_spans(chunk, category, spans)
+        rows = Document.objects.filter(pk__in=chunk).order_by("pk")
+        for document in rows.values(
+            "pk",
+            "title",
+            "text",
+            "text_sha256",
+            "source_sha256",
+            "language",
+            "direction",
+            "metadata",
+            "page_starts",
+            "source_filename",
+            "source_url",
+            "publisher",
+            "published_on",
+            "imported_at",
+        ):
+            metadata = {
+                **document["metadata"],
+                "source_filename": document["source_filename"],
+                "source_url": document["source_url"],
+                "publisher": document["publisher"],
+                "published_on": document["published_on"].isoformat()
+                if document["published_on"]
+                else "",
+                "imported_at": document["imported_at"].isoformat(),
+            }
+            if document["page_starts"]:
+                metadata["page_starts"] = document["page_starts"]
+            yield ExportDocument(
+                id=document["pk"],
+                title=document["title"],
+                text=document["text"],
+                text_sha256=document["text_sha256"],
+                source_sha256=document["source_sha256"],
+                language=document["language"],
+                direction=document["direction"],
+                metadata={k: v for k, v in metadata.items() if v not in ("", None)},
+                spans=tuple(
+                    sorted(spans[document["pk"]], key=lambda s: (s.start, -s.end, s.layer))
+                ),
+            )
+
+
+def _gold_spans(
+    chunk: list[int],
+    codes: dict[int, str],
+    wanted: set[int] | None,
+    names: dict[int, str],
+    spans: dict[int, list[ExportSpan]],
+) -> None:
+    rows = GoldSpan.objects.filter(document_id__in=chunk)
+    if wanted is not None:
+        rows = rows.filter(category_id__in=wanted)
+    for row in rows.values_list(
+        "document_id",
+        "start",
+        "end",
+        "category_id",
+        "quote",
+        "origin",
+        "proposed_by",
+        "decided_by_id",
+        "decided_at",
+    ):
+        document_id, start, end, category_id, quote, origin, proposed, decider, decided = row
+        spans[document_id].append(
+            ExportSpan(
+                start=start,
+                end=end,
+                category=codes[category_id],
+                quote=quote,
+                layer="gold",
+                attributes={
+                    "origin": origin,
+                    "proposed_by": [names.get(int(r), "Reviewer ?") for r in proposed or []],
+                    **({"decided_by": names.get(decider, "")} if decider else {}),
+                },
+                created=decided.isoformat(),
+                modified=decided.isoformat(),
+            )
+        )
+
+
+def _reviewer_spans(
+    chunk: list[int],
+    codes: dict[int, str],
+    wanted: set[int] | None,
+    names: dict[int, str],
+    spans: dict[int, list[ExportSpan]],
+) -> None:
+    submitted = Assignment.objects.filter(
+        document_id=OuterRef("document_id"),
+        reviewer_id=OuterRef("reviewer_id"),
+        submitted_at__isnull=False,
+    )
+    rows = Annotation.objects.filter(Exists(submitted), document_id__in=chunk)
+    if wanted is not None:
+        rows = rows.filter(category_id__in=wanted)
+    for row in rows.values_list(
+        "document_id",
+        "reviewer_id",
+        "start",
+        "end",
+        "category_id",
+        "quote",
+        "note",
+        "evidence_status",
+        "source_type",
+        "created_at",
+        "updated_at",
+    ):
+        document_id, reviewer, start, end, category_id, quote, note, evidence, source = row[:9]
+        spans[document_id].append(
+            ExportSpan(
+                start=start,
+                end=end,
+                category=codes[category_id],
+                quote=quote,
+                layer="reviewer",
+                reviewer=names.get(reviewer, "Reviewer ?"),
+                note=note,
+                attributes={"evidence_status": evidence, "source_type": source},
+                created=row[9].isoformat(),
+                modified=row[10].isoformat(),
+            )
+        )
+
+
+def _imported_spans(chunk: list[int], category: str, spans: dict[int, list[ExportSpan]]) -> None:
+    rows = ImportedSpan.objects.filter(document_id__in=chunk)
+    if category:
+        rows = rows.filter(category_code=category)
+    for document_id, layer, code, start, end, quote, note, attributes, created in rows.values_list(
+        "document_id",
+        "layer",
+        "category_code",
+        "start",
+        "end",
+        "quote",
+        "note",
+        "attributes",
+        "created_at",
+    ):
+        spans[document_id].append(
+            ExportSpan(
+                start=start,
+                end=end,
+                category=code,
+                quote=quote,
+                layer=layer,
+                note=note,
+                attributes=attributes,
+                created=created.isoformat(),
+                modified=created.isoformat(),
+            )
+        )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<slug:project_slug>/", views.document_list, name="document_list"),
     path("projects/<slug:project_slug>/assign/", views.project_assign, name="project_assign"),
     path("projects/<slug:project_slug>/import/", views.document_import, name="document_import"),
+    path("projects/<slug:project_slug>/export/", views.corpus_export, name="corpus_export"),
     path(
         "projects/<slug:project_slug>/import/<slug:token>/",
         views.document_import_report,

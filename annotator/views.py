@@ -37,6 +37,7 @@ from annotator.forms import (
     AgreementFilterForm,
     AssignReviewerForm,
     DocumentFilterForm,
+    ExportForm,
     ImportForm,
     LoginForm,
     QueueFilterForm,
@@ -61,6 +62,7 @@ from annotator.services.assignments import (
     review_reopen,
     review_submit,
 )
+from annotator.services.exporting import FORMATS, Export, ExportError, ExportOptions, export_start
 from annotator.services.importing import documents_import, uploaded_sources
 from annotator.services.moderation import (
     ItemConflict,
@@ -736,3 +738,46 @@ def document_import_report(request: HttpRequest, project_slug: str, token: str) 
         "annotator/document_import_report.html",
         {"project": project, "report": report, "rows": rows},
     )
+
+
+def corpus_export(request: HttpRequest, project_slug: str) -> HttpResponse:
+    """Managers and moderators export the corpus; the download streams as it is made."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MODERATOR, Role.MANAGER)
+    formats = [(name, label) for name, (_, _, label) in FORMATS.items()]
+    form = ExportForm(
+        request.GET if "download" in request.GET else None,
+        formats=formats,
+        categories=selectors.category_list(project=project),
+        manager=project.role == Role.MANAGER,
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        options = ExportOptions(
+            format=data["format"],
+            layer=data["layer"],
+            status=data["status"],
+            category=data["category"],
+            since=data["since"],
+            until=data["until"],
+            names=bool(data.get("names")),
+            bundle=data["bundle"],
+            bom=data["bom"],
+        )
+        try:
+            export = export_start(
+                project=project, options=options, actor=request.user, role=project.role
+            )
+        except ExportError as error:
+            form.add_error(None, str(error))
+        else:
+            return export_response(export)
+    return render(request, "annotator/corpus_export.html", {"project": project, "form": form})
+
+
+def export_response(export: Export) -> StreamingHttpResponse:
+    """An export as a streamed download."""
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -182,6 +182,24 @@ CASES = {
         {"files": "not a file"},
         (401, 404, 403, 403, 403, 400, 404),
     ),
+    "export form": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/export/",
+        None,
+        (302, 404, 403, 403, 200, 200, 404),
+    ),
+    "export download": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/export/?format=csv&layer=reviewers&download=1",
+        None,
+        (302, 404, 403, 403, 200, 200, 404),
+    ),
+    "api export": (
+        "get",
+        lambda w: f"/api/v1/projects/{w['project'].slug}/export?format=csv&layer=reviewers",
+        None,
+        (401, 404, 403, 403, 200, 200, 404),
+    ),
     "agreement": (
         "get",
         lambda w: f"/projects/{w['project'].slug}/agreement/",

@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.formats.corpus import ExportDocument, ExportSpan
+
 SPAN_KEYS = ("spans", "label", "entities")
 # What the product's own export writes about a span besides offsets, category and quote.
-_SPAN_ATTRIBUTES = ("layer", "reviewer", "evidence_status", "source_type", "origin", "page")
+_SPAN_ATTRIBUTES = (
+    "layer",
+    "reviewer",
+    "evidence_status",
+    "source_type",
+    "origin",
+    "proposed_by",
+    "decided_by",
+    "page",
+)
 
 
 @dataclass(frozen=True)
@@ -225,3 +236,54 @@ def _own_span(item: Any, index: int) -> CorpusSpan:
         note=note if isinstance(note, str) else str(note),
         attributes={key: item[key] for key in _SPAN_ATTRIBUTES if item.get(key) not in (None, "")},
     )
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def jsonl_lines(documents: Iterable[ExportDocument], *, label_layer: str = "") -> Iterator[str]:
+    """One JSON line a document, with every span, and doccano's ``label`` for one layer.
+
+    ``label`` holds the spans of ``label_layer`` (all spans when it is empty) as
+    ``[start, end, category]``, so the file imports straight into doccano; ``spans`` holds
+    every span with its quote, layer, reviewer, note and attributes, which is what this
+    product reads back (``read_jsonl``).
+    """
+    for document in documents:
+        record = {
+            "id": document.id,
+            "title": document.title,
+            "text": document.text,
+            "text_sha256": document.text_sha256,
+            "source_sha256": document.source_sha256,
+            "language": document.language,
+            "direction": document.direction,
+            "metadata": document.metadata,
+            "spans": [_span_record(span) for span in document.spans],
+            "label": [
+                [span.start, span.end, span.category]
+                for span in document.spans
+                if not label_layer or span.layer == label_layer
+            ],
+        }
+        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _span_record(span: ExportSpan) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "start": span.start,
+        "end": span.end,
+        "category": span.category,
+        "quote": span.quote,
+        "layer": span.layer,
+    }
+    if span.reviewer:
+        record["reviewer"] = span.reviewer
+    if span.note:
+        record["note"] = span.note
+    record.update(span.attributes)
+    if span.created:
+        record["created"] = span.created
+    if span.modified:
+        record["modified"] = span.modified
+    return record

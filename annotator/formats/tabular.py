@@ -14,6 +14,8 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from annotator.formats.corpus import ExportDocument
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -45,3 +47,48 @@ def csv_lines(
     yield (BOM if bom else "") + line(header)
     for row in rows:
         yield line(row)
+
+
+SPAN_COLUMNS = (
+    "document_id",
+    "document_title",
+    "start",
+    "end",
+    "quote",
+    "category",
+    "layer",
+    "reviewer",
+    "note",
+    "evidence_status",
+    "source_type",
+    "origin",
+    "proposed_by",
+    "decided_by",
+    "created",
+    "modified",
+)
+
+
+def span_rows(documents: Iterable[ExportDocument]) -> Iterator[tuple]:
+    """One row per span, in ``SPAN_COLUMNS`` order; lists of names joined with "; "."""
+    for document in documents:
+        for span in document.spans:
+            attributes = span.attributes
+            yield (
+                document.id,
+                document.title,
+                span.start,
+                span.end,
+                span.quote,
+                span.category,
+                span.layer,
+                span.reviewer,
+                span.note,
+                attributes.get("evidence_status", ""),
+                attributes.get("source_type", ""),
+                attributes.get("origin", ""),
+                "; ".join(attributes.get("proposed_by", [])),
+                attributes.get("decided_by", ""),
+                span.created,
+                span.modified,
+            )

@@ -1,0 +1,274 @@
+"""brat standoff: a ``.txt`` and an ``.ann`` per document, and the configuration brat needs.
+
+brat (https://brat.nlplab.org/standoff.html) reads ``<stem>.txt`` as UTF-8 and counts the
+offsets of ``<stem>.ann`` in characters of that text: its server indexes the decoded text as
+a Python string, so an offset is a Unicode code point, the unit of this product's offsets,
+and the spans are written unchanged. (The server is Python 2: a "narrow" Python 2 build,
+which stores strings as UTF-16, would count 𠀋 and emoji as two; Linux builds and Python 3
+ports count code points.) The ``.txt`` is the canonical text itself, without a byte-order
+mark, so that every offset lands where it was made.
+
+What is written, and the rules brat's reader imposes:
+
+- ``T1<TAB>Type 0 5<TAB>text``: a text-bound annotation. The ``.ann`` is read line by line
+  with Python's universal line splitting, so no fragment may contain a line break: not only
+  ``\\n`` but also ``\\r``, U+000B, U+000C, U+001C–U+001E, U+0085, U+2028 and U+2029. A span
+  that crosses one is written as brat's discontinuous annotation, its fragments separated by
+  ``;`` (``T1<TAB>Type 0 5;6 10<TAB>text``), each fragment a run of the span without line
+  breaks, and the text field is the fragments' texts joined with one space, as brat expects
+  (its ``DISCONT_SEP``). A span of line breaks alone cannot be written and is counted.
+- ``#1<TAB>AnnotatorNotes T1<TAB>note``: the span's note, line breaks replaced by spaces.
+- ``A1<TAB>EvidenceStatus T1 confirmed``: one per attribute asked for that the span has.
+- Type and attribute names must match ``^[A-Za-z0-9_-]+$`` (brat's storage form). A category
+  code outside that (``torture / detention``, a code in Arabic script) is mapped: accents
+  removed, runs of other characters replaced by ``_``, a fallback ``Category`` when nothing
+  is left, and a number appended when two codes would meet (``torture_detention_2``).
+  Attribute names are the keys in CamelCase (``evidence_status`` → ``EvidenceStatus``),
+  attribute values are mapped like types. ``visual.conf`` labels each type with the
+  category's name and original code, so the mapping is in the export; ``BratReport.types``
+  gives it to the caller.
+- ``annotation.conf``, written after the documents so that it can declare every type and
+  attribute value met on the way: ``[entities]`` with every category, children indented by
+  one tab per level under their parent, then any code met in the spans that the taxonomy
+  does not have; ``[relations]`` with only ``<OVERLAP> Arg1:<ENTITY>, Arg2:<ENTITY>,
+  <OVL-TYPE>:<ANY>``, because brat refuses overlapping and nested annotations unless told
+  they are allowed, and reviewers' spans overlap; ``[events]`` empty; ``[attributes]`` with
+  their values (``EvidenceStatus Arg:<ENTITY>, Value:confirmed|likely|…``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from annotator.formats.corpus import ExportCategory, ExportDocument, ExportSpan
+
+# Every character Python's str.splitlines() breaks a line at: brat reads .ann files with it.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# The evidence attributes, without values: the caller passes the models' choices (this module
+# cannot import them), and values met in the spans are declared in any case.
+DEFAULT_ATTRIBUTES: Mapping[str, Sequence[str]] = {"evidence_status": (), "source_type": ()}
+OVERLAP_RULE = "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>"
+_LINE_BREAK = re.compile("[" + "".join(sorted(LINE_BREAKS)) + "]")
+_NOT_STORAGE = re.compile(r"[^A-Za-z0-9_-]+")
+_LABEL_UNSAFE = re.compile(r"[|\t" + "".join(sorted(LINE_BREAKS)) + "]+")
+
+
+@dataclass
+class BratReport:
+    """What the export did: counts, and the names brat was given for codes and values."""
+
+    documents: int = 0
+    spans: int = 0
+    fragmented: int = 0
+    """Spans written as several fragments because they cross a line break."""
+    skipped: int = 0
+    """Spans of line breaks alone, which brat cannot mark."""
+    types: dict[str, str] = field(default_factory=dict)
+    """Category code → brat type, for every code used or declared."""
+    renamed: dict[str, str] = field(default_factory=dict)
+    """The codes and attribute values whose brat name differs from them."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return asdict(self)
+
+
+class _Names:
+    """Stable, collision-free brat names for a family of strings (types, or one attribute's
+    values): the first string to claim a name keeps it."""
+
+    def __init__(self, fallback: str) -> None:
+        self.fallback = fallback
+        self.names: dict[str, str] = {}
+        self._taken: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        if value not in self.names:
+            base = storage_name(value) or self.fallback
+            name, n = base, 1
+            while name in self._taken:
+                n += 1
+                name = f"{base}_{n}"
+            self.names[value] = name
+            self._taken.add(name)
+        return self.names[value]
+
+
+def storage_name(value: str) -> str:
+    """``value`` in brat's storage form (``[A-Za-z0-9_-]``), or "" if nothing of it is left.
+
+    Accents are removed (``détention`` → ``detention``); other runs of characters become
+    ``_``. A name of hyphens alone is refused too: brat reads such a line as a separator.
+    """
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    name = _NOT_STORAGE.sub("_", ascii_text).strip("_")
+    return name if re.search(r"[A-Za-z0-9]", name) else ""
+
+
+def attribute_name(key: str) -> str:
+    """The brat attribute name of an attribute key: ``evidence_status`` → ``EvidenceStatus``."""
+    parts = re.split(r"[^A-Za-z0-9]+", storage_name(key))
+    return "".join(part[:1].upper() + part[1:] for part in parts) or "Attribute"
+
+
+def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The runs of ``text[start:end]`` that contain no line break, as (start, end) pairs."""
+    runs, run_start = [], None
+    for offset in range(start, end):
+        if text[offset] in LINE_BREAKS:
+            if run_start is not None:
+                runs.append((run_start, offset))
+                run_start = None
+        elif run_start is None:
+            run_start = offset
+    if run_start is not None:
+        runs.append((run_start, end))
+    return runs
+
+
+def brat_files(
+    documents: Iterable[ExportDocument],
+    categories: Sequence[ExportCategory],
+    attributes: Mapping[str, Sequence[str]] | None = None,
+    *,
+    report: BratReport | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """(name, content) pairs for a ZIP of the documents in brat's standoff format.
+
+    For each document ``<id:06d>.txt`` and ``<id:06d>.ann``; then ``annotation.conf`` and
+    ``visual.conf``. ``attributes`` maps the span attribute keys to write to their possible
+    values, declared in ``annotation.conf`` in that order (by default the evidence status
+    and source type, with no values known in advance); values met in the spans are declared
+    too. ``report``, when given, is filled in as the pairs are produced.
+    """
+    report = report if report is not None else BratReport()
+    attributes = DEFAULT_ATTRIBUTES if attributes is None else attributes
+    types = _Names("Category")
+    for category in categories:
+        types(category.code)
+    attribute_names = {key: attribute_name(key) for key in attributes}
+    values = {key: _Names("value") for key in attributes}
+    for key, known in attributes.items():
+        for value in known:
+            values[key](str(value))
+    for document in documents:
+        stem = f"{document.id:06d}"
+        report.documents += 1
+        yield f"{stem}.txt", document.text.encode("utf-8")
+        lines = _ann_lines(document, types, attribute_names, values, report)
+        yield f"{stem}.ann", "".join(lines).encode("utf-8")
+    report.types = dict(types.names)
+    for names in (types, *values.values()):
+        report.renamed.update({value: name for value, name in names.names.items() if value != name})
+    yield "annotation.conf", _annotation_conf(categories, types, attribute_names, values)
+    yield "visual.conf", _visual_conf(categories, types)
+
+
+def _ann_lines(
+    document: ExportDocument,
+    types: _Names,
+    attribute_names: Mapping[str, str],
+    values: Mapping[str, _Names],
+    report: BratReport,
+) -> list[str]:
+    text = document.text
+    lines: list[str] = []
+    t = a = note_number = 0
+    for span in document.spans:
+        _check(document, span)
+        runs = fragments(text, span.start, span.end)
+        if not runs:
+            report.skipped += 1
+            continue
+        t += 1
+        report.spans += 1
+        if len(runs) > 1:
+            report.fragmented += 1
+        offsets = ";".join(f"{start} {end}" for start, end in runs)
+        quoted = " ".join(text[start:end] for start, end in runs)
+        lines.append(f"T{t}\t{types(span.category)} {offsets}\t{quoted}\n")
+        for key, name in attribute_names.items():
+            value = span.attributes.get(key)
+            if value not in (None, ""):
+                a += 1
+                lines.append(f"A{a}\t{name} T{t} {values[key](str(value))}\n")
+        if span.note:
+            note_number += 1
+            note = _LINE_BREAK.sub(" ", span.note)
+            lines.append(f"#{note_number}\tAnnotatorNotes T{t}\t{note}\n")
+    return lines
+
+
+def _check(document: ExportDocument, span: ExportSpan) -> None:
+    if not 0 <= span.start < span.end <= len(document.text):
+        raise ValueError(
+            f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
+            f"{len(document.text)} characters."
+        )
+    if document.text[span.start : span.end] != span.quote:
+        raise ValueError(
+            f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
+            f"but the text there is {document.text[span.start : span.end][:40]!r}."
+        )
+
+
+def _annotation_conf(
+    categories: Sequence[ExportCategory],
+    types: _Names,
+    attribute_names: Mapping[str, str],
+    values: Mapping[str, _Names],
+) -> bytes:
+    lines = ["# Written by annotator: every category of the project, then any other code used.", ""]
+    lines.append("[entities]")
+    declared: set[str] = set()
+    for category, depth in _hierarchy(categories):
+        lines.append("\t" * depth + types(category.code))
+        declared.add(category.code)
+    lines.extend(types(code) for code in types.names if code not in declared)
+    lines += ["", "[relations]", "# Spans may overlap and nest.", OVERLAP_RULE, "", "[events]"]
+    lines += ["", "[attributes]"]
+    for key, name in attribute_names.items():
+        if values[key].names:
+            lines.append(f"{name}\tArg:<ENTITY>, Value:{'|'.join(values[key].names.values())}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _visual_conf(categories: Sequence[ExportCategory], types: _Names) -> bytes:
+    names = {category.code: category.name for category in categories}
+    lines = ["[labels]"]
+    for code, name in types.names.items():
+        long = f"{names[code]} ({code})" if names.get(code) else code
+        lines.append(f"{name} | {_label(long)} | {_label(code)}")
+    lines += ["", "[drawing]"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _label(text: str) -> str:
+    # "|" separates labels and a tab ends them; "!" at the start marks a term unused.
+    return " ".join(_LABEL_UNSAFE.sub(" ", text).split()).lstrip("!") or "?"
+
+
+def _hierarchy(categories: Sequence[ExportCategory]) -> Iterator[tuple[ExportCategory, int]]:
+    """The categories depth first, parents before their children, each with its depth."""
+    codes = {category.code for category in categories}
+    children: dict[str, list[ExportCategory]] = {}
+    for category in categories:
+        parent = category.parent if category.parent in codes else ""
+        children.setdefault(parent, []).append(category)
+    seen: set[str] = set()
+    stack = [(category, 0) for category in reversed(children.get("", []))]
+    while stack:
+        category, depth = stack.pop()
+        if category.code in seen:  # a cycle, which the taxonomy refuses anyway
+            continue
+        seen.add(category.code)
+        yield category, depth
+        stack.extend((child, depth + 1) for child in reversed(children.get(category.code, [])))
+    for category in categories:  # codes only reachable through a cycle
+        if category.code not in seen:
+            seen.add(category.code)
+            yield category, 0

@@ -1,0 +1,52 @@
+"""What the exporters write: documents and their spans as plain data (no Django).
+
+Selectors turn rows into these; every writer in ``annotator.formats`` reads them. Offsets
+are half-open Unicode code points into ``text``, the document's canonical text, and each
+span's ``quote`` is ``text[start:end]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ExportSpan:
+    start: int
+    end: int
+    category: str
+    quote: str
+    layer: str
+    """``gold``, ``reviewer`` or ``import: <file>``."""
+    reviewer: str = ""
+    """Who made it: a pseudonym such as "Reviewer 2" unless names were asked for; empty
+    for gold spans and imported ones."""
+    note: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    """Evidence attributes (``evidence_status``, ``source_type``) and provenance (``origin``,
+    ``proposed_by``, ``decided_by``, ``page``)."""
+    created: str = ""
+    modified: str = ""
+    """ISO 8601 times in UTC."""
+
+
+@dataclass(frozen=True)
+class ExportDocument:
+    id: int
+    title: str
+    text: str
+    text_sha256: str
+    source_sha256: str
+    language: str = ""
+    direction: str = "auto"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    spans: tuple[ExportSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportCategory:
+    code: str
+    name: str
+    definition: str = ""
+    parent: str = ""

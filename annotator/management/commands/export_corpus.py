@@ -1,0 +1,102 @@
+"""Export a project's annotated corpus from the command line."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from annotator.models import Project, Role
+from annotator.selectors import ExportLayer
+from annotator.services.exporting import (
+    ARCHIVES,
+    FORMATS,
+    ExportError,
+    ExportOptions,
+    export_start,
+)
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a project's annotations: jsonl, csv, w3c, brat, conll or spacy; the gold "
+        "layer, every submitted reviewer's layer, or all; reviewers as pseudonyms."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--project", required=True, help="The project's slug.")
+        parser.add_argument("--format", required=True, choices=list(FORMATS))
+        parser.add_argument("--layer", default=ExportLayer.GOLD, choices=ExportLayer.CHOICES)
+        parser.add_argument(
+            "--output", required=True, help="The file to write, or - for standard output."
+        )
+        parser.add_argument("--status", default="", help="Only documents with this status.")
+        parser.add_argument("--category", default="", help="Only spans of this category code.")
+        parser.add_argument("--since", type=_date, help="Imported on or after (YYYY-MM-DD).")
+        parser.add_argument("--until", type=_date, help="Imported on or before (YYYY-MM-DD).")
+        parser.add_argument(
+            "--names", action="store_true", help="Reviewers' user names instead of pseudonyms."
+        )
+        parser.add_argument(
+            "--bundle",
+            action="store_true",
+            help="A ZIP with the data, the taxonomy and a manifest of SHA-256 hashes.",
+        )
+        parser.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            project = Project.objects.get(slug=options["project"])
+        except Project.DoesNotExist:
+            raise CommandError(f"No project with the slug {options['project']!r}.") from None
+        choice = ExportOptions(
+            format=options["format"],
+            layer=options["layer"],
+            status=options["status"],
+            category=options["category"],
+            since=options["since"],
+            until=options["until"],
+            names=options["names"],
+            bundle=options["bundle"],
+            bom=options["bom"],
+        )
+        to_stdout = options["output"] == "-"
+        if to_stdout and (choice.bundle or choice.format in ARCHIVES or choice.format == "spacy"):
+            raise CommandError(
+                "Standard output takes single text files only; give --output a file name for "
+                "bundles, brat and spaCy."
+            )
+        bar = tqdm(unit="document", file=sys.stderr, disable=None)
+        try:
+            export = export_start(
+                project=project, options=choice, actor=None, role=Role.MANAGER,
+                progress=lambda n: bar.update(n - bar.n),
+            )  # fmt: skip
+        except ExportError as error:
+            bar.close()
+            raise CommandError(str(error)) from None
+        bar.total = export.documents
+        if to_stdout:
+            for chunk in export.chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            bar.close()
+            return
+        path = Path(options["output"])
+        with path.open("wb") as stream:
+            for chunk in export.chunks:
+                stream.write(chunk)
+        bar.close()
+        spans = export.manifest.get("spans", "?")
+        self.stdout.write(f"Wrote {path}: {export.documents} documents, {spans} spans.")
