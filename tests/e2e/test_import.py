@@ -70,3 +70,36 @@ def test_manager_imports_files_and_reads_what_became_of_each(page: Page, tmp_pat
     page.get_by_role("link", name=f"Document {testimony.pk}").click()
     expect(page.locator(".document-text")).to_contain_text("ئانام ھەر كۈنى")
     page.watch.assert_clean()
+
+
+def test_moderator_exports_a_bundle_that_verifies(page: Page, tmp_path):
+    from annotator.formats.bundle import verify_bundle
+    from annotator.services.assignments import review_submit
+    from tests.factories import make_annotation, make_document
+
+    project = ProjectFactory(name="Export check")
+    category = CategoryFactory(project=project, code="detention")
+    moderator, ana, ben = (UserFactory(username=name) for name in ("mod-1", "ana-1", "ben-1"))
+    MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
+    for reviewer in (ana, ben):
+        MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
+    text = "ئاكام 2017-يىلى تۇتقۇن قىلىندى. 💩 He was detained."
+    document = make_document(project, text, title="Testimony")
+    for reviewer in (ana, ben):
+        make_annotation(document, reviewer, category, text.index("detained"), len(text) - 1)
+        review_submit(document=document, reviewer=reviewer)
+
+    log_in(page, "mod-1")
+    page.get_by_role("link", name="Export check").click()
+    page.get_by_role("link", name="Export").click()
+    page.get_by_label("Format").select_option("jsonl")
+    page.get_by_label("Layer").select_option("reviewers")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name.endswith("-bundle.zip"), "a bundle is the default"
+    result = verify_bundle(str(path))
+    assert result.intact, result.problems
+    assert result.documents == 1
+    page.watch.assert_clean()
