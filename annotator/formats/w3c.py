@@ -152,22 +152,25 @@ def w3c_collection_chunks(
     yield _dumps(head)[:-1] + ', "first": ' + _dumps(page_head)[:-1] + ', "items": ['
     n = 0
     for document in documents:
-        pieces = []
+        annotations = []
         for span in document.spans:
             n += 1
-            annotation = w3c_annotation(
-                document,
-                span,
-                n,
-                collection_id=collection_id,
-                document_iri=document_iri,
-                generated=generated,
-                organization=organization,
-                category_names=category_names,
+            annotations.append(
+                w3c_annotation(
+                    document,
+                    span,
+                    n,
+                    collection_id=collection_id,
+                    document_iri=document_iri,
+                    generated=generated,
+                    organization=organization,
+                    category_names=category_names,
+                )
             )
-            pieces.append(("\n" if n == 1 else ",\n") + _dumps(annotation))
-        if pieces:
-            yield "".join(pieces)
+        if annotations:
+            # One encoder call per document (the list's brackets cut off), not per annotation.
+            first = n == len(annotations)
+            yield ("\n" if first else ",\n") + _dumps(annotations)[1:-1]
     if n != total:
         raise ValueError(f"The collection announced {total} annotations but holds {n}.")
     yield "\n]}}\n"
