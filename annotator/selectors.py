@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     Exists,
     F,
     IntegerField,
@@ -20,9 +21,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     When,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Cast, Coalesce, Substr
 
 from annotator.formats.corpus import ExportDocument, ExportSpan
 from annotator.models import (
@@ -617,6 +619,15 @@ def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:
     decoded), which costs more than the rest of an export; the few fields an export needs
     are converted by ``_iso`` and ``_json`` below instead.
     """
+    if connection.vendor == "sqlite":
+        # SQLite keeps times as text; reading them as text skips the driver's conversion.
+        texts = {
+            name: Cast(name, output_field=TextField())
+            for name in fields
+            if isinstance(queryset.model._meta.get_field(name), DateTimeField)
+        }
+        queryset = queryset.annotate(**{f"{name}_text": cast for name, cast in texts.items()})
+        fields = tuple(f"{name}_text" if name in texts else name for name in fields)
     sql, params = queryset.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -624,9 +635,12 @@ def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:
 
 
 def _iso(value: datetime.datetime | str) -> str:
-    """A stored time as ISO 8601 in UTC: SQLite hands back text, PostgreSQL a datetime."""
+    """A stored time as ISO 8601 in UTC: SQLite hands back text, PostgreSQL a datetime.
+
+    Django stores times in SQLite as UTC text without an offset (``2026-11-28 22:29:22.5``).
+    """
     if isinstance(value, str):
-        return value.replace(" ", "T", 1) + ("" if "+" in value[10:] else "+00:00")
+        return value.replace(" ", "T", 1) + "+00:00"
     return value.isoformat()
 
 

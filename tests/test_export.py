@@ -2,6 +2,7 @@
 through JSONL, and every way in (service, page, API, command)."""
 
 import csv
+import datetime
 import io
 import json
 import zipfile
@@ -109,6 +110,9 @@ def test_jsonl_spans_are_exactly_the_text_at_their_offsets(world):
         ], "doccano's label carries the gold layer"
     layers = {span["layer"] for line in lines for span in line["spans"]}
     assert layers == {"gold", "reviewer"}
+    for span in (span for line in lines for span in line["spans"]):
+        created = datetime.datetime.fromisoformat(span["created"])
+        assert created.utcoffset() == datetime.timedelta(0), f"times are UTC: {span['created']}"
 
 
 def test_reviewers_are_pseudonyms_unless_a_manager_asks_for_names(world):
