@@ -619,15 +619,15 @@ def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:
     decoded), which costs more than the rest of an export; the few fields an export needs
     are converted by ``_iso`` and ``_json`` below instead.
     """
-    if connection.vendor == "sqlite":
-        # SQLite keeps times as text; reading them as text skips the driver's conversion.
-        texts = {
-            name: Cast(name, output_field=TextField())
-            for name in fields
-            if isinstance(queryset.model._meta.get_field(name), DateTimeField)
-        }
-        queryset = queryset.annotate(**{f"{name}_text": cast for name, cast in texts.items()})
-        fields = tuple(f"{name}_text" if name in texts else name for name in fields)
+    # Times are read as text: parsing them into datetimes only to print them again costs
+    # more than anything else an export does.
+    texts = {
+        name: Cast(name, output_field=TextField())
+        for name in fields
+        if isinstance(queryset.model._meta.get_field(name), DateTimeField)
+    }
+    queryset = queryset.annotate(**{f"{name}_text": cast for name, cast in texts.items()})
+    fields = tuple(f"{name}_text" if name in texts else name for name in fields)
     sql, params = queryset.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -635,13 +635,18 @@ def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:
 
 
 def _iso(value: datetime.datetime | str) -> str:
-    """A stored time as ISO 8601 in UTC: SQLite hands back text, PostgreSQL a datetime.
+    """A time read as text, as ISO 8601 in UTC.
 
-    Django stores times in SQLite as UTC text without an offset (``2026-11-28 22:29:22.5``).
+    SQLite holds Django's times as UTC text without an offset (``2026-11-28 22:29:22.5``);
+    PostgreSQL prints them in the connection's time zone, which Django sets to UTC
+    (``2026-11-28 22:29:22.5+00``).
     """
-    if isinstance(value, str):
-        return value.replace(" ", "T", 1) + "+00:00"
-    return value.isoformat()
+    if not isinstance(value, str):
+        return value.isoformat()
+    value = value.replace(" ", "T", 1)
+    if value.endswith("+00"):
+        return value + ":00"
+    return value if "+" in value[10:] else value + "+00:00"
 
 
 def _json(value: Any) -> Any:
