@@ -624,7 +624,9 @@ def project_agreement(request: HttpRequest, project_slug: str) -> HttpResponse:
 
     page = Paginator(documents, AGREEMENT_DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
     headline = figures["headline"]
-    query = urlencode({key: value for key, value in filters.as_dict().items() if value})
+    # The form's own field names, so that download and page links keep the filters.
+    fields = (("q", filters.query), ("status", filters.status), ("language", filters.language))
+    query = urlencode({key: value for key, value in fields if value})
     categories = {c.code: c for c in selectors.category_list(project=project)}
     return render(
         request,

@@ -234,3 +234,12 @@ def test_demo_project_has_figures_after_seeding(db):
     assert figures["documents"] == 1, "the seed article, annotated by both demo reviewers"
     assert figures["headline"]["unitizing_alpha"]["value"] is not None
     assert len(figures["pairs"]) == 1
+
+
+def test_download_links_keep_the_filters(world):
+    client = client_for(world["moderator"])
+    html = client.get(url(world, q="Agreed")).content.decode()
+    assert "?q=Agreed&amp;download=csv" in html
+    body = json.loads(client.get(url(world, q="Agreed", download="json")).content)
+    assert body["filters"]["query"] == "Agreed"
+    assert [d["title"] for d in body["documents"]] == ["Agreed"]
