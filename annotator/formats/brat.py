@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from annotator.formats.corpus import ExportCategory, ExportDocument, ExportSpan
+from annotator.formats.corpus import ExportCategory, ExportDocument, check_span
 
 # Every character Python's str.splitlines() breaks a line at: brat reads .ann files with it.
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -179,7 +179,7 @@ def _ann_lines(
     lines: list[str] = []
     t = a = note_number = 0
     for span in document.spans:
-        _check(document, span)
+        check_span(document, span)
         runs = fragments(text, span.start, span.end)
         if not runs:
             report.skipped += 1
@@ -201,19 +201,6 @@ def _ann_lines(
             note = _LINE_BREAK.sub(" ", span.note)
             lines.append(f"#{note_number}\tAnnotatorNotes T{t}\t{note}\n")
     return lines
-
-
-def _check(document: ExportDocument, span: ExportSpan) -> None:
-    if not 0 <= span.start < span.end <= len(document.text):
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
-            f"{len(document.text)} characters."
-        )
-    if document.text[span.start : span.end] != span.quote:
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
-            f"but the text there is {document.text[span.start : span.end][:40]!r}."
-        )
 
 
 def _annotation_conf(

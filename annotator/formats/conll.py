@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotator.corpus_agreement import tokens as agreement_tokens
-from annotator.formats.corpus import ExportDocument, ExportSpan
+from annotator.formats.corpus import ExportDocument, check_span
 
 DOCSTART = "-DOCSTART- -X- O O"
 SENTENCE_ENDS = frozenset(".!?؟۔")
@@ -157,7 +157,7 @@ def _document_lines(
     token_offsets = list(tokenizer(text))
     if not token_offsets:
         for span in document.spans:
-            _check(document, span)
+            check_span(document, span)
             report.spans_without_tokens += 1
         return
     starts = [start for start, _ in token_offsets]
@@ -167,7 +167,7 @@ def _document_lines(
     span_of: list[int | None] = [None] * len(token_offsets)
     ordered = sorted(document.spans, key=lambda span: (span.start, -span.end))
     for number, span in enumerate(ordered):
-        _check(document, span)
+        check_span(document, span)
         first = bisect_right(ends, span.start)  # the first token ending after the start
         last = bisect_left(starts, span.end) - 1  # the last token starting before the end
         if first > last:
@@ -212,16 +212,3 @@ def _label(category: str, report: ConllReport) -> str:
     if label != category:
         report.renamed[category] = label
     return label
-
-
-def _check(document: ExportDocument, span: ExportSpan) -> None:
-    if not 0 <= span.start < span.end <= len(document.text):
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
-            f"{len(document.text)} characters."
-        )
-    if document.text[span.start : span.end] != span.quote:
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
-            f"but the text there is {document.text[span.start : span.end][:40]!r}."
-        )

@@ -52,3 +52,21 @@ class ExportCategory:
     name: str
     definition: str = ""
     parent: str = ""
+
+
+def check_span(document: ExportDocument, span: ExportSpan) -> None:
+    """Refuse a span whose offsets or quote do not match its document's text.
+
+    Every writer calls it: an export must never carry a span whose text is not the
+    document's text at its offsets.
+    """
+    if not 0 <= span.start < span.end <= len(document.text):
+        raise ValueError(
+            f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
+            f"{len(document.text)} characters."
+        )
+    if document.text[span.start : span.end] != span.quote:
+        raise ValueError(
+            f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
+            f"but the text there is {document.text[span.start : span.end][:40]!r}."
+        )

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from annotator.formats.corpus import ExportDocument, ExportSpan
+from annotator.formats.corpus import ExportDocument, ExportSpan, check_span
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -94,12 +94,7 @@ def _doc(nlp: Language, document: ExportDocument, statistics: dict[str, int]) ->
     doc = nlp.make_doc(text)
     spans, exported = [], []
     for span in document.spans:
-        in_text = 0 <= span.start < span.end <= len(text)
-        if not in_text or text[span.start : span.end] != span.quote:
-            raise ValueError(
-                f"Document {document.id}: span {span.start}-{span.end} does not quote the "
-                f"text at its offsets ({span.quote[:40]!r})."
-            )
+        check_span(document, span)
         aligned = doc.char_span(span.start, span.end, label=span.category)
         if aligned is None:
             aligned = doc.char_span(

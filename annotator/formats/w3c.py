@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument, ExportSpan
+from annotator.formats.corpus import ExportDocument, ExportSpan, check_span
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARACTERS = 32
@@ -74,18 +74,9 @@ def w3c_annotation(
     offsets or quote do not match the document's text: an export must never carry a span
     whose text is not the document's text at its offsets.
     """
+    check_span(document, span)
     text = document.text
-    if not 0 <= span.start < span.end <= len(text):
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
-            f"{len(text)} characters."
-        )
     exact = text[span.start : span.end]
-    if span.quote != exact:
-        raise ValueError(
-            f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
-            f"but the text there is {exact[:40]!r}."
-        )
     annotation: dict[str, Any] = {
         "@context": CONTEXT,
         "id": f"{collection_id}/annotations/{n}",
