@@ -500,6 +500,16 @@ def export_document_ids(
     return list(documents.order_by("pk").values_list("pk", flat=True))
 
 
+def submitted_annotations() -> QuerySet[Annotation]:
+    """Annotations in submitted layers only: work in progress is neither final nor exported."""
+    submitted = Assignment.objects.filter(
+        document_id=OuterRef("document_id"),
+        reviewer_id=OuterRef("reviewer_id"),
+        submitted_at__isnull=False,
+    )
+    return Annotation.objects.filter(Exists(submitted))
+
+
 def export_span_count(*, document_ids: list[int], layer: str, category: str = "") -> int:
     """How many spans ``layer`` has in these documents (of ``category``, if given)."""
     by_category = Q(category__code=category) if category else Q()
@@ -507,13 +517,8 @@ def export_span_count(*, document_ids: list[int], layer: str, category: str = ""
     if layer in (ExportLayer.GOLD, ExportLayer.ALL):
         count += GoldSpan.objects.filter(by_category, document_id__in=document_ids).count()
     if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
-        submitted = Assignment.objects.filter(
-            document_id=OuterRef("document_id"),
-            reviewer_id=OuterRef("reviewer_id"),
-            submitted_at__isnull=False,
-        )
-        rows = Annotation.objects.filter(by_category, Exists(submitted))
-        count += rows.filter(document_id__in=document_ids).count()
+        rows = submitted_annotations().filter(by_category, document_id__in=document_ids)
+        count += rows.count()
     if layer == ExportLayer.ALL:
         imported = Q(category_code=category) if category else Q()
         count += ImportedSpan.objects.filter(imported, document_id__in=document_ids).count()
@@ -697,12 +702,7 @@ def _reviewer_spans(
     names: dict[int, str],
     spans: dict[int, list[ExportSpan]],
 ) -> None:
-    submitted = Assignment.objects.filter(
-        document_id=OuterRef("document_id"),
-        reviewer_id=OuterRef("reviewer_id"),
-        submitted_at__isnull=False,
-    )
-    rows = Annotation.objects.filter(Exists(submitted), document_id__in=chunk)
+    rows = submitted_annotations().filter(document_id__in=chunk)
     if wanted is not None:
         rows = rows.filter(category_id__in=wanted)
     for row in _rows(
