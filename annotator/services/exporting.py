@@ -17,8 +17,8 @@ import hashlib
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -61,6 +61,12 @@ class ExportOptions:
     names: bool = False
     bundle: bool = False
     bom: bool = False
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> ExportOptions:
+        """The options named in ``values`` (a form's cleaned data, a command's options);
+        other keys are ignored and missing ones keep their defaults."""
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
     def described(self) -> dict[str, Any]:
         described = asdict(self)

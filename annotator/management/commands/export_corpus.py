@@ -60,17 +60,7 @@ class Command(BaseCommand):
             project = Project.objects.get(slug=options["project"])
         except Project.DoesNotExist:
             raise CommandError(f"No project with the slug {options['project']!r}.") from None
-        choice = ExportOptions(
-            format=options["format"],
-            layer=options["layer"],
-            status=options["status"],
-            category=options["category"],
-            since=options["since"],
-            until=options["until"],
-            names=options["names"],
-            bundle=options["bundle"],
-            bom=options["bom"],
-        )
+        choice = ExportOptions.from_values(options)
         to_stdout = options["output"] == "-"
         if to_stdout and (choice.bundle or choice.format in ARCHIVES or choice.format == "spacy"):
             raise CommandError(
