@@ -202,14 +202,7 @@ def span_prf(
     tp_candidate = counts["tp_exact"] if match == "exact" else counts["tp_candidate"]
     tp_reference = counts["tp_exact"] if match == "exact" else counts["tp_reference"]
     n_candidate, n_reference = counts["n_candidate"], counts["n_reference"]
-    precision = tp_candidate / n_candidate if n_candidate else NAN
-    recall = tp_reference / n_reference if n_reference else NAN
-    if precision == 0 or recall == 0:
-        f1 = 0.0
-    elif math.isnan(precision) or math.isnan(recall):
-        f1 = NAN
-    else:
-        f1 = 2 * precision * recall / (precision + recall)
+    precision, recall, f1 = prf(tp_candidate, tp_reference, n_candidate, n_reference)
     return {
         "precision": precision,
         "recall": recall,
@@ -219,6 +212,24 @@ def span_prf(
         "n_candidate": n_candidate,
         "n_reference": n_reference,
     }
+
+
+def prf(
+    tp_candidate: int, tp_reference: int, n_candidate: int, n_reference: int
+) -> tuple[float, float, float]:
+    """Precision, recall and F1 from match counts (summed over documents, for micro-averages).
+
+    precision = tp_candidate / n_candidate and recall = tp_reference / n_reference, each NaN
+    when its denominator is zero; F1 is their harmonic mean, 0 when either is 0, NaN when
+    either is NaN and neither is 0.
+    """
+    precision = tp_candidate / n_candidate if n_candidate else NAN
+    recall = tp_reference / n_reference if n_reference else NAN
+    if precision == 0 or recall == 0:
+        return precision, recall, 0.0
+    if math.isnan(precision) or math.isnan(recall):
+        return precision, recall, NAN
+    return precision, recall, 2 * precision * recall / (precision + recall)
 
 
 MATCH_COUNTS = ("tp_exact", "tp_candidate", "tp_reference", "n_candidate", "n_reference")

@@ -40,6 +40,7 @@ from annotator.agreement import (
     UnitizingSection,
     UnitizingStudy,
     bootstrap_ci,
+    prf,
     span_matches,
 )
 
@@ -195,14 +196,7 @@ class _TokenValues:
 
 
 def _prf(tp_candidate: int, tp_reference: int, n_candidate: int, n_reference: int) -> dict:
-    precision = tp_candidate / n_candidate if n_candidate else math.nan
-    recall = tp_reference / n_reference if n_reference else math.nan
-    if precision == 0 or recall == 0:
-        f1 = 0.0
-    elif math.isnan(precision) or math.isnan(recall):
-        f1 = math.nan
-    else:
-        f1 = 2 * precision * recall / (precision + recall)
+    precision, recall, f1 = prf(tp_candidate, tp_reference, n_candidate, n_reference)
     return {"precision": _number(precision), "recall": _number(recall), "f1": _number(f1)}
 
 
