@@ -379,11 +379,13 @@ const STATE_LABELS = {
   refused: ["A change was refused", "text-bg-danger"],
 };
 
-function showState(state, detail, pending) {
+function showState(state, detail, pending, counts) {
   const [label, style] = STATE_LABELS[state] || STATE_LABELS.saving;
   statusBadge.className = `save-status badge ${style}`;
   statusBadge.dataset.state = state;
   statusBadge.dataset.pending = String(pending);
+  statusBadge.dataset.queued = String(counts.queued);
+  statusBadge.dataset.settled = String(counts.settled);
   statusBadge.textContent = pending && state !== "saved" ? `${label} (${pending} pending)` : label;
   statusBadge.title = detail || "";
   if (state === "retrying") showMessage(detail, "warning");
@@ -568,12 +570,33 @@ function showPopupForSelection() {
   }
   const range = window.getSelection().getRangeAt(0);
   const rects = range.getClientRects();
-  const rect = rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
+  const whole = range.getBoundingClientRect();
+  const first = rects.length ? rects[0] : whole;
+  const last = rects.length ? rects[rects.length - 1] : whole;
   popup.hidden = false;
-  const width = popup.offsetWidth;
-  const left = Math.max(8, Math.min(window.scrollX + rect.right - width / 2, window.scrollX + document.documentElement.clientWidth - width - 8));
-  popup.style.left = `${left}px`;
-  popup.style.top = `${window.scrollY + rect.bottom + 6}px`;
+  const { left, top } = popupPlace(first, last, popup.offsetWidth, popup.offsetHeight);
+  popup.style.left = `${window.scrollX + left}px`;
+  popup.style.top = `${window.scrollY + top}px`;
+}
+
+const POPUP_MARGIN = 8; // px kept clear of the window's edges
+const POPUP_GAP = 6; // px between the selection and the popup
+
+/**
+ * Where the popup goes, in viewport coordinates: below the selection's last line, or above
+ * its first when there is no room below, and never outside the window, so every category
+ * stays in view whatever part of the window the selection is in.
+ */
+function popupPlace(first, last, width, height) {
+  const viewWidth = document.documentElement.clientWidth;
+  const viewHeight = document.documentElement.clientHeight;
+  let top = last.bottom + POPUP_GAP;
+  if (top + height > viewHeight - POPUP_MARGIN) {
+    const above = first.top - POPUP_GAP - height;
+    top = above >= POPUP_MARGIN ? above : viewHeight - POPUP_MARGIN - height;
+  }
+  const left = Math.min(last.right - width / 2, viewWidth - width - POPUP_MARGIN);
+  return { left: Math.max(POPUP_MARGIN, left), top: Math.max(POPUP_MARGIN, top) };
 }
 
 function tagSelection(code) {
@@ -624,24 +647,56 @@ function caretOffsetAt(x, y) {
   return null;
 }
 
+// A pointer press in the text either makes a selection (a drag, a double or triple click, a
+// shift-click) or is a plain click, which the browser turns into a collapsed selection once
+// the press ends, after every handler of this press has run. The press is classified here,
+// synchronously: nothing waits for the browser, so a key pressed just after the release
+// (the shortcut that tags the selection) always sees the outcome of the release first.
+const CLICK_SLOP = 4; // px the pointer may move in a click
+let press = null;
+
+function rangeKey(selection) {
+  if (!selection.rangeCount || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  return [range.startContainer, range.startOffset, range.endContainer, range.endOffset];
+}
+
+function sameRange(a, b) {
+  return a !== null && b !== null && a.every((part, position) => part === b[position]);
+}
+
+article.addEventListener("mousedown", (event) => {
+  if (event.button !== 0) return;
+  press = { x: event.clientX, y: event.clientY, range: rangeKey(window.getSelection()) };
+});
+
 article.addEventListener("mouseup", (event) => {
-  setTimeout(() => {
-    const selection = window.getSelection();
-    if (selection && !selection.isCollapsed) {
-      showPopupForSelection();
-      return;
-    }
-    hidePopup();
-    const offset = caretOffsetAt(event.clientX, event.clientY);
-    const here = offset === null ? [] : spansAt(offset);
-    if (!here.length) {
-      select(null);
-      return;
-    }
-    // The innermost span first; the details panel lists the others under the pointer.
-    here.sort((a, b) => a.end - a.start - (b.end - b.start));
-    select(here[0]);
-  }, 0);
+  if (event.button !== 0) return;
+  const started = press;
+  press = null;
+  const selection = window.getSelection();
+  const range = rangeKey(selection);
+  const moved =
+    started !== null && Math.hypot(event.clientX - started.x, event.clientY - started.y) > CLICK_SLOP;
+  // A click inside an existing selection leaves it in place until the press is over, then
+  // collapses it: the same range as at the press, without a drag, is such a click.
+  const madeSelection =
+    range !== null &&
+    (moved || event.detail > 1 || event.shiftKey || started === null || !sameRange(range, started.range));
+  if (madeSelection) {
+    showPopupForSelection();
+    return;
+  }
+  hidePopup();
+  const offset = caretOffsetAt(event.clientX, event.clientY);
+  const here = offset === null ? [] : spansAt(offset);
+  if (!here.length) {
+    select(null);
+    return;
+  }
+  // The innermost span first; the details panel lists the others under the pointer.
+  here.sort((a, b) => a.end - a.start - (b.end - b.start));
+  select(here[0]);
 });
 
 popup.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection

@@ -15,7 +15,10 @@ export class SaveQueue {
   /**
    * @param {object} options
    * @param {string} options.csrfToken token to send when no csrftoken cookie is readable
-   * @param {(state: string, detail: string, pending: number) => void} options.onState
+   * @param {(state: string, detail: string, pending: number, counts: {queued: number, settled: number}) => void} options.onState
+   *   told of every change of state; ``counts`` says how many changes were ever queued and
+   *   how many the server has answered (or that needed no request), so that "saved" can be
+   *   told apart from "nothing was sent yet".
    */
   constructor({ csrfToken: fallbackToken, onState }) {
     this.fallbackToken = fallbackToken;
@@ -24,6 +27,8 @@ export class SaveQueue {
     this.running = false;
     this.failures = 0;
     this.wakeUp = null;
+    this.queued = 0;
+    this.settled = 0;
   }
 
   get pending() {
@@ -36,6 +41,7 @@ export class SaveQueue {
    */
   enqueue({ request, onSuccess, onRefused }) {
     this.operations.push({ request, onSuccess, onRefused });
+    this.queued += 1;
     this.report();
     this.pump();
   }
@@ -48,7 +54,7 @@ export class SaveQueue {
   report(state, detail = "") {
     const pending = this.operations.length;
     if (!state) state = pending ? "saving" : "saved";
-    this.onState(state, detail, pending);
+    this.onState(state, detail, pending, { queued: this.queued, settled: this.settled });
   }
 
   async pump() {
@@ -60,6 +66,7 @@ export class SaveQueue {
         const request = operation.request();
         if (!request) {
           this.operations.shift();
+          this.settled += 1;
           continue;
         }
         let response;
@@ -88,6 +95,7 @@ export class SaveQueue {
         }
         this.failures = 0;
         this.operations.shift();
+        this.settled += 1;
         let body = null;
         if (response.status !== 204) {
           try {
