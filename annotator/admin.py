@@ -21,7 +21,7 @@ from annotator.models import (
 )
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(admin.StackedInline):
     model = Category
     fields = ("code", "name", "colour", "shortcut", "parent", "order", "definition")
     extra = 0
@@ -35,7 +35,7 @@ class CategoryInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.StackedInline):
     model = Membership
     fields = ("user", "role")
     extra = 0

@@ -51,6 +51,16 @@ class DocumentFilterForm(forms.Form):
         )
 
 
+class Button(Submit):
+    """A submit button styled by the classes given alone.
+
+    crispy-forms' ``Submit`` always carries ``btn-primary``; with an outline style added it
+    drew the label in the button's own blue on blue, unreadable.
+    """
+
+    field_classes = "btn"
+
+
 class ActionForm(forms.Form):
     """A form that is only a button: posting it asks the server to do one thing."""
 
@@ -61,7 +71,7 @@ class ActionForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.form_class = "d-inline"
-        self.helper.add_input(Submit("submit", label, css_class=style))
+        self.helper.add_input(Button("submit", label, css_class=style))
 
 
 class AssignReviewerForm(forms.Form):
@@ -72,7 +82,7 @@ class AssignReviewerForm(forms.Form):
         self.fields["reviewer"].queryset = reviewers
         self.helper = FormHelper()
         self.helper.form_action = action
-        self.helper.add_input(Submit("submit", "Assign", css_class="btn-outline-primary"))
+        self.helper.add_input(Button("submit", "Assign", css_class="btn-outline-primary"))
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from annotator.models import Document, DocumentStatus, GoldSpan, Role
 from annotator.services.taxonomy import taxonomy_load
@@ -39,13 +39,7 @@ def tag(page: Page, needle: str, key: str) -> None:
     wait_saved(page)
 
 
-def new_page(browser: Browser, live_server) -> Page:
-    return browser.new_context(base_url=live_server.url).new_page()
-
-
-def test_two_reviewers_disagree_and_a_moderator_reconciles(
-    page: Page, browser: Browser, live_server
-):
+def test_two_reviewers_disagree_and_a_moderator_reconciles(page: Page, new_page):
     project = ProjectFactory(slug="demo", name="Xinjiang documentation")
     specs = parse_taxonomy((SEEDS / "taxonomy.yaml").read_bytes(), filename="taxonomy.yaml")
     taxonomy_load(project=project, specs=specs)
@@ -56,6 +50,9 @@ def test_two_reviewers_disagree_and_a_moderator_reconciles(
     ]:
         MembershipFactory(project=project, user=UserFactory(username=username), role=role)
     document = make_document(project, ARTICLE, title="UN assessment news")
+    # Added after the document was assigned: a reviewer the manager could still assign.
+    MembershipFactory(project=project, user=UserFactory(username="reviewer-3"), role=Role.REVIEWER)
+    MembershipFactory(project=project, user=UserFactory(username="manager"), role=Role.MANAGER)
 
     # Each reviewer annotates on their own: 1 is detention, 2 torture, 4 forced labour.
     choices = {
@@ -63,7 +60,7 @@ def test_two_reviewers_disagree_and_a_moderator_reconciles(
         "reviewer-2": [(AGREED, "1"), (CONTESTED, "4")],
     }
     for username, tags in choices.items():
-        reviewer = page if username == "reviewer-1" else new_page(browser, live_server)
+        reviewer = page if username == "reviewer-1" else new_page()
         log_in(reviewer, username)
         reviewer.goto(f"/projects/{project.slug}/")
         reviewer.get_by_role("link", name="Next document").click()
@@ -75,7 +72,15 @@ def test_two_reviewers_disagree_and_a_moderator_reconciles(
         reviewer.goto(f"/projects/{project.slug}/documents/{document.pk}/annotate/")
         expect(reviewer.get_by_test_id("submitted")).to_be_visible()
 
-    moderator = new_page(browser, live_server)
+    # The manager's view of the document: who submitted, a layer to reopen, a reviewer to
+    # assign; every button readable (axe checks the page as it loads).
+    manager = new_page()
+    log_in(manager, "manager")
+    manager.goto(f"/projects/{project.slug}/documents/{document.pk}/")
+    expect(manager.get_by_role("button", name="Reopen")).to_have_count(2)
+    expect(manager.get_by_role("button", name="Assign")).to_be_visible()
+
+    moderator = new_page()
     log_in(moderator, "moderator")
     # The second submission aligned the layers: the queue is waiting.
     moderator.goto("/moderation/")
@@ -124,4 +129,3 @@ def test_two_reviewers_disagree_and_a_moderator_reconciles(
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("figure,category,reviewer_a"), lines[0]
     assert any(line.startswith("unitizing_alpha,") for line in lines)
-    page.watch.assert_clean()
