@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from PIL import Image
 
 from annotator.extractors import ExtractionError, extract
-from annotator.extractors.pdf import expand_ligatures, extract_pdf
+from annotator.extractors.pdf import expand_ligatures, extract_pdf, is_placeholder_title
+from tests.fonts import build_box_font, covered_code_points
 
 LEFT = 72.0
 WIDTH = 451.0
@@ -28,20 +30,11 @@ TOP = 110.0
 SIZE = 11
 LEADING = 14.0
 
-_FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
-    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
-    Path("/Library/Fonts/DejaVuSans.ttf"),
-)
 
-
-def unicode_font() -> Path:
-    """A TrueType font with Latin ligatures and Arabic letters, or skip the test."""
-    for path in _FONT_CANDIDATES:
-        if path.is_file():
-            return path
-    pytest.skip("no DejaVu Sans font on this machine (install fonts-dejavu-core)")
+@pytest.fixture(scope="session")
+def unicode_font(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TrueType font made here, with Latin ligatures, Greek, Cyrillic and Arabic letters."""
+    return build_box_font(tmp_path_factory.mktemp("fonts") / "boxes.ttf")
 
 
 class Writer:
@@ -407,8 +400,8 @@ def test_a_word_hyphenated_across_a_page_break_is_completed_on_its_first_page():
     assert extraction.text[extraction.page_starts[1] :].startswith("in the facility")
 
 
-def test_ligature_characters_are_spelled_out():
-    writer = Writer(font=unicode_font())
+def test_ligature_characters_are_spelled_out(unicode_font):
+    writer = Writer(font=unicode_font)
     writer.page()
     writer.paragraph("The ﬁrst ﬂoor oﬃce was searched; oﬃcials took the ﬁles and staﬀ.")
 
@@ -422,9 +415,8 @@ def test_ligature_mapping():
     assert expand_ligatures("no ligature") == "no ligature"
 
 
-def test_right_to_left_text_survives_in_logical_order():
-    font = unicode_font()
-    writer = Writer(font=font)
+def test_right_to_left_text_survives_in_logical_order(unicode_font):
+    writer = Writer(font=unicode_font)
     writer.page()
     uyghur = "ئۇيغۇر ئاپتونوم رايونىدىكى تۇتۇپ تۇرۇش ئورۇنلىرى"
     arabic = "حقوق الإنسان في الإقليم"
@@ -441,8 +433,8 @@ def test_right_to_left_text_survives_in_logical_order():
     assert text == f"{uyghur}\n\n{arabic}"
 
 
-def test_latin_text_with_diacritics_and_other_scripts_survives():
-    writer = Writer(font=unicode_font())
+def test_latin_text_with_diacritics_and_other_scripts_survives(unicode_font):
+    writer = Writer(font=unicode_font)
     writer.page()
     paragraph = (
         "Ürümqi, Kaşgar and Ğulja are named in the report; the Russian summary speaks of "
@@ -451,6 +443,22 @@ def test_latin_text_with_diacritics_and_other_scripts_survives():
     writer.paragraph(paragraph)
 
     assert extract_pdf(writer.output()).text == paragraph
+
+
+def test_the_generated_font_has_a_glyph_and_a_width_for_every_character_written(unicode_font):
+    font = TTFont(unicode_font)
+    cmap = font.getBestCmap()
+    widths = font["hmtx"].metrics
+    written = (
+        "ﬀﬁﬂﬃﬄﬅﬆ Ürümqi Kaşgar Ğulja «права человека» «ανθρώπινα δικαιώματα» "
+        "ئۇيغۇر ئاپتونوم رايونىدىكى حقوق الإنسان ﻻ ﷲ “quoted” – — …"
+    )
+
+    missing = sorted({c for c in written if ord(c) not in cmap})
+    assert not missing, f"the generated font has no glyph for {missing}"
+    assert set(covered_code_points()) <= set(cmap)
+    assert all(widths[cmap[ord(c)]][0] > 0 for c in written), "every glyph needs an advance"
+    assert len({widths[cmap[ord(c)]][0] for c in "ilmwae"}) > 2, "widths must vary as in a font"
 
 
 # ---------------------------------------------------------------------------------------
@@ -470,6 +478,7 @@ def test_metadata_title_author_date_and_versions():
     assert extraction.metadata == {
         "pages": 1,
         "title": "Assessment of human rights concerns",
+        "title_source": "metadata",
         "author": "Office of the High Commissioner",
         "published_on": "2022-12-23",
     }
@@ -478,14 +487,273 @@ def test_metadata_title_author_date_and_versions():
     assert len(extraction.extractor_version) <= 50  # Document.extractor_version
 
 
-@pytest.mark.parametrize("title", ["Microsoft Word - draft_v3.docx", "PUBL078.PS", "untitled"])
-def test_a_title_that_is_only_a_file_name_is_ignored(title):
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Microsoft Word - draft.docx",
+        "Microsoft Word - draft_v3.docx",
+        "PUBL078.PS",
+        "untitled",
+        "xxxxxx",
+        "PowerPoint Presentation",
+    ],
+)
+def test_a_title_that_is_only_a_file_name_or_placeholder_is_ignored(title):
     writer = Writer()
     writer.pdf.set_title(title)
     writer.page()
     writer.paragraph(PARAGRAPHS[0])
 
-    assert "title" not in extract_pdf(writer.output()).metadata
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert "title" not in metadata, f"{title!r} was taken for the document's title"
+    assert metadata["title_source"] == "first line"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "",
+        "   ",
+        "xxxxxx",
+        "XXXXXXXX",
+        "x x x x",
+        "aaaa",
+        "Report on XXXX",
+        "untitled",
+        "Untitled-1",
+        "Untitled document",
+        "title",
+        "No title",
+        "None",
+        "null",
+        "N/A",
+        "Microsoft Word - report.docx",
+        "Microsoft PowerPoint - slides for the briefing",
+        "Word - minutes",
+        "Document1",
+        "document",
+        "Doc1",
+        "New document 3",
+        "PowerPoint Presentation",
+        "Presentation1",
+        "Microsoft Word Document",
+        "PUBL078.PS",
+        "report.doc",
+        "report.docx",
+        "report final.pdf",
+        "Annual report 2022.indd",
+        "cover.qxd",
+        "notes.rtf",
+        "minutes.odt",
+        "C:\\Users\\staff\\Desktop\\report",
+        "report_final_v2",
+        "12345",
+        "2022",
+        "--- ---",
+        "AB",
+        "x",
+    ],
+)
+def test_placeholder_and_file_name_titles_are_recognised(title):
+    assert is_placeholder_title(title), f"{title!r} should not be taken for a title"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Assessment of human rights concerns in the Xinjiang Uyghur Autonomous Region",
+        "Uyghur Forced Labor Prevention Act",
+        "Public Law 117–78",
+        "A/HRC/51/CRP.3",
+        "Iran",
+        "1984 revisited",
+        "Report of the Special Rapporteur, 2022",
+        "Doctrine of necessity",
+        "Untitled lives: migrant workers in the Gulf",
+        "Exxon and the XXX Olympic Games",
+        "حقوق الإنسان في الإقليم",
+        "Права человека",
+        "حقـــــوق الإنسان",  # stretched by tatweel, not a run of one letter
+        "人权",
+    ],
+)
+def test_real_titles_are_not_taken_for_placeholders(title):
+    assert not is_placeholder_title(title), f"{title!r} is a real title"
+
+
+def heading(writer: Writer, text: str, *, size: float, centred: bool = False) -> list[str]:
+    """Set ``text`` as a heading, wrapped to the column, and leave the body font at 10 pt."""
+    writer.pdf.set_font(writer.family, size=size)
+    lines = writer.wrap(text)
+    for line in lines:
+        width = writer.pdf.get_string_width(line)
+        x = writer.left + ((writer.width - width) / 2 if centred else 0.0)
+        writer.pdf.text(x, writer.y, line)
+        writer.y += 1.2 * size
+    writer.y += size
+    writer.pdf.set_font(writer.family, size=10)
+    return lines
+
+
+TITLE = (
+    "Assessment of human rights concerns in the Xinjiang Uyghur Autonomous Region, "
+    "People’s Republic of China"
+)
+SHORTER_TITLE = "Assessment of human rights concerns in the Xinjiang Uyghur Autonomous Region"
+
+
+def test_a_placeholder_title_gives_way_to_the_largest_text_on_page_one(unicode_font):
+    writer = Writer(font=unicode_font)
+    writer.pdf.set_title("xxxxxx")
+    writer.page()
+    lines = heading(writer, SHORTER_TITLE, size=20)
+    writer.paragraph(PARAGRAPHS[0])
+    writer.paragraph(PARAGRAPHS[1])
+    writer.page()
+    writer.paragraph(PARAGRAPHS[2])
+
+    extraction = extract_pdf(writer.output())
+
+    assert len(lines) == 2, "the test needs a heading that wraps over two lines"
+    assert extraction.metadata["title"] == SHORTER_TITLE
+    assert extraction.metadata["title_source"] == "largest text on page 1"
+
+
+def test_a_centred_heading_wrapping_over_three_lines_is_joined(unicode_font):
+    writer = Writer(font=unicode_font)
+    writer.width = 380.0
+    writer.page()
+    lines = heading(writer, TITLE, size=18, centred=True)
+    writer.width = WIDTH
+    writer.paragraph(PARAGRAPHS[0])
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert len(lines) == 3, "the test needs a heading that wraps over three lines"
+    assert metadata["title"] == TITLE
+    assert metadata["title_source"] == "largest text on page 1"
+
+
+def test_lines_broken_by_hand_after_a_comma_or_before_lower_case_are_one_title(unicode_font):
+    writer = Writer(font=unicode_font)
+    writer.page()
+    writer.pdf.set_font(writer.family, size=18)
+    for line in (
+        "Assessment of human rights concerns",
+        "in the Xinjiang Uyghur Autonomous Region,",
+        "People’s Republic of China",
+    ):
+        width = writer.pdf.get_string_width(line)
+        writer.pdf.text(LEFT + (WIDTH - width) / 2, writer.y, line)
+        writer.y += 22
+    writer.y += 20
+    writer.pdf.set_font(writer.family, size=10)
+    writer.paragraph(PARAGRAPHS[0])
+
+    assert extract_pdf(writer.output()).metadata["title"] == TITLE
+
+
+def test_a_heading_hyphenated_at_a_line_end_keeps_its_hyphen_without_a_space():
+    writer = Writer()
+    writer.page()
+    writer.pdf.set_font("Helvetica", size=18)
+    writer.pdf.text(LEFT, writer.y, "The right of peoples to self-")
+    writer.pdf.text(LEFT, writer.y + 22, "determination in the region")
+    writer.y += 50
+    writer.pdf.set_font("Helvetica", size=10)
+    writer.paragraph(PARAGRAPHS[0])
+
+    title = extract_pdf(writer.output()).metadata["title"]
+
+    assert title == "The right of peoples to self-determination in the region"
+
+
+def test_separate_short_lines_of_the_largest_size_are_not_run_together(unicode_font):
+    writer = Writer(font=unicode_font)
+    writer.page()
+    writer.pdf.set_font(writer.family, size=12)
+    writer.pdf.text(LEFT, writer.y, "Public Law 117–78")
+    writer.pdf.text(LEFT, writer.y + 13, "117th Congress")
+    writer.pdf.text(LEFT + 180, writer.y + 26, "An Act")
+    writer.y += 50
+    writer.pdf.set_font(writer.family, size=10)
+    writer.paragraph(PARAGRAPHS[0])
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert metadata["title"] == "Public Law 117–78"
+    assert metadata["title_source"] == "largest text on page 1"
+
+
+def test_the_heading_wins_over_running_heads_page_numbers_and_single_characters():
+    writer = Writer()
+
+    def decorate(number: int) -> None:
+        writer.pdf.set_font("Helvetica", size=18)  # a running head larger than the heading
+        writer.pdf.text(LEFT, 50, "Assessment of human rights concerns")
+        writer.pdf.text(LEFT + WIDTH / 2, 800, str(number))
+
+    writer.decorate = decorate
+    writer.page()
+    writer.pdf.set_font("Helvetica", size=40)
+    writer.pdf.text(LEFT, writer.y + 20, "1")  # a chapter numeral
+    writer.pdf.set_font("Helvetica", size=36)
+    writer.pdf.text(LEFT + WIDTH - 20, writer.y + 20, "*")  # an ornament
+    writer.y += 50
+    heading(writer, "Findings of the Office", size=15)
+    writer.paragraph(PARAGRAPHS[0])
+    for paragraph in PARAGRAPHS[1:3]:
+        writer.page()
+        writer.paragraph(paragraph)
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert metadata["title"] == "Findings of the Office"
+    assert metadata["title_source"] == "largest text on page 1"
+
+
+def test_a_good_metadata_title_is_kept_whatever_page_one_shows():
+    writer = Writer()
+    writer.pdf.set_title("OHCHR Assessment of human rights concerns")
+    writer.page()
+    heading(writer, "Executive summary", size=24)
+    writer.paragraph(PARAGRAPHS[0])
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert metadata["title"] == "OHCHR Assessment of human rights concerns"
+    assert metadata["title_source"] == "metadata"
+
+
+@pytest.mark.parametrize("size", [SIZE, 11.5])
+def test_without_larger_text_the_first_line_stays_the_title(size):
+    writer = Writer()
+    writer.pdf.set_title("Document1")
+    writer.page()
+    heading(writer, "Findings of the Office", size=size)
+    writer.pdf.set_font("Helvetica", size=SIZE)
+    writer.paragraph(PARAGRAPHS[0])
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert "title" not in metadata, "text hardly larger than the body is not a title"
+    assert metadata["title_source"] == "first line"
+
+
+def test_a_page_of_text_all_in_large_type_is_not_taken_for_a_title():
+    writer = Writer()
+    writer.page()
+    writer.pdf.set_font("Helvetica", size=20)
+    for paragraph in PARAGRAPHS[:2]:
+        writer.paragraph(paragraph)
+    writer.pdf.set_font("Helvetica", size=8)
+    writer.paragraph("Footnote: the figures are the Office's own.")
+
+    metadata = extract_pdf(writer.output()).metadata
+
+    assert "title" not in metadata
+    assert metadata["title_source"] == "first line"
 
 
 def test_registry_routes_pdf_files_here():

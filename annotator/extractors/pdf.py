@@ -46,6 +46,10 @@ character boxes; the rules, in order:
 
 Ligatures (U+FB00 to U+FB06) are spelled out (``pdf:ligatures``). pdfium is not thread-safe,
 so every call into it holds one module-level lock; the layout work runs outside it.
+
+The title is the metadata's, unless ``is_placeholder_title`` says it is a placeholder or a
+file name; then it is the largest text on page 1 (``_title_from_largest_text``); failing
+that, the document takes its first line. ``metadata["title_source"]`` says which.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ import re
 import statistics
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +105,19 @@ USUAL_GAP = 0.2
 USUAL_GAP_SAMPLES = 8
 # Extra gap, in text heights, that sets a paragraph apart.
 PARAGRAPH_GAP = 0.4
+# Text on page 1 is a heading, and may be the title, when its font size is at least this
+# many times the size of most of the page's text; lines within this ratio of the largest
+# size count as that size. A title is at most so many lines and characters.
+TITLE_SIZE_RATIO = 1.2
+TITLE_SIZE_TOLERANCE = 1.05
+TITLE_MAX_LINES = 4
+TITLE_MAX_CHARACTERS = 300
+# A metadata title shorter than this is a placeholder (Chinese and Japanese aside).
+MIN_TITLE_LENGTH = 4
+# Where the title came from, as ``metadata["title_source"]`` says.
+TITLE_FROM_METADATA = "metadata"
+TITLE_FROM_LARGEST_TEXT = "largest text on page 1"
+TITLE_FROM_FIRST_LINE = "first line"
 
 _LIGATURES = str.maketrans(
     {
@@ -132,17 +150,30 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _PDF_DATE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})")
-_FILE_NAME_TITLE = re.compile(
-    r"(?:microsoft (?:word|powerpoint|excel) - .*|.*\.(?:pdf|docx?|rtf|odt|pptx?|xlsx?|ps|eps|"
-    r"indd|qxp|qxd|tex|dvi|txt|html?|ai)|untitled.*|title|document\d*|none|null)",
+_APPLICATION_PREFIX = re.compile(
+    r"(?:microsoft\s+)?(?:word|powerpoint|excel|publisher|visio)\s+-\s.*", re.IGNORECASE
+)
+_FILE_SUFFIX = re.compile(
+    r".*\.(?:pdf|docx?|dotx?|docm|rtf|odt|ott|odp|ods|pptx?|xlsx?|pages|key|wpd|wps|pub|ps|"
+    r"eps|ai|indd|indt|idml|qxd|qxp|p65|pm[4-7]|fm|tex|dvi|txt|html?|xml|sxw|tiff?|jpe?g|png)",
     re.IGNORECASE,
 )
+_PLACEHOLDER_WORDS = re.compile(
+    r"(?:untitled(?:[\s_-]*document)?|(?:no\s+)?title|none|null|unknown|n/?a|tbd|"
+    r"(?:new\s+|blank\s+)?(?:document|doc)|(?:powerpoint\s+)?presentation|slide|page|"
+    r"(?:microsoft\s+)?(?:word|powerpoint|excel|office)(?:\s+(?:document|presentation))?)"
+    r"[\s_-]*\d*",
+    re.IGNORECASE,
+)
+# Not the Arabic tatweel (U+0640), which stretches a word by repeating.
+_LETTER_RUN = re.compile(r"([^\W\d_\u0640])\1{3,}", re.IGNORECASE)
 
 _LOCK = threading.Lock()
 
 
-# One character as read: text, left, bottom, right, top, whether a space precedes it.
-_Char = tuple[str, float, float, float, float, bool]
+# One character as read: text, left, bottom, right, top, whether a space precedes it, and
+# its font size in points (0 where sizes are not read).
+_Char = tuple[str, float, float, float, float, bool, float]
 
 
 @dataclass(slots=True)
@@ -159,6 +190,7 @@ class _Segment:
     rtl: bool = False
     rotated: bool = False
     dropped: bool = False
+    size: float = 0.0  # font size in points, the median of its characters' (page 1 only)
 
     @property
     def start(self) -> float:
@@ -209,6 +241,39 @@ class _Steps:
             self.counts[step] += count
 
 
+def is_placeholder_title(title: str) -> bool:
+    """Whether a PDF's metadata title is a placeholder or a file name rather than a title.
+
+    Word processors and typesetting tools fill the title with whatever they have. Taken for
+    a placeholder, whitespace collapsed, is a title that
+
+    - is shorter than four characters ("AB"; Chinese and Japanese excepted, where a word is
+      one or two characters), or has no letter at all ("2022", "12345");
+    - has a letter four or more times in a row ("xxxxxx", "Report on XXXX") or only one
+      letter or digit repeated ("x x x x");
+    - is a tool's name for "no title": "untitled", "Untitled-1", "title", "No title",
+      "none", "null", "unknown", "n/a", "Document1", "Doc1", "New document 3",
+      "Presentation1", "PowerPoint Presentation", "Microsoft Word Document", "Slide 1";
+    - starts with an application's name and a dash ("Microsoft Word - report.docx",
+      "Word - minutes");
+    - ends in a file suffix (".doc", ".docx", ".pdf", ".indd", ".rtf", ".odt", ".qxd",
+      ".ps" …: "PUBL078.PS"), is a path with backslashes, or is one word joined by
+      underscores ("report_final_v2").
+    """
+    text = " ".join(title.split())
+    too_short = len(text) < MIN_TITLE_LENGTH and not _CJK.search(text)
+    if too_short or not any(c.isalpha() for c in text):
+        return True
+    if _LETTER_RUN.search(text) or len({c.casefold() for c in text if c.isalnum()}) <= 1:
+        return True
+    if "\\" in text or (" " not in text and "_" in text):
+        return True
+    return any(
+        pattern.fullmatch(text)
+        for pattern in (_PLACEHOLDER_WORDS, _APPLICATION_PREFIX, _FILE_SUFFIX)
+    )
+
+
 def extract_pdf(data: bytes) -> Extraction:
     """The text of a PDF's text layer, in reading order, with a page map and metadata.
 
@@ -227,10 +292,12 @@ def extract_pdf(data: bytes) -> Extraction:
             segment.text = expanded
     _check_text_layer(pages)
     _drop_running_heads(pages, steps)
+    # Before the text is assembled, which merges the pieces of a line into one segment.
+    heading = _title_from_largest_text(pages[0])
     text, page_starts = _assemble(pages, steps)
     if not text.strip():
         raise ExtractionError(_NO_TEXT)
-    metadata = _metadata(info, pages)
+    metadata = _metadata(info, pages, heading)
     return Extraction(
         text=text,
         extractor=EXTRACTOR,
@@ -299,7 +366,8 @@ def _read_document(data: bytes) -> tuple[list[_Page], dict[str, str]]:
         raise ExtractionError(f"The file is not a readable PDF: {_pdfium_reason(code)}.") from error
     try:
         info = {key: value.strip() for key, value in document.get_metadata_dict().items()}
-        pages = [_read_page(document, index) for index in range(len(document))]
+        # Font sizes are read on page 1 only, where the title is looked for.
+        pages = [_read_page(document, index, sizes=index == 0) for index in range(len(document))]
     except pypdfium2.PdfiumError as error:
         raise ExtractionError(
             f"The file is not a readable PDF: a page could not be read ({error})."
@@ -319,7 +387,7 @@ def _pdfium_reason(code: int | None) -> str:
     return "pdfium could not open it"
 
 
-def _read_page(document: pypdfium2.PdfDocument, index: int) -> _Page:
+def _read_page(document: pypdfium2.PdfDocument, index: int, *, sizes: bool) -> _Page:
     page = document[index]
     try:
         # The page's own space, in which the characters come: not get_size(), which is the
@@ -329,7 +397,7 @@ def _read_page(document: pypdfium2.PdfDocument, index: int) -> _Page:
         bottom, top = min(box.bottom, box.top), max(box.bottom, box.top)
         textpage = page.get_textpage()
         try:
-            segments, visible, controls = _page_segments(textpage.raw)
+            segments, visible, controls = _page_segments(textpage.raw, sizes=sizes)
         finally:
             textpage.close()
     finally:
@@ -359,16 +427,35 @@ def _is_rotated(angle: float) -> bool:
     return angle >= 0 and min(angle, 2 * math.pi - angle) > 0.05
 
 
-def _page_segments(handle: Any) -> tuple[list[_Segment], int, int]:
+def _font_sizer(handle: Any) -> Callable[[int], float]:
+    """The size, in points, at which a character of the page is drawn.
+
+    pdfium's font size is the one the content stream names; many producers name 1 and scale
+    the text matrix instead, so the matrix's vertical scale multiplies it.
+    """
+    matrix = pdfium_c.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
+    get_size = pdfium_c.FPDFText_GetFontSize
+    get_matrix = pdfium_c.FPDFText_GetMatrix
+
+    def size(index: int) -> float:
+        scale = math.hypot(matrix.c, matrix.d) if get_matrix(handle, index, matrix_ref) else 1.0
+        return get_size(handle, index) * scale
+
+    return size
+
+
+def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[_Segment], int, int]:
     """Runs of characters that follow each other on one baseline, as segments.
 
     Returns the segments, the number of visible characters and the number of control
-    characters left out.
+    characters left out. With ``sizes``, each segment carries its font size.
     """
     count = pdfium_c.FPDFText_CountChars(handle)
     text = _page_text(handle, count) if count > 0 else ""
     rect = pdfium_c.FS_RECTF()
     rect_ref = ctypes.byref(rect)
+    font_size = _font_sizer(handle) if sizes else None
     get_unicode = pdfium_c.FPDFText_GetUnicode
     get_box = pdfium_c.FPDFText_GetLooseCharBox
     get_angle = pdfium_c.FPDFText_GetCharAngle
@@ -403,6 +490,7 @@ def _page_segments(handle: Any) -> tuple[list[_Segment], int, int]:
             character = chr(code)
             visible += 1
         height = max(top - bottom, 0.1)
+        size = font_size(index) if font_size is not None else 0.0
         if run and not run_rotated:
             gap = max(left - last_right, last_left - right)
             if (
@@ -411,7 +499,7 @@ def _page_segments(handle: Any) -> tuple[list[_Segment], int, int]:
                 and (gap < NOTE_GAP * height or abs(height - last_height) <= 0.15 * height)
             ):
                 # Same line, so (as pdfium sees text) the same orientation: no angle needed.
-                run.append((character, left, bottom, right, top, pending_space))
+                run.append((character, left, bottom, right, top, pending_space, size))
                 pending_space = False
                 last_left, last_right, last_height = left, right, height
                 continue
@@ -423,7 +511,7 @@ def _page_segments(handle: Any) -> tuple[list[_Segment], int, int]:
         if not run:
             run_rotated = rotated
             band_bottom, band_top = bottom, top
-        run.append((character, left, bottom, right, top, pending_space))
+        run.append((character, left, bottom, right, top, pending_space, size))
         pending_space = False
         last_left, last_right, last_height = left, right, height
     if run:
@@ -432,7 +520,7 @@ def _page_segments(handle: Any) -> tuple[list[_Segment], int, int]:
 
 
 def _segment(chars: list[_Char], *, rotated: bool) -> _Segment:
-    characters, lefts, bottoms, rights, tops, spaces = zip(*chars, strict=True)
+    characters, lefts, bottoms, rights, tops, spaces, sizes = zip(*chars, strict=True)
     text = "".join(
         " " + character if space and index else character
         for index, (character, space) in enumerate(zip(characters, spaces, strict=True))
@@ -452,6 +540,7 @@ def _segment(chars: list[_Char], *, rotated: bool) -> _Segment:
         first_word=max(rights[:first_word]) - min(lefts[:first_word]),
         rtl=rtl,
         rotated=rotated,
+        size=statistics.median(sizes) if sizes[0] else 0.0,
     )
 
 
@@ -997,11 +1086,117 @@ def _last_main(paragraphs: list[_Paragraph]) -> _Paragraph | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _metadata(info: dict[str, str], pages: list[_Page]) -> dict[str, Any]:
+def _title_from_largest_text(page: _Page) -> str | None:
+    """The text set largest on the page, when it stands out from the rest: the title.
+
+    Segments with fewer than two letters (page numbers, a chapter numeral, an ornament, a
+    drop cap) and the running heads and page numbers already dropped do not count. The
+    largest size must be ``TITLE_SIZE_RATIO`` times the size most of the page's letters
+    have. The title is the topmost line of that size and the lines after it that continue
+    it (``_continues_title``), at most ``TITLE_MAX_LINES``; ``None`` when nothing stands
+    out, or when what does is too long to be a title.
+    """
+    candidates = [
+        segment
+        for segment in page.segments
+        if segment.size > 0
+        and not segment.dropped
+        and not segment.rotated
+        and sum(c.isalpha() for c in segment.text) >= 2
+    ]
+    if not candidates:
+        return None
+    largest = max(segment.size for segment in candidates)
+    if largest < TITLE_SIZE_RATIO * _usual_size(candidates):
+        return None
+    heading = [s for s in candidates if s.size * TITLE_SIZE_TOLERANCE >= largest]
+    lines = [_joined_line(line) for line in _group_lines(heading)]
+    widest = max(line.right - line.left for line in lines)
+    column = max(_percentile([s.right - s.left for s in candidates], 0.85), widest)
+    title = [lines[0]]
+    for line in lines[1:]:
+        if not _continues_title(title[-1], line, column=column, centred=widest, size=largest):
+            break
+        title.append(line)
+    if len(title) > TITLE_MAX_LINES:
+        return None
+    text = ""
+    for line in title:
+        words = " ".join(line.text.replace("\x02", "-").split())
+        # A hyphen at a line's end after a letter joins ("Self-" "determination").
+        text += words if not text or re.search(r"[^\W\d_]-$", text) else " " + words
+    return text if len(text) <= TITLE_MAX_CHARACTERS else None
+
+
+def _usual_size(segments: list[_Segment]) -> float:
+    """The font size of most of the letters: the median, weighted by their number."""
+    weighted = sorted((s.size, sum(c.isalpha() for c in s.text)) for s in segments)
+    half = sum(count for _size, count in weighted) / 2
+    seen = 0
+    for size, count in weighted:
+        seen += count
+        if seen >= half:
+            return size
+    return weighted[-1][0]
+
+
+def _joined_line(segments: list[_Segment]) -> _Segment:
+    """The segments of one printed line as one, in reading order."""
+    ordered = sorted(segments, key=lambda s: -s.start if s.rtl else s.start)
+    first = ordered[0]
+    return _Segment(
+        text=" ".join(s.text.strip() for s in ordered),
+        left=min(s.left for s in ordered),
+        bottom=min(s.bottom for s in ordered),
+        right=max(s.right for s in ordered),
+        top=max(s.top for s in ordered),
+        height=max(s.height for s in ordered),
+        first_word=first.first_word,
+        rtl=first.rtl,
+        size=first.size,
+    )
+
+
+def _continues_title(
+    above: _Segment, line: _Segment, *, column: float, centred: float, size: float
+) -> bool:
+    """Whether ``line`` carries on the title from the line ``above`` it.
+
+    It does when it follows closely (no blank line between), is aligned with it, and the
+    title wraps there: ``line``'s first word would not have fitted on the line above, or the
+    line above ends in a comma, colon, semicolon or dash, or ``line`` starts in lower case.
+    Lines that share their left or right edge are measured against the page's text
+    ``column``; lines centred on each other against the widest of them (``centred``), since
+    a centred title is often set narrower than the text below it.
+    """
+    tolerance = 0.5 * size
+    if above.bottom - line.top > 0.8 * size:
+        return False
+    if abs(above.left - line.left) <= tolerance or abs(above.right - line.right) <= tolerance:
+        measure = column
+    elif abs((above.left + above.right) / 2 - (line.left + line.right) / 2) <= tolerance:
+        measure = centred
+    else:
+        return False
+    room = measure - (above.right - above.left)
+    before, after = above.text.rstrip(), line.text.lstrip()
+    return (
+        room < line.first_word + 0.3 * size
+        or before.endswith((",", ":", ";", "\x02", "\u2013", "\u2014", *_HYPHENS))
+        or after[:1].islower()
+    )
+
+
+def _metadata(info: dict[str, str], pages: list[_Page], heading: str | None) -> dict[str, Any]:
     metadata: dict[str, Any] = {"pages": len(pages)}
     title = " ".join(info.get("Title", "").split())
-    if title and _FILE_NAME_TITLE.fullmatch(title) is None and any(c.isalpha() for c in title):
-        metadata["title"] = title
+    if not is_placeholder_title(title):
+        metadata["title"], metadata["title_source"] = title, TITLE_FROM_METADATA
+    elif heading is not None:
+        metadata["title"], metadata["title_source"] = heading, TITLE_FROM_LARGEST_TEXT
+    else:
+        # The document takes its first line as its title (``title_from_text``).
+        metadata["title_source"] = TITLE_FROM_FIRST_LINE
     author = " ".join(info.get("Author", "").split())
     if author:
         metadata["author"] = author
