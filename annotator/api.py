@@ -13,11 +13,11 @@ allowed, 404 not found (or not yours to see), 409 changed by someone else since 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import Field, File, NinjaAPI, Schema, Status, UploadedFile
+from ninja import Field, File, Form, NinjaAPI, Query, Schema, Status, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -40,7 +40,13 @@ from annotator.services.annotations import (
     annotation_delete,
     annotation_update,
 )
-from annotator.services.exporting import ExportError, ExportOptions, export_start
+from annotator.services.exporting import (
+    SUMMARY_COUNTS,
+    ExportError,
+    ExportOptions,
+    export_start,
+    export_summary,
+)
 from annotator.services.importing import documents_import, uploaded_sources
 from annotator.services.tokens import api_token_authenticate
 
@@ -357,7 +363,11 @@ def delete_annotation(request: HttpRequest, annotation_id: int, version: int) ->
 
 class ImportResultOut(Schema):
     name: str = Field(description="The file (or archive member, or corpus line).")
-    outcome: str = Field(description="imported, duplicate or failed.")
+    outcome: Literal["imported", "duplicate", "failed", "note"] = Field(
+        description="imported, duplicate or failed; note for a file that is no document and "
+        "nothing wrong: a bundle's manifest.json (verified) or taxonomy.json (its categories, "
+        "and those the project lacks, loaded with load_taxonomy)."
+    )
     reason: str
     document: int | None = Field(description="The new document, or the one it duplicates.")
     spans: int = Field(description="Spans imported with it into its import layer.")
@@ -367,6 +377,7 @@ class ImportReportOut(Schema):
     imported: int
     duplicates: int
     failed: int
+    notes: int = Field(description="Rows that are notes (see outcome).")
     results: list[ImportResultOut]
 
 
@@ -376,15 +387,22 @@ class ImportReportOut(Schema):
     tags=["documents"],
 )
 def import_documents(
-    request: HttpRequest, slug: str, files: File[list[UploadedFile]] = None
+    request: HttpRequest,
+    slug: str,
+    files: File[list[UploadedFile]] = None,
+    load_taxonomy: Form[bool] = False,
 ) -> dict[str, Any]:
     """Import files (multipart field ``files``, one or many) into a project; managers only.
 
     Text, Markdown, HTML, PDF, DOCX, JSONL corpora (one document a line, with doccano's or
-    this product's spans) and ZIP archives of these. Each file is imported on its own: the
-    report says for every file (archive member, corpus line) whether it was imported, was a
-    duplicate of a text already in the project, or failed, and why. The status is 200 even
-    when some files failed; 400 only when no file was sent.
+    this product's spans), ZIP archives of these, and this product's JSONL export bundles
+    (verified against their manifest; a bundle that does not verify is refused). Each file
+    is imported on its own: the report says for every file (archive member, corpus line)
+    whether it was imported, was a duplicate of a text already in the project, or failed,
+    and why; a bundle's manifest and taxonomy are notes. With the multipart field
+    ``load_taxonomy`` true, the categories of a bundle's taxonomy that the project lacks are
+    created first (existing ones are never changed). The status is 200 even when some files
+    failed; 400 only when no file was sent.
     """
     try:
         project = selectors.project_for_member(user=request.user, slug=slug)
@@ -398,11 +416,13 @@ def import_documents(
         project=project,
         sources=uploaded_sources(files),
         imported_by=request.user,
+        load_taxonomy=load_taxonomy,
     )
     return {
         "imported": report.imported,
         "duplicates": report.duplicates,
         "failed": report.failed,
+        "notes": report.notes,
         "results": [
             {
                 "name": result.name,
@@ -416,47 +436,46 @@ def import_documents(
     }
 
 
-@api.get(
-    "/projects/{slug}/export",
-    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    tags=["export"],
-)
-def export_corpus(
-    request: HttpRequest,
-    slug: str,
-    format: str,  # the name scripts and the command line use
-    layer: str = "gold",
-    status: str = "",
-    category: str = "",
-    since: date | None = None,
-    until: date | None = None,
-    names: bool = False,
-    bundle: bool = False,
-    bom: bool = False,
-) -> HttpResponse:
-    """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy), streamed.
+class ExportQuery(Schema):
+    format: str = Field(description="jsonl, csv, w3c, brat, conll or spacy.")
+    layer: str = Field("gold", description="gold, reviewers (every submitted layer) or all.")
+    status: str = Field("", description="Only documents with this status.")
+    category: str = Field("", description="Only spans of this category code.")
+    since: date | None = Field(None, description="Imported on or after this day.")
+    until: date | None = Field(None, description="Imported on or before this day.")
+    names: bool = Field(False, description="User names instead of pseudonyms (managers).")
+    bundle: bool = Field(False, description="A ZIP with the taxonomy and a manifest.")
+    bom: bool = Field(False, description="CSV: start with a UTF-8 byte-order mark.")
 
-    ``layer`` is gold, reviewers (every submitted reviewer's layer) or all. Reviewers appear as
-    "Reviewer 1", "Reviewer 2"… unless a manager asks for ``names``. ``bundle`` gives a ZIP
-    with the taxonomy and a manifest of SHA-256 hashes. Managers and moderators only.
-    """
+
+def _export_request(
+    request: HttpRequest, slug: str, query: ExportQuery
+) -> tuple[Project, ExportOptions]:
+    """The project (if the user may export it) and the export options asked for."""
     try:
         project = selectors.project_for_member(user=request.user, slug=slug)
     except Project.DoesNotExist:
         raise HttpError(404, "No such project of yours.") from None
     if project.role not in (Role.MANAGER, Role.MODERATOR):
         raise HttpError(403, "Only the project's managers and moderators export the corpus.")
-    options = ExportOptions(
-        format=format,
-        layer=layer,
-        status=status,
-        category=category,
-        since=since,
-        until=until,
-        names=names,
-        bundle=bundle,
-        bom=bom,
-    )
+    return project, ExportOptions.from_values(query.dict())
+
+
+@api.get(
+    "/projects/{slug}/export",
+    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["export"],
+)
+def export_corpus(request: HttpRequest, slug: str, query: Query[ExportQuery]) -> HttpResponse:
+    """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy), streamed.
+
+    ``layer`` is gold, reviewers (every submitted reviewer's layer) or all. Reviewers appear as
+    "Reviewer 1", "Reviewer 2"… and moderators as "Moderator 1"… unless a manager asks for
+    ``names``. ``bundle`` gives a ZIP with the taxonomy and a manifest of SHA-256 hashes.
+    ``/export/summary`` with the same parameters says first what the file will hold.
+    Managers and moderators only.
+    """
+    project, options = _export_request(request, slug, query)
     try:
         export = export_start(
             project=project, options=options, actor=request.user, role=project.role
@@ -466,3 +485,39 @@ def export_corpus(
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+class ExportSummaryOut(Schema):
+    format: str
+    layer: str
+    documents: int = Field(description="Documents in the file.")
+    counts: dict[str, int] = Field(
+        description="Spans, in all: "
+        + "; ".join(f"{key}: {label}" for key, label in SUMMARY_COUNTS.items())
+        + ". Each format has the counts that apply to it: spans_selected and spans_written "
+        "always; CoNLL, spaCy and brat also what they dropped, widened or split."
+    )
+    categories: dict[str, dict[str, int]] = Field(
+        description="The same counts for each category code of the spans selected."
+    )
+
+
+@api.get(
+    "/projects/{slug}/export/summary",
+    response={200: ExportSummaryOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["export"],
+)
+def export_corpus_summary(
+    request: HttpRequest, slug: str, query: Query[ExportQuery]
+) -> dict[str, Any]:
+    """What ``/export`` with the same parameters would hold, without the file: a dry run
+    through the same writers, so the numbers are exactly the file's (CoNLL's overlapping
+    spans dropped, spaCy's entities, brat's fragments…). It takes as long as the export and
+    is not in the audit log. Managers and moderators only.
+    """
+    project, options = _export_request(request, slug, query)
+    try:
+        summary = export_summary(project=project, options=options, role=project.role)
+    except ExportError as error:
+        raise HttpError(400, str(error)) from None
+    return summary.as_dict()

@@ -7,8 +7,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.files.uploadedfile import UploadedFile
 
-from annotator.models import DocumentStatus, ResolutionReason
+from annotator.extractors import importable_suffixes
+from annotator.models import Document, DocumentStatus, ResolutionReason
 
 
 class LoginForm(AuthenticationForm):
@@ -90,31 +92,46 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """A file field that takes one or many files (Django's documented recipe)."""
+    """A file field that takes one or many files, empty ones included.
+
+    Django's ``FileField`` refuses an empty file, and with it the whole form: one empty file
+    in a batch lost every other. Here each uploaded file is passed on as it came, for the
+    importer to report on by name; only a form with no file at all is refused.
+    """
+
+    default_error_messages = {"required": "Choose at least one file to import."}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            if not data and self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        items = data if isinstance(data, list | tuple) else [data]
+        files = [item for item in items if item not in (None, "", False)]
+        for item in files:
+            if not isinstance(item, UploadedFile) or not item.name:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(
-        label="Files",
-        help_text="Text, Markdown, HTML, PDF (with a text layer), Word (.docx), JSONL corpora "
-        "(one document a line, doccano's spans kept in their own layer) or ZIP archives of "
-        "these. Several at once are fine.",
-    )
+    files = MultipleFileField(label="Files")
+
+    @staticmethod
+    def help_text() -> str:
+        """What the form takes, the suffixes from the importer's registry."""
+        return (
+            "Text, Markdown, HTML, PDF (with a text layer), Word, JSONL corpora (one document "
+            "a line, doccano's spans kept in their own layer), ZIP archives of these, and this "
+            "product's own JSONL export bundles. Several at once are fine. File names ending "
+            f"in {', '.join(importable_suffixes())}."
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = self.help_text()
         self.helper = FormHelper()
         self.helper.form_id = "import-form"
         self.helper.attrs = {"enctype": "multipart/form-data"}
@@ -165,6 +182,8 @@ class ExportForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.add_input(Submit("download", "Export"))
+        # A dry run: what the file would hold, shown on the page before downloading.
+        self.helper.add_input(Button("preview", "Preview", css_class="btn-outline-secondary"))
 
 
 class AgreementFilterForm(forms.Form):
@@ -313,4 +332,31 @@ class ResolveForm(forms.Form):
             ),
             Field("reason"),
             Field("rationale"),
+        )
+
+
+class DocumentTitleForm(forms.Form):
+    """A manager's correction of a document's title."""
+
+    title = forms.CharField(
+        label="Title",
+        max_length=Document._meta.get_field("title").max_length,
+        error_messages={
+            "required": "A title cannot be blank.",
+            "max_length": "A title has at most %(limit_value)d characters "
+            "(this one has %(show_value)d).",
+        },
+    )
+
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.form_id = "title-form"
+        self.helper.form_show_labels = False
+        self.helper.layout = Layout(
+            FieldWithButtons(
+                Field("title", aria_label="Title", dir="auto"),
+                StrictButton("Save title", type="submit", css_class="btn-outline-primary"),
+            )
         )

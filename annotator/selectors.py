@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -525,28 +526,55 @@ def export_span_count(*, document_ids: list[int], layer: str, category: str = ""
     return count
 
 
+@dataclass(frozen=True)
+class ExportNames:
+    """How people appear in an export: reviewers (who made spans or proposed gold ones) and
+    moderators (who decided gold spans), each by account id."""
+
+    reviewers: dict[int, str]
+    moderators: dict[int, str]
+
+    def reviewer(self, pk: int) -> str:
+        return self.reviewers.get(pk, "Reviewer ?")
+
+    def moderator(self, pk: int) -> str:
+        return self.moderators.get(pk, "Moderator ?")
+
+
 def export_reviewer_names(
     *, project: Project, document_ids: list[int], real_names: bool
-) -> dict[int, str]:
-    """How reviewers appear in an export: "Reviewer 1", "Reviewer 2"… numbered by account
-    within this export, or their user names when a manager asked for names."""
-    ids = sorted(
-        set(
-            Annotation.objects.filter(document_id__in=document_ids)
-            .values_list("reviewer_id", flat=True)
-            .distinct()
-        )
-        | set(
-            GoldSpan.objects.filter(document_id__in=document_ids)
-            .exclude(decided_by=None)
-            .values_list("decided_by_id", flat=True)
-            .distinct()
-        )
+) -> ExportNames:
+    """How people appear in an export of these documents: their user names when a manager
+    asked for names, otherwise pseudonyms numbered by account within the export, each role
+    on its own: "Reviewer 1", "Reviewer 2"… among the people who annotated the documents
+    (or proposed their gold spans), "Moderator 1", "Moderator 2"… among the people who
+    decided their gold spans. Someone who did both has one pseudonym in each role, and the
+    export does not say that the two are the same person."""
+    # Without the models' default ordering, which DISTINCT would otherwise have to select.
+    gold = GoldSpan.objects.filter(document_id__in=document_ids).order_by()
+    reviewer_ids = set(
+        Annotation.objects.filter(document_id__in=document_ids)
+        .order_by()
+        .values_list("reviewer_id", flat=True)
+        .distinct()
+    )
+    # A handful of distinct lists, whatever the number of gold spans.
+    for proposers in gold.values_list("proposed_by", flat=True).distinct():
+        reviewer_ids.update(int(pk) for pk in _json(proposers) or ())
+    moderator_ids = set(
+        gold.exclude(decided_by=None).values_list("decided_by_id", flat=True).distinct()
     )
     if real_names:
-        users = get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")
-        return dict(users)
-    return {pk: f"Reviewer {n}" for n, pk in enumerate(ids, start=1)}
+        users = get_user_model().objects.filter(pk__in=reviewer_ids | moderator_ids)
+        usernames = dict(users.values_list("pk", "username"))
+        return ExportNames(
+            reviewers={pk: usernames[pk] for pk in reviewer_ids if pk in usernames},
+            moderators={pk: usernames[pk] for pk in moderator_ids if pk in usernames},
+        )
+    return ExportNames(
+        reviewers={pk: f"Reviewer {n}" for n, pk in enumerate(sorted(reviewer_ids), start=1)},
+        moderators={pk: f"Moderator {n}" for n, pk in enumerate(sorted(moderator_ids), start=1)},
+    )
 
 
 def export_documents(
@@ -554,7 +582,7 @@ def export_documents(
     project: Project,
     document_ids: list[int],
     layer: str,
-    names: dict[int, str],
+    names: ExportNames,
     category: str = "",
 ) -> Iterator[ExportDocument]:
     """The documents with their spans in ``layer``, read 200 documents at a time.
@@ -662,7 +690,7 @@ def _gold_spans(
     chunk: list[int],
     codes: dict[int, str],
     wanted: set[int] | None,
-    names: dict[int, str],
+    names: ExportNames,
     spans: dict[int, list[ExportSpan]],
 ) -> None:
     rows = GoldSpan.objects.filter(document_id__in=chunk)
@@ -683,10 +711,10 @@ def _gold_spans(
         proposed = [] if proposed in ("[]", None) else _json(proposed)
         attributes = {
             "origin": origin,
-            "proposed_by": [names.get(int(r), "Reviewer ?") for r in proposed],
+            "proposed_by": [names.reviewer(int(r)) for r in proposed],
         }
         if decider:
-            attributes["decided_by"] = names.get(decider, "")
+            attributes["decided_by"] = names.moderator(decider)
         when = _iso(decided)
         spans[document_id].append(
             ExportSpan(
@@ -699,7 +727,7 @@ def _reviewer_spans(
     chunk: list[int],
     codes: dict[int, str],
     wanted: set[int] | None,
-    names: dict[int, str],
+    names: ExportNames,
     spans: dict[int, list[ExportSpan]],
 ) -> None:
     rows = submitted_annotations().filter(document_id__in=chunk)
@@ -727,7 +755,7 @@ def _reviewer_spans(
                 codes[category_id],
                 quote,
                 "reviewer",
-                names.get(reviewer, "Reviewer ?"),
+                names.reviewer(reviewer),
                 note,
                 {"evidence_status": evidence, "source_type": source},
                 _iso(row[9]),

@@ -19,6 +19,11 @@ urlpatterns = [
         views.document_import_report,
         name="document_import_report",
     ),
+    path(
+        "projects/<slug:project_slug>/import/<slug:token>/taxonomy/<int:row>/",
+        views.document_import_taxonomy,
+        name="document_import_taxonomy",
+    ),
     path("projects/<slug:project_slug>/next/", views.next_document, name="next_document"),
     path(
         "projects/<slug:project_slug>/documents/<int:pk>/submit/",
@@ -39,6 +44,11 @@ urlpatterns = [
         "projects/<slug:project_slug>/documents/<int:pk>/",
         views.document_detail,
         name="document_detail",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<int:pk>/title/",
+        views.document_title,
+        name="document_title",
     ),
     path(
         "projects/<slug:project_slug>/documents/<int:pk>/annotate/",

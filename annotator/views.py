@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
@@ -37,6 +37,7 @@ from annotator.forms import (
     AgreementFilterForm,
     AssignReviewerForm,
     DocumentFilterForm,
+    DocumentTitleForm,
     ExportForm,
     ImportForm,
     LoginForm,
@@ -62,14 +63,28 @@ from annotator.services.assignments import (
     review_reopen,
     review_submit,
 )
-from annotator.services.exporting import FORMATS, Export, ExportError, ExportOptions, export_start
-from annotator.services.importing import documents_import, uploaded_sources
+from annotator.services.documents import document_retitle
+from annotator.services.exporting import (
+    FORMATS,
+    Export,
+    ExportError,
+    ExportOptions,
+    export_start,
+    export_summary,
+)
+from annotator.services.importing import (
+    bundle_taxonomy_load,
+    documents_import,
+    taxonomy_note,
+    uploaded_sources,
+)
 from annotator.services.moderation import (
     ItemConflict,
     ModerationError,
     item_resolve,
     moderation_start,
 )
+from annotator.taxonomy import TaxonomyError
 
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 CSS_SAFE_CODE = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -264,7 +279,34 @@ def document_detail(request: HttpRequest, project_slug: str, pk: int) -> HttpRes
                     "document_assign", kwargs={"project_slug": project.slug, "pk": document.pk}
                 ),
             )
+            context["title_form"] = DocumentTitleForm(
+                initial={"title": document.title},
+                action=reverse(
+                    "document_title", kwargs={"project_slug": project.slug, "pk": document.pk}
+                ),
+            )
     return render(request, "annotator/document_detail.html", context)
+
+
+@require_POST
+def document_title(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Correct the document's title (managers); the audit log keeps the old one."""
+    document = _member_document(request, project_slug, pk)
+    _require_role(document.project, Role.MANAGER)
+    form = DocumentTitleForm(request.POST, action="")
+    if form.is_valid():
+        try:
+            document_retitle(
+                document=document, title=form.cleaned_data["title"], actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        reason = " ".join(message for errors in form.errors.values() for message in errors)
+        messages.error(request, f"The title was not changed: {reason[:1].lower()}{reason[1:]}")
+    else:
+        messages.success(request, f"Changed the title to “{document.title}”.")
+    return redirect(document.get_absolute_url())
 
 
 def document_annotate(request: HttpRequest, project_slug: str, pk: int) -> HttpResponse:
@@ -718,6 +760,15 @@ def document_import(request: HttpRequest, project_slug: str) -> HttpResponse:
             "results": [
                 [r.name, str(r.outcome), r.reason, r.document_id, r.spans] for r in report.results
             ],
+            # A bundle's taxonomy the project lacks some of, kept for the button that loads it.
+            "taxonomies": {
+                str(index): {
+                    "categories": list(r.taxonomy.categories),
+                    "missing": list(r.taxonomy.missing),
+                }
+                for index, r in enumerate(report.results)
+                if r.taxonomy and r.taxonomy.missing and not r.taxonomy.loaded
+            },
         }
         request.session["import_reports"] = dict(list(reports.items())[-IMPORT_REPORTS_KEPT:])
         return redirect("document_import_report", project_slug=project.slug, token=token)
@@ -725,16 +776,35 @@ def document_import(request: HttpRequest, project_slug: str) -> HttpResponse:
 
 
 def document_import_report(request: HttpRequest, project_slug: str, token: str) -> HttpResponse:
-    """What became of each file of an import: imported, duplicate or failed, and why."""
+    """What became of each file of an import: imported, duplicate, failed or a note, and why;
+    a bundle's taxonomy with categories the project lacks has a button to load them."""
     project = _member_project(request, project_slug)
     _require_role(project, Role.MANAGER)
-    report = request.session.get("import_reports", {}).get(token)
-    if report is None or report["project"] != project.slug:
-        raise Http404("This import report is no longer kept; the documents list shows the result.")
-    rows = [
-        {"name": name, "outcome": outcome, "reason": reason, "document_id": pk, "spans": spans}
-        for name, outcome, reason, pk, spans in report["results"]
-    ]
+    report = _import_report(request, project, token)
+    offers = report.get("taxonomies", {})
+    rows = []
+    for index, (name, outcome, reason, pk, spans) in enumerate(report["results"]):
+        offer = offers.get(str(index))
+        rows.append(
+            {
+                "name": name,
+                "outcome": outcome,
+                "reason": reason,
+                "document_id": pk,
+                "spans": spans,
+                "load_form": ActionForm(
+                    label=f"Load the {len(offer['missing'])} missing "
+                    f"categor{'y' if len(offer['missing']) == 1 else 'ies'}",
+                    style="btn-sm btn-outline-primary",
+                    action=reverse(
+                        "document_import_taxonomy",
+                        kwargs={"project_slug": project.slug, "token": token, "row": index},
+                    ),
+                )
+                if offer
+                else None,
+            }
+        )
     return render(
         request,
         "annotator/document_import_report.html",
@@ -742,30 +812,77 @@ def document_import_report(request: HttpRequest, project_slug: str, token: str) 
     )
 
 
+def _import_report(request: HttpRequest, project: Project, token: str) -> dict:
+    report = request.session.get("import_reports", {}).get(token)
+    if report is None or report["project"] != project.slug:
+        raise Http404("This import report is no longer kept; the documents list shows the result.")
+    return report
+
+
+@require_POST
+def document_import_taxonomy(
+    request: HttpRequest, project_slug: str, token: str, row: int
+) -> HttpResponse:
+    """Load the categories of an imported bundle's taxonomy that the project lacks."""
+    project = _member_project(request, project_slug)
+    _require_role(project, Role.MANAGER)
+    report = _import_report(request, project, token)
+    offer = report.get("taxonomies", {}).get(str(row))
+    back = redirect("document_import_report", project_slug=project.slug, token=token)
+    if offer is None:
+        messages.info(request, "This taxonomy has been loaded already.")
+        return back
+    name = report["results"][row][0]
+    try:
+        created = bundle_taxonomy_load(
+            project=project, categories=offer["categories"], actor=request.user, source=name
+        )
+    except TaxonomyError as error:
+        messages.error(request, f"The categories of {name} could not be loaded: {error}")
+        return back
+    report["results"][row][2] = taxonomy_note(len(offer["categories"]), created, loaded=True)
+    del report["taxonomies"][str(row)]
+    request.session.modified = True
+    messages.success(
+        request,
+        f"Loaded {len(created)} categor{'y' if len(created) == 1 else 'ies'}"
+        f"{': ' + ', '.join(created) if created else ''}.",
+    )
+    return back
+
+
 def corpus_export(request: HttpRequest, project_slug: str) -> HttpResponse:
-    """Managers and moderators export the corpus; the download streams as it is made."""
+    """Managers and moderators export the corpus; the download streams as it is made, and
+    a preview shows first what the file would hold."""
     project = _member_project(request, project_slug)
     _require_role(project, Role.MODERATOR, Role.MANAGER)
     formats = [(name, label) for name, (_, _, label) in FORMATS.items()]
+    preview = "preview" in request.GET
     form = ExportForm(
-        request.GET if "download" in request.GET else None,
+        request.GET if preview or "download" in request.GET else None,
         formats=formats,
         categories=selectors.category_list(project=project),
         manager=project.role == Role.MANAGER,
     )
+    summary = None
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
         # A moderator's form has no "names" field: pseudonyms, the default.
-        options = ExportOptions.from_values(data)
+        options = ExportOptions.from_values(form.cleaned_data)
         try:
-            export = export_start(
-                project=project, options=options, actor=request.user, role=project.role
-            )
+            if preview:
+                summary = export_summary(project=project, options=options, role=project.role)
+            else:
+                export = export_start(
+                    project=project, options=options, actor=request.user, role=project.role
+                )
+                return export_response(export)
         except ExportError as error:
             form.add_error(None, str(error))
-        else:
-            return export_response(export)
-    return render(request, "annotator/corpus_export.html", {"project": project, "form": form})
+    return render(
+        request,
+        "annotator/corpus_export.html",
+        {"project": project, "form": form, "summary": summary},
+    )
 
 
 def export_response(export: Export) -> StreamingHttpResponse:

@@ -9,7 +9,9 @@ UTF-16 units).
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
+import io
 import itertools
 import json
 import re
@@ -20,12 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import spacy
 from jsonschema import Draft202012Validator, FormatChecker
+from spacy.tokens import DocBin
 
 from annotator.formats.brat import LINE_BREAKS, BratReport, brat_files, storage_name
 from annotator.formats.conll import DOCSTART, ConllReport, conll_lines, conll_tokens
 from annotator.formats.corpus import ExportCategory, ExportDocument, ExportSpan
 from annotator.formats.spacy_docbin import SPACY_MISSING, docbin_batches, docbin_bytes
+from annotator.formats.tabular import ESCAPED_COLUMN, FORMULA_STARTS, csv_lines
 from annotator.formats.w3c import utc_datetime, w3c_annotation, w3c_collection_chunks
 
 FAMILY = "👨\u200d👩\u200d👧"
@@ -384,6 +389,39 @@ def test_w3c_creators_bodies_times_and_direction():
     assert anonymous["creator"] == {"type": "Software", "name": "annotator"}
 
 
+def test_w3c_gold_spans_say_who_proposed_and_who_decided():
+    text = "Police detained him at the camp."
+    span = make_span(
+        text,
+        "detained him",
+        "detention",
+        attributes={
+            "origin": "moderated",
+            "proposed_by": ["Reviewer 1", "Reviewer 2"],
+            "decided_by": "Moderator 1",
+        },
+    )
+    annotation = w3c_annotation(
+        make_document(4, text, (span,)),
+        span,
+        1,
+        collection_id=COLLECTION_ID,
+        document_iri=document_iri,
+        organization="Demo rights project",
+    )
+    assert annotation["body"][1:] == [
+        {"type": "TextualBody", "purpose": "describing", "value": "origin: moderated"},
+        {
+            "type": "TextualBody",
+            "purpose": "describing",
+            "value": "proposed_by: Reviewer 1; Reviewer 2",
+        },
+        {"type": "TextualBody", "purpose": "describing", "value": "decided_by: Moderator 1"},
+    ], "a gold span's provenance should be in the W3C output as it is in CSV and JSONL"
+    assert annotation["creator"] == {"type": "Organization", "name": "Demo rights project"}
+    assert problems(ANNOTATION, annotation) == []
+
+
 def test_w3c_category_names_are_describing_bodies():
     annotation = one_annotation(category_names={"detention": "Detention"})
     assert annotation["body"][:2] == [
@@ -634,6 +672,23 @@ def test_brat_span_of_line_breaks_alone_is_skipped_and_counted():
     assert (report.spans, report.skipped) == (0, 1)
 
 
+def test_brat_report_counts_each_category():
+    _, report = brat_export(corpus())
+    assert report.categories["detention"] == {"spans": 3, "fragmented": 0, "skipped": 0}
+    assert report.categories["enforced_disappearance"] == {
+        "spans": 1,
+        "fragmented": 1,
+        "skipped": 0,
+    }
+    assert report.categories["détention-ill"]["fragmented"] == 1
+    for key in ("spans", "fragmented", "skipped"):
+        assert sum(counts[key] for counts in report.categories.values()) == getattr(report, key)
+    text = "Line one\n\u2028Line two"
+    document = make_document(5, text, (make_span(text, "\n\u2028", "detention"),))
+    _, skipped = brat_export([document])
+    assert skipped.categories == {"detention": {"spans": 0, "fragmented": 0, "skipped": 1}}
+
+
 def test_brat_streams_one_document_at_a_time():
     taken: list[int] = []
     pairs = brat_files(recording(corpus(), taken), CATEGORIES)
@@ -820,6 +875,30 @@ def test_conll_overlap_policy_earlier_start_then_longer_wins():
     assert (report.spans_written, report.spans_overlapping) == (2, 2)
 
 
+def test_conll_report_counts_each_category():
+    report = ConllReport()
+    "".join(conll_lines(corpus(), report=report))
+    assert report.categories["قىيناش"] == {
+        "spans_written": 1,
+        "spans_overlapping": 1,
+        "spans_without_tokens": 0,
+        "spans_widened": 0,
+    }, "one قىيناش span overlaps the span kept before it, the flag is written"
+    assert report.categories["torture / detention"]["spans_overlapping"] == 1
+    assert report.categories["detention"]["spans_written"] == 3
+    for key in ("spans_written", "spans_overlapping", "spans_without_tokens", "spans_widened"):
+        assert sum(counts[key] for counts in report.categories.values()) == getattr(report, key)
+    assert json.loads(json.dumps(report.as_dict()))["categories"] == report.categories
+    text = "The detainees  were moved."
+    document = make_document(
+        21, text, (make_span(text, "etainee", "detention"), make_span(text, "  ", "place"))
+    )
+    widened = ConllReport()
+    "".join(conll_lines([document], report=widened))
+    assert widened.categories["detention"]["spans_widened"] == 1
+    assert widened.categories["place"]["spans_without_tokens"] == 1
+
+
 def test_conll_document_without_text_keeps_its_separator():
     output = "".join(conll_lines([make_document(2, " \n ")]))
     assert output == DOCSTART + "\n\n"
@@ -836,14 +915,10 @@ def test_spacy_missing_is_a_clear_error(monkeypatch):
 
 
 def read_docbin(data: bytes) -> list[Any]:
-    spacy = pytest.importorskip("spacy")
-    from spacy.tokens import DocBin
-
     return list(DocBin().from_bytes(data).get_docs(spacy.blank("xx").vocab))
 
 
 def test_spacy_docbin_reads_back_with_every_span():
-    pytest.importorskip("spacy")
     documents = corpus()
     data, statistics = docbin_bytes(documents)
     docs = read_docbin(data)
@@ -869,17 +944,39 @@ def test_spacy_docbin_reads_back_with_every_span():
         for (_, end), (start, _) in itertools.pairwise(entities):
             assert end <= start, "entities overlap"
     assert statistics["expanded"] == expanded
-    assert statistics == {
+    assert sum(len(doc.ents) for doc in docs) == statistics["entities"]
+    assert {key: value for key, value in statistics.items() if key != "categories"} == {
         "documents": 3,
         "spans": 10,
+        "entities": 8,
         "expanded": expanded,
         "not_aligned": 0,
         "not_in_entities": 2,
     }
 
 
+def test_spacy_statistics_count_each_category():
+    documents = corpus()
+    data, statistics = docbin_bytes(documents)
+    docs = read_docbin(data)
+    categories = statistics["categories"]
+    for code in {span.category for document in documents for span in document.spans}:
+        in_group = sum(1 for doc in docs for span in doc.spans["sc"] if span.label_ == code)
+        entities = sum(1 for doc in docs for entity in doc.ents if entity.label_ == code)
+        assert categories[code]["spans"] == in_group, f"{code}: spans in doc.spans['sc']"
+        assert categories[code]["entities"] == entities, f"{code}: entities in doc.ents"
+    for key in ("spans", "entities", "expanded", "not_aligned", "not_in_entities"):
+        assert sum(counts[key] for counts in categories.values()) == statistics[key], key
+    text = "The detainees  were moved."
+    document = make_document(
+        21, text, (make_span(text, "etainee", "detention"), make_span(text, "  ", "place"))
+    )
+    _, widened = docbin_bytes([document])
+    assert widened["categories"]["detention"]["expanded"] == 1
+    assert widened["categories"]["place"]["not_aligned"] == 1
+
+
 def test_spacy_entities_take_the_longest_of_overlapping_spans():
-    pytest.importorskip("spacy")
     docs = read_docbin(docbin_bytes([mixed_document()])[0])
     assert [(e.text, e.label_) for e in docs[0].ents] == [
         (f"{FAMILY} detained", "detention"),
@@ -892,7 +989,6 @@ def test_spacy_entities_take_the_longest_of_overlapping_spans():
 
 
 def test_spacy_entities_prefer_a_longer_span_that_starts_later():
-    pytest.importorskip("spacy")
     text = "The detainees were moved to the camp."
     document = make_document(
         22,
@@ -912,7 +1008,6 @@ def test_spacy_entities_prefer_a_longer_span_that_starts_later():
 
 
 def test_spacy_widened_and_unalignable_spans_are_counted():
-    pytest.importorskip("spacy")
     text = "The detainees  were moved."
     document = make_document(
         21,
@@ -927,7 +1022,58 @@ def test_spacy_widened_and_unalignable_spans_are_counted():
 
 
 def test_spacy_batches():
-    pytest.importorskip("spacy")
     batches = list(docbin_batches(corpus(), batch_size=2))
     assert [statistics["documents"] for _, statistics in batches] == [2, 1]
     assert [len(read_docbin(data)) for data, _ in batches] == [2, 1]
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+CSV_HEADER = ("quote", "document_title", "note", "start")
+
+
+def read_csv_exactly(text: str) -> list[dict[str, str]]:
+    """Rows read with Python's csv module, then the README's rule: strip one leading
+    apostrophe from exactly the cells that the last column names."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    for row in reader:
+        escaped = row.pop(ESCAPED_COLUMN).split()
+        for name in escaped:
+            assert row[name].startswith("'"), f"{name} is listed but has no apostrophe"
+            row[name] = row[name][1:]
+        rows.append(row)
+    return rows
+
+
+def test_csv_neutralised_cells_are_listed_and_read_back_exactly():
+    originals = [
+        (f"{start}86 numbers were detained", f"{start}Report", f"{start}SUM(A1)", 5)
+        for start in FORMULA_STARTS
+    ]
+    originals += [
+        ("'tis the camp", "'=Quoted title", "''two apostrophes", 7),
+        ("plain", "A title", "", -3),
+        ("'", "=", "+", 0),
+        ("-", "@", "\r\nline", 1),
+    ]
+    text = "".join(csv_lines(CSV_HEADER, originals, escaped_column=ESCAPED_COLUMN))
+    raw = list(csv.reader(io.StringIO(text, newline="")))
+    assert raw[0] == [*CSV_HEADER, ESCAPED_COLUMN], "the list of escaped cells comes last"
+    for cells in raw[1:]:
+        for cell in cells[:3]:
+            assert not cell.startswith(FORMULA_STARTS), f"{cell!r} would run as a formula"
+    assert raw[1][-1] == "quote document_title note"
+    assert raw[len(FORMULA_STARTS) + 1][-1] == "", "a genuine apostrophe is not escaped"
+    restored = read_csv_exactly(text)
+    assert [
+        (row["quote"], row["document_title"], row["note"], row["start"]) for row in restored
+    ] == [(quote, title, note, str(start)) for quote, title, note, start in originals]
+
+
+def test_csv_without_the_escaped_column_is_unchanged():
+    # The agreement download writes its figures this way.
+    text = "".join(csv_lines(("title", "value"), [("=HYPERLINK(1)", 0.5), ("-", -1)]))
+    assert text == "title,value\r\n'=HYPERLINK(1),0.5\r\n'-,-1\r\n"
+    with pytest.raises(ValueError, match="already has a column named 'title'"):
+        "".join(csv_lines(("title",), [], escaped_column="title"))

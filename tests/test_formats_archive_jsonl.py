@@ -322,6 +322,15 @@ def test_line_separators_inside_a_string_do_not_split_a_line():
     assert line.text == "before\u2028after\u0085end"
 
 
+def test_every_separator_str_splitlines_knows_stays_inside_its_json_line():
+    separators = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    texts = [f"before{separator}after" for separator in separators]
+    data = b"\r\n".join(json.dumps({"text": text}, ensure_ascii=False).encode() for text in texts)
+    lines = list(read_jsonl(data))
+    assert [line.error for line in lines] == [""] * len(texts)
+    assert [line.text for line in lines] == texts, "one JSON line, one document"
+
+
 def test_invalid_json_names_its_line_and_the_next_line_is_fine():
     data = jsonl({"text": "fine"}, '{"text": "broken",', {"text": "also fine"})
     lines = list(read_jsonl(data))

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
 
-from annotator.extractors import ExtractionError
+from annotator.extractors import EXTRACTORS, ExtractionError, extract, importable_suffixes
 from annotator.models import Annotation, AuditEvent, Document, GoldSpan, ImportedSpan
 from annotator.services import importing
 from annotator.services.audit import audit_verify
@@ -199,6 +199,26 @@ def test_an_unknown_type_fails_naming_the_supported_types(project):
     assert "'.exe'" in reason, reason
     for suffix in (".txt", ".md", ".html", ".pdf", ".docx"):
         assert suffix in reason, f"{suffix} missing from the supported types in {reason!r}"
+
+
+def test_the_refusal_of_an_unknown_type_names_every_suffix_the_importer_takes(project):
+    report = run(project, SourceFile("setup.exe", b"MZ\x90\x00 program"))
+    reason = report.results[0].reason
+    for suffix in (".jsonl", ".ndjson", ".zip", *EXTRACTORS):
+        assert suffix in reason, f"{suffix} is importable but the refusal omits it: {reason!r}"
+    assert reason.endswith(f"supported: {', '.join(importable_suffixes())}."), reason
+
+
+def test_a_format_added_to_the_registry_is_named_in_the_refusal_and_the_form(monkeypatch):
+    from annotator.forms import ImportForm
+
+    monkeypatch.setitem(EXTRACTORS, ".odt", EXTRACTORS[".txt"])
+    with pytest.raises(ExtractionError) as refusal:
+        extract("setup.exe", b"MZ")
+    assert ".odt" in str(refusal.value), f"the refusal ignores the registry: {refusal.value}"
+    help_text = str(ImportForm().fields["files"].help_text)
+    for suffix in importable_suffixes():
+        assert suffix in help_text, f"the form's help omits {suffix}: {help_text!r}"
 
 
 def test_binary_junk_named_txt_fails_clearly(project):
@@ -699,14 +719,11 @@ def pdf_with_only_an_image() -> bytes:
 
 @pytest.fixture
 def pdf_extractor():
-    """Skip while annotator/extractors/pdf.py is still the placeholder."""
+    """The PDF extractor, which must read a text layer (no test may skip)."""
     from annotator.extractors.pdf import extract_pdf
 
-    try:
-        extract_pdf(pdf_with_pages("Probe."))
-    except ExtractionError as error:
-        if "not available yet" in str(error):
-            pytest.skip("PDF extractor not implemented yet")
+    extraction = extract_pdf(pdf_with_pages("Probe."))
+    assert "Probe." in extraction.text, f"the PDF extractor cannot read a text layer: {extraction}"
     return extract_pdf
 
 

@@ -134,6 +134,12 @@ CASES = {
         {"reviewer": "0"},
         (302, 404, 404, 403, 403, 302, 404),
     ),
+    "retitle": (
+        "post",
+        lambda w: doc_url(w, "open", "title/"),
+        {"title": "A corrected title"},
+        (302, 404, 404, 403, 403, 302, 404),
+    ),
     "reopen": (
         "post",
         lambda w: doc_url(w, "moderated", f"reviewers/{w['users']['assigned'].pk}/reopen/"),

@@ -7,6 +7,11 @@ steps it took, so that a document's provenance says exactly how its text was der
 One module per family of formats (``text``, ``html``, ``pdf``, ``docx``); each registers its
 file-name suffixes in ``EXTRACTORS``. An extractor raises ``ExtractionError`` with a message
 for the person importing (never a traceback) when a file cannot become text.
+
+Corpora and archives are no single document, so the importer opens them itself; their
+suffixes are registered here beside the extractors' (``CORPUS_SUFFIXES``,
+``ARCHIVE_SUFFIXES``) so that ``importable_suffixes`` names everything an import takes,
+and a format added anywhere shows in every message and form that lists them.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from annotator.extractors.pdf import extract_pdf
 from annotator.extractors.text import decode_text, extract_plain_text
 
 __all__ = [
+    "ARCHIVE_SUFFIXES",
+    "CORPUS_SUFFIXES",
     "EXTRACTORS",
     "Extraction",
     "ExtractionError",
     "decode_text",
     "extract",
+    "importable_suffixes",
     "supported_suffixes",
     "title_from_text",
 ]
@@ -48,8 +56,19 @@ EXTRACTORS: dict[str, Callable[[bytes], Extraction]] = {
 }
 
 
+# One document a line (JSON Lines), and ZIP archives of any importable file.
+CORPUS_SUFFIXES = (".jsonl", ".ndjson")
+ARCHIVE_SUFFIXES = (".zip",)
+
+
 def supported_suffixes() -> list[str]:
+    """The suffixes an extractor turns into one document's text."""
     return sorted(EXTRACTORS)
+
+
+def importable_suffixes() -> list[str]:
+    """Every suffix an import takes: the extractors', the corpora's and the archives'."""
+    return sorted({*EXTRACTORS, *CORPUS_SUFFIXES, *ARCHIVE_SUFFIXES})
 
 
 def extract(filename: str, data: bytes) -> Extraction:
@@ -59,7 +78,7 @@ def extract(filename: str, data: bytes) -> Extraction:
     if extractor is None:
         raise ExtractionError(
             f"Files of type {suffix or '(no suffix)'!r} cannot be imported; "
-            f"supported: {', '.join(supported_suffixes())}."
+            f"supported: {', '.join(importable_suffixes())}."
         )
     if not data:
         raise ExtractionError("The file is empty.")

@@ -51,6 +51,7 @@ LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 # The evidence attributes, without values: the caller passes the models' choices (this module
 # cannot import them), and values met in the spans are declared in any case.
 DEFAULT_ATTRIBUTES: Mapping[str, Sequence[str]] = {"evidence_status": (), "source_type": ()}
+SPAN_OUTCOMES = ("spans", "fragmented", "skipped")
 OVERLAP_RULE = "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>"
 _LINE_BREAK = re.compile("[" + "".join(sorted(LINE_BREAKS)) + "]")
 _NOT_STORAGE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -71,6 +72,15 @@ class BratReport:
     """Category code → brat type, for every code used or declared."""
     renamed: dict[str, str] = field(default_factory=dict)
     """The codes and attribute values whose brat name differs from them."""
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)
+    """``spans``, ``fragmented`` and ``skipped`` for each category code."""
+
+    def count(self, category: str, outcome: str) -> None:
+        """Count one span of ``category`` under ``outcome``: spans, fragmented or skipped."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if category not in self.categories:
+            self.categories[category] = dict.fromkeys(SPAN_OUTCOMES, 0)
+        self.categories[category][outcome] += 1
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -182,12 +192,12 @@ def _ann_lines(
         check_span(document, span)
         runs = fragments(text, span.start, span.end)
         if not runs:
-            report.skipped += 1
+            report.count(span.category, "skipped")
             continue
         t += 1
-        report.spans += 1
+        report.count(span.category, "spans")
         if len(runs) > 1:
-            report.fragmented += 1
+            report.count(span.category, "fragmented")
         offsets = ";".join(f"{start} {end}" for start, end in runs)
         quoted = " ".join(text[start:end] for start, end in runs)
         lines.append(f"T{t}\t{types(span.category)} {offsets}\t{quoted}\n")

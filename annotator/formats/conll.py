@@ -34,8 +34,8 @@ spans are taken in order of start, the longer first when two start together; a s
 covers no token (only whitespace) is dropped, and so is a span sharing a token with a span
 already kept. A span's tokens are every token it overlaps, so a span that starts or ends
 inside a token is widened to whole tokens (``spans_widened`` counts them). ``ConllReport``
-says how many spans were written and how many were dropped for each reason: nothing is
-lost silently.
+says how many spans were written and how many were dropped for each reason, in all and for
+each category: nothing is lost silently.
 
 Category codes become tag labels as they are, except that whitespace, which separates
 columns for most CoNLL readers, becomes ``_`` (``ConllReport.renamed`` lists such codes).
@@ -61,6 +61,7 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
 _WHITESPACE = re.compile(r"\s+")
 
 Tokenizer = Callable[[str], Sequence[tuple[int, int]]]
+SPAN_OUTCOMES = ("spans_written", "spans_overlapping", "spans_without_tokens", "spans_widened")
 
 
 @dataclass
@@ -79,6 +80,15 @@ class ConllReport:
     """Written, but they start or end inside a token, so their tags cover whole tokens."""
     renamed: dict[str, str] = field(default_factory=dict)
     """Category codes whose tag label differs from them (whitespace replaced)."""
+    categories: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The four span counts above for each category code (as the spans have it)."""
+
+    def count(self, category: str, outcome: str) -> None:
+        """Count one span of ``category`` under ``outcome``, one of the ``spans_`` fields."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if category not in self.categories:
+            self.categories[category] = dict.fromkeys(SPAN_OUTCOMES, 0)
+        self.categories[category][outcome] += 1
 
     @property
     def spans_dropped(self) -> int:
@@ -158,7 +168,7 @@ def _document_lines(
     if not token_offsets:
         for span in document.spans:
             check_span(document, span)
-            report.spans_without_tokens += 1
+            report.count(span.category, "spans_without_tokens")
         return
     starts = [start for start, _ in token_offsets]
     ends = [end for _, end in token_offsets]
@@ -171,19 +181,19 @@ def _document_lines(
         first = bisect_right(ends, span.start)  # the first token ending after the start
         last = bisect_left(starts, span.end) - 1  # the last token starting before the end
         if first > last:
-            report.spans_without_tokens += 1
+            report.count(span.category, "spans_without_tokens")
             continue
         if any(owner is not None for owner in span_of[first : last + 1]):
-            report.spans_overlapping += 1
+            report.count(span.category, "spans_overlapping")
             continue
         label = _label(span.category, report)
         tags[first] = f"B-{label}"
         for index in range(first + 1, last + 1):
             tags[index] = f"I-{label}"
         span_of[first : last + 1] = [number] * (last + 1 - first)
-        report.spans_written += 1
+        report.count(span.category, "spans_written")
         if starts[first] != span.start or ends[last] != span.end:
-            report.spans_widened += 1
+            report.count(span.category, "spans_widened")
     for index, (start, end) in enumerate(token_offsets):
         yield f"{text[start:end]}\t{tags[index]}\n"
         report.tokens += 1

@@ -65,12 +65,21 @@ class _LineError(ValueError):
     pass
 
 
+def json_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The lines of a JSON Lines file with their numbers, split at "\\n" only ("\\r\\n" too).
+
+    Not ``str.splitlines``: it also breaks at U+2028, U+2029, U+0085, form feeds and other
+    separators that a JSON string holds as they are, which would cut a record in two.
+    """
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        yield number, line.rstrip(b"\r")
+
+
 def read_jsonl(data: bytes) -> Iterator[CorpusLine]:
     """Every non-blank line of a JSONL corpus, parsed and checked, in order."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.rstrip(b"\r")
+    for number, raw in json_lines(data):
         if not raw.strip():
             continue
         try:

@@ -16,7 +16,7 @@ are Python string indices, that is Unicode code points, the unit of this product
   whitespace token) is counted in ``not_aligned`` and left out.
 - ``doc.ents`` (for ``ner``) cannot overlap, so it gets the longest spans first (in tokens;
   the earlier when two are as long), each span that shares a token with one already chosen
-  left out and counted in ``not_in_entities``.
+  left out and counted in ``not_in_entities``; ``entities`` counts those chosen.
 - ``doc.user_data`` keeps the document's ``id``, ``title``, ``text_sha256`` and
   ``language``, and under ``spans`` every span as exported (exact code-point ``start`` and
   ``end``, ``category``, ``layer``, ``reviewer``, ``note``, ``attributes``), so the exact
@@ -43,7 +43,9 @@ SPACY_MISSING = (
     "spaCy is not installed: pip install 'annotator[spacy]' (or pip install 'spacy>=3.7')."
 )
 SPAN_KEY = "sc"
-STATISTICS = ("documents", "spans", "expanded", "not_aligned", "not_in_entities")
+STATISTICS = ("documents", "spans", "entities", "expanded", "not_aligned", "not_in_entities")
+# The statistics counted for each category as well.
+SPAN_STATISTICS = ("spans", "entities", "expanded", "not_aligned", "not_in_entities")
 
 
 def spacy_available() -> bool:
@@ -53,32 +55,51 @@ def spacy_available() -> bool:
 
 def docbin_bytes(
     documents: Iterable[ExportDocument], *, language: str = "xx"
-) -> tuple[bytes, dict[str, int]]:
+) -> tuple[bytes, dict[str, Any]]:
     """The documents as one serialised DocBin, with counts of what was done to the spans.
 
-    The counts are ``documents``, ``spans`` (written to ``doc.spans["sc"]``), ``expanded``
-    (widened to whole tokens), ``not_aligned`` (left out: no token) and ``not_in_entities``
-    (in the span group but not in ``doc.ents``, because they overlap a longer one).
+    The counts are ``documents``, ``spans`` (written to ``doc.spans["sc"]``), ``entities``
+    (written to ``doc.ents``), ``expanded`` (widened to whole tokens), ``not_aligned`` (left
+    out: no token) and ``not_in_entities`` (in the span group but not in ``doc.ents``,
+    because they overlap a longer one); ``categories`` has the counts but ``documents`` for
+    each category code.
     """
     nlp = _blank(language)
     from spacy.tokens import DocBin
 
     docbin = DocBin(store_user_data=True)
-    statistics = dict.fromkeys(STATISTICS, 0)
+    statistics = _Statistics()
     for document in documents:
         docbin.add(_doc(nlp, document, statistics))
-    return docbin.to_bytes(), statistics
+    return docbin.to_bytes(), statistics.as_dict()
 
 
 def docbin_batches(
     documents: Iterable[ExportDocument], *, language: str = "xx", batch_size: int = 1000
-) -> Iterator[tuple[bytes, dict[str, int]]]:
+) -> Iterator[tuple[bytes, dict[str, Any]]]:
     """``docbin_bytes`` of successive batches of ``batch_size`` documents, so that memory
     holds one batch at a time. Raises ``RuntimeError`` at once if spaCy is missing."""
     _blank(language)  # fail before the first batch is asked for, not after
     iterator = iter(documents)
     while batch := list(islice(iterator, batch_size)):
         yield docbin_bytes(batch, language=language)
+
+
+class _Statistics:
+    """The counts ``docbin_bytes`` returns, in all and for each category."""
+
+    def __init__(self) -> None:
+        self.totals = dict.fromkeys(STATISTICS, 0)
+        self.categories: dict[str, dict[str, int]] = {}
+
+    def count(self, category: str, key: str) -> None:
+        self.totals[key] += 1
+        if category not in self.categories:
+            self.categories[category] = dict.fromkeys(SPAN_STATISTICS, 0)
+        self.categories[category][key] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.totals, "categories": self.categories}
 
 
 def _blank(language: str) -> Language:
@@ -89,7 +110,7 @@ def _blank(language: str) -> Language:
     return spacy.blank(language)
 
 
-def _doc(nlp: Language, document: ExportDocument, statistics: dict[str, int]) -> Doc:
+def _doc(nlp: Language, document: ExportDocument, statistics: _Statistics) -> Doc:
     text = document.text
     doc = nlp.make_doc(text)
     spans, exported = [], []
@@ -104,9 +125,10 @@ def _doc(nlp: Language, document: ExportDocument, statistics: dict[str, int]) ->
                 aligned.start_char <= span.start and span.end <= aligned.end_char
             )
             if not covers:
-                statistics["not_aligned"] += 1
+                statistics.count(span.category, "not_aligned")
                 continue
-            statistics["expanded"] += 1
+            statistics.count(span.category, "expanded")
+        statistics.count(span.category, "spans")
         spans.append(aligned)
         exported.append(_exported(span))
     doc.spans[SPAN_KEY] = spans
@@ -114,9 +136,10 @@ def _doc(nlp: Language, document: ExportDocument, statistics: dict[str, int]) ->
     for aligned in sorted(spans, key=lambda s: (-len(s), s.start)):
         indices = set(range(aligned.start, aligned.end))
         if indices & taken:
-            statistics["not_in_entities"] += 1
+            statistics.count(aligned.label_, "not_in_entities")
             continue
         taken |= indices
+        statistics.count(aligned.label_, "entities")
         entities.append(aligned)
     doc.ents = sorted(entities, key=lambda s: s.start)
     doc.user_data.update(
@@ -128,8 +151,7 @@ def _doc(nlp: Language, document: ExportDocument, statistics: dict[str, int]) ->
             "spans": exported,
         }
     )
-    statistics["documents"] += 1
-    statistics["spans"] += len(spans)
+    statistics.totals["documents"] += 1
     return doc
 
 

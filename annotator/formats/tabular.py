@@ -5,6 +5,12 @@ spreadsheets strip before looking) is read by Excel, LibreOffice and Google Shee
 formula: a document title or a quote from an untrusted source could then run one. Such a cell
 is prefixed with an apostrophe, as OWASP's "CSV Injection" guidance recommends; numbers stay
 numbers.
+
+The apostrophe changes the text, so a CSV that must give back its exact text names, in a last
+column (``ESCAPED_COLUMN``), the columns of each row whose cell got one, separated by
+spaces and empty for most rows. A reader removes one leading apostrophe from exactly those
+cells and leaves every other cell alone, including cells that begin with an apostrophe of
+their own.
 """
 
 from __future__ import annotations
@@ -18,35 +24,61 @@ from annotator.formats.corpus import ExportDocument
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+ESCAPED_COLUMN = "formula_escaped"
+
+
+def looks_like_formula(value: Any) -> bool:
+    """Whether a spreadsheet would read ``value`` as a formula (numbers never are)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """The value, with a leading apostrophe if a spreadsheet would read it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return "'" + value if looks_like_formula(value) else value
 
 
 def csv_lines(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool = False
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    bom: bool = False,
+    escaped_column: str = "",
 ) -> Iterator[str]:
     """The CSV text of ``header`` and ``rows``, one line at a time (for streaming).
 
-    ``None`` becomes an empty cell; text cells are made spreadsheet-safe.
+    ``None`` becomes an empty cell; text cells are made spreadsheet-safe. With
+    ``escaped_column``, a last column of that name lists, separated by spaces, the names of
+    the columns whose cell in that row was given an apostrophe.
     """
+    if escaped_column and escaped_column in header:
+        raise ValueError(f"The CSV already has a column named {escaped_column!r}.")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
     def line(cells: Sequence[Any]) -> str:
-        writer.writerow(["" if cell is None else spreadsheet_safe(cell) for cell in cells])
+        writer.writerow(cells)
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text
 
-    yield (BOM if bom else "") + line(header)
+    def safe(row: Sequence[Any]) -> list[Any]:
+        cells, escaped = [], []
+        for index, cell in enumerate(row):
+            if cell is None:
+                cell = ""
+            elif looks_like_formula(cell):
+                cell = "'" + cell
+                escaped.append(index)
+            cells.append(cell)
+        if escaped_column:
+            cells.append(" ".join(header[index] for index in escaped))
+        return cells
+
+    names = [spreadsheet_safe(name) for name in header]
+    yield (BOM if bom else "") + line([*names, escaped_column] if escaped_column else names)
     for row in rows:
-        yield line(row)
+        yield line(safe(row))
 
 
 SPAN_COLUMNS = (

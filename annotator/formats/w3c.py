@@ -9,7 +9,10 @@ Each span becomes an ``Annotation`` (https://www.w3.org/TR/annotation-model/):
 - More bodies, each a ``TextualBody`` with its own ``purpose``: the category's name
   (``describing``), the reviewer's or moderator's note (``commenting``) and the evidence
   attributes, ``evidence_status`` and ``source_type``, as ``key: value`` (``classifying``:
-  they classify the passage as testimony of some kind and certainty).
+  they classify the passage as testimony of some kind and certainty). A gold span's
+  provenance follows as ``describing`` bodies, ``key: value`` too, worded as in the CSV
+  and JSONL exports: ``origin: moderated``, ``proposed_by: Reviewer 1; Reviewer 2`` (the
+  reviewers who proposed exactly this span) and ``decided_by: Moderator 1``.
 - ``creator`` is the reviewer, ``{"type": "Person", "name": <pseudonym>}``, when the span
   has one. Gold spans are decisions of the project rather than of one person, and imported
   spans came from another tool: their creator is the ``organization`` when one is given,
@@ -52,6 +55,7 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARACTERS = 32
 GENERATOR_NAME = "annotator"
 EVIDENCE_ATTRIBUTES = ("evidence_status", "source_type")
+PROVENANCE_ATTRIBUTES = ("origin", "proposed_by", "decided_by")
 TEXT_DIRECTIONS = ("ltr", "rtl", "auto")
 # A BCP 47 language tag, loosely: what the W3C test suite accepts for "language".
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -211,6 +215,14 @@ def _bodies(span: ExportSpan, category_names: Mapping[str, str]) -> list[dict[st
         if value not in (None, ""):
             bodies.append(
                 {"type": "TextualBody", "purpose": "classifying", "value": f"{key}: {value}"}
+            )
+    for key in PROVENANCE_ATTRIBUTES:
+        value = span.attributes.get(key)
+        if isinstance(value, list | tuple):
+            value = "; ".join(str(part) for part in value)
+        if value not in (None, ""):
+            bodies.append(
+                {"type": "TextualBody", "purpose": "describing", "value": f"{key}: {value}"}
             )
     return bodies
 

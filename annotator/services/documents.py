@@ -19,8 +19,17 @@ from django.db import transaction
 
 from annotator.extractors import Extraction, title_from_text
 from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project, TextDirection
-from annotator.services.audit import audit_record_many
+from annotator.services.audit import audit_record, audit_record_many
 from annotator.text import CanonicalText, sha256_hex
+
+TITLE_MAX_LENGTH = Document._meta.get_field("title").max_length
+# Where a title came from, as ``Document.metadata["title_source"]`` says (with the
+# extractor's own: "metadata", "largest text on page 1").
+TITLE_FROM_FILE_METADATA = "metadata"
+TITLE_GIVEN_AT_IMPORT = "given at import"
+TITLE_FROM_FIRST_LINE = "first line"
+TITLE_FROM_FILE_NAME = "file name"
+TITLE_CHANGED_BY_MANAGER = "changed by a manager"
 
 
 def original_storage_name(source_sha256: str, filename: str) -> str:
@@ -122,11 +131,14 @@ def document_build(
         **extraction.metadata,
         **{k: v for k, v in new.metadata.items() if v not in (None, "")},
     }
-    fallback_title = PurePath(new.filename).stem or new.filename or "Untitled"
-    title = str(found.pop("title", "") or title_from_text(canonical.text, fallback=fallback_title))
+    title, title_source = _title(new, found.pop("title", ""))
+    # Only extractors that say where their title came from record it (PDF's does); for the
+    # other formats the title is the file's own or the first line, as it always was.
+    if "title_source" in extraction.metadata:
+        found["title_source"] = title_source
     document = Document(
         project=project,
-        title=title[: Document._meta.get_field("title").max_length],
+        title=title[:TITLE_MAX_LENGTH],
         text=canonical.text,
         text_sha256=canonical.sha256,
         text_length=canonical.length,
@@ -153,6 +165,24 @@ def document_build(
         exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
     )
     return document
+
+
+def _title(new: NewDocument, given: Any) -> tuple[str, str]:
+    """The new document's title, and where it came from (one of the ``TITLE_…`` values).
+
+    ``given`` is the title the importer or the extractor found, if any; without one the
+    title is the text's first line, if short, else the file's name.
+    """
+    title = str(given or "")
+    extracted = new.extraction.metadata
+    if title and title != extracted.get("title"):
+        return title, TITLE_GIVEN_AT_IMPORT
+    if title:
+        return title, str(extracted.get("title_source") or TITLE_FROM_FILE_METADATA)
+    first_line = title_from_text(new.canonical.text, fallback="")
+    if first_line:
+        return first_line, TITLE_FROM_FIRST_LINE
+    return PurePath(new.filename).stem or new.filename or "Untitled", TITLE_FROM_FILE_NAME
 
 
 def _json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -211,6 +241,11 @@ def documents_create(
                     "source_filename": document.source_filename,
                     "source_sha256": document.source_sha256,
                     "text_sha256": document.text_sha256,
+                    **(
+                        {"title_source": document.metadata["title_source"]}
+                        if "title_source" in document.metadata
+                        else {}
+                    ),
                     "extractor": f"{document.extractor} {document.extractor_version}",
                     "normalisation": document.normalisation,
                     **({"imported_spans": len(new.spans), "layer": new.layer} if new.spans else {}),
@@ -244,3 +279,45 @@ def _spans_create(project: Project, documents: list[Document], items: list[NewDo
         ],
         batch_size=1000,
     )
+
+
+@transaction.atomic
+def document_retitle(*, document: Document, title: str, actor: AbstractBaseUser | None) -> Document:
+    """Correct a document's title, recording the old and the new one in the audit log.
+
+    The title is stripped and its runs of whitespace made single spaces; a blank title, or
+    one longer than the field allows, raises ValidationError and changes nothing. The text,
+    its hashes and the original file never change. The same title again records nothing.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError({"title": "A title cannot be blank."})
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "title": f"A title has at most {TITLE_MAX_LENGTH} characters "
+                f"(this one has {len(title)})."
+            }
+        )
+    current = Document.objects.select_for_update().only("title", "metadata").get(pk=document.pk)
+    if current.title == title:
+        return document
+    before: dict[str, Any] = {"title": current.title}
+    if "title_source" in current.metadata:
+        before["title_source"] = current.metadata["title_source"]
+    current.title = title
+    current.metadata = {**current.metadata, "title_source": TITLE_CHANGED_BY_MANAGER}
+    current.clean_fields(exclude=[f.name for f in Document._meta.fields if f.name != "title"])
+    current.save(update_fields=["title", "metadata"])
+    audit_record(
+        actor=actor,
+        action="document.retitle",
+        object_type="document",
+        object_id=document.pk,
+        project=document.project,
+        document=document,
+        before=before,
+        after={"title": title, "title_source": TITLE_CHANGED_BY_MANAGER},
+    )
+    document.title, document.metadata = current.title, current.metadata
+    return document

@@ -5,6 +5,13 @@ JSONL corpus into one document a line; every other file is one document. For eac
 report says whether it was imported, a duplicate of a text already in the project, or
 failed, and why; one bad file never stops the others.
 
+A ZIP that is this product's own export bundle (``export_corpus --bundle``) is read as one:
+it is verified against its manifest first (a bundle that does not verify is not evidence,
+and nothing of it is imported), its JSONL corpus is imported, and its taxonomy is offered:
+the report notes how many categories it holds and which the project lacks, and loads those
+when asked (``load_taxonomy``, or ``bundle_taxonomy_load`` afterwards). Such rows are
+*notes*: neither a document nor a failure.
+
 Files are read, extracted and checked first, outside any transaction; the valid ones are
 then written in batches, each batch in one transaction (with its originals, imported spans
 and audit events). A file that fails never reaches the database. Should a batch fail to
@@ -17,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -27,19 +34,36 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Subquery
 
 from annotator import __version__
-from annotator.extractors import Extraction, ExtractionError, extract
-from annotator.formats.archive import ArchiveError, zip_members
+from annotator.extractors import (
+    ARCHIVE_SUFFIXES,
+    CORPUS_SUFFIXES,
+    Extraction,
+    ExtractionError,
+    extract,
+)
+from annotator.formats.archive import ArchiveError, Member, zip_members
+from annotator.formats.bundle import (
+    MANIFEST,
+    TAXONOMY,
+    Bundle,
+    find_bundle,
+    taxonomy_file_data,
+    verify_members,
+)
 from annotator.formats.jsonl import CorpusLine, read_jsonl
-from annotator.models import Document, Project
+from annotator.models import Category, Document, ImportedSpan, Project
+from annotator.services.audit import audit_record
 from annotator.services.documents import NewDocument, NewSpan, documents_create
+from annotator.services.taxonomy import taxonomy_load
+from annotator.taxonomy import TaxonomyError, taxonomy_from_data
 from annotator.text import canonical_offsets, canonicalize
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-CORPUS_SUFFIXES = (".jsonl", ".ndjson")
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,18 @@ class Outcome(enum.StrEnum):
     IMPORTED = "imported"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    NOTE = "note"
+    """A file that is no document and nothing wrong: a bundle's manifest or taxonomy."""
+
+
+@dataclass(frozen=True)
+class OfferedTaxonomy:
+    """A bundle's taxonomy: its categories in a taxonomy file's form, and the codes of those
+    the project lacked at import (``loaded`` when they were loaded then)."""
+
+    categories: tuple[dict[str, Any], ...]
+    missing: tuple[str, ...]
+    loaded: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,7 @@ class FileResult:
     reason: str = ""
     document_id: int | None = None
     spans: int = 0
+    taxonomy: OfferedTaxonomy | None = None
 
 
 @dataclass
@@ -102,8 +139,25 @@ class ImportReport:
     def failed(self) -> int:
         return self.count(Outcome.FAILED)
 
+    @property
+    def notes(self) -> int:
+        return self.count(Outcome.NOTE)
+
     def summary(self) -> str:
-        return f"{self.imported} imported, {self.duplicates} duplicate, {self.failed} failed"
+        summary = f"{self.imported} imported, {self.duplicates} duplicate, {self.failed} failed"
+        if self.notes:
+            summary += f", {self.notes} note{'s' if self.notes > 1 else ''}"
+        return summary
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What expanding a source needs besides the source."""
+
+    project: Project
+    limits: ImportLimits
+    imported_by: AbstractBaseUser | None
+    load_taxonomy: bool
 
 
 @dataclass(frozen=True)
@@ -136,9 +190,19 @@ def documents_import(
     imported_by: AbstractBaseUser | None,
     limits: ImportLimits | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    load_taxonomy: bool = False,
 ) -> ImportReport:
-    """Import files (archives and corpora expanded), and report on every file, in order."""
-    limits = limits or ImportLimits.from_settings()
+    """Import files (archives and corpora expanded), and report on every file, in order.
+
+    With ``load_taxonomy``, the categories of a bundle's taxonomy that the project lacks are
+    created before its corpus is imported (existing ones are never changed).
+    """
+    context = _Context(
+        project=project,
+        limits=limits or ImportLimits.from_settings(),
+        imported_by=imported_by,
+        load_taxonomy=load_taxonomy,
+    )
     results: list[FileResult | None] = []
     batch: list[tuple[int, _Ready]] = []
 
@@ -150,7 +214,7 @@ def documents_import(
         batch.clear()
 
     for source in sources:
-        for item in _expand(source, limits):
+        for item in _expand(source, context):
             results.append(item if isinstance(item, FileResult) else None)
             if isinstance(item, FileResult):
                 if progress:
@@ -171,10 +235,11 @@ def document_import(
     return report.results[0]
 
 
-def _expand(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | _Ready]:
+def _expand(source: SourceFile, context: _Context) -> Iterator[FileResult | _Ready]:
     """What a source holds: results for what failed, ready documents for the rest."""
+    limits = context.limits
     suffix = PurePath(source.name).suffix.lower()
-    limit = limits.max_archive_bytes if suffix == ".zip" else limits.max_file_bytes
+    limit = limits.max_archive_bytes if suffix in ARCHIVE_SUFFIXES else limits.max_file_bytes
     if len(source.data) > limit:
         yield _failed(
             source.name,
@@ -182,8 +247,8 @@ def _expand(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | _
         )
     elif not source.data:
         yield _failed(source.name, "The file is empty.")
-    elif suffix == ".zip":
-        yield from _archive(source, limits)
+    elif suffix in ARCHIVE_SUFFIXES:
+        yield from _archive(source, context)
     elif suffix in CORPUS_SUFFIXES:
         yield from _corpus(source)
     else:
@@ -194,7 +259,8 @@ def _failed(name: str, reason: str) -> FileResult:
     return FileResult(name, Outcome.FAILED, reason)
 
 
-def _archive(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | _Ready]:
+def _archive(source: SourceFile, context: _Context) -> Iterator[FileResult | _Ready]:
+    limits = context.limits
     try:
         members = zip_members(
             source.data,
@@ -207,12 +273,174 @@ def _archive(source: SourceFile, limits: ImportLimits) -> Iterator[FileResult | 
         return
     if not members:
         yield _failed(source.name, "The archive holds no files.")
+    bundle = find_bundle({m.name: m.data for m in members if m.data is not None})
+    if bundle is not None:
+        yield from _bundle(source, members, bundle, context)
+        return
     for member in members:
         name = f"{source.name}/{member.name}"
         if member.data is None:
             yield _failed(name, member.error)
         else:
-            yield from _expand(SourceFile(name, member.data, source.metadata), limits)
+            yield from _expand(SourceFile(name, member.data, source.metadata), context)
+
+
+def _bundle(
+    source: SourceFile, members: list[Member], bundle: Bundle, context: _Context
+) -> Iterator[FileResult | _Ready]:
+    """A bundle's files: verified together, then its corpus, its taxonomy, its manifest."""
+    read = {member.name: member.data for member in members if member.data is not None}
+    verification = verify_members(read)
+    if not verification.intact:
+        yield from _unverified(source, members, bundle, verification.problems)
+        return
+    data_files = [
+        member.name
+        for member in members
+        if bundle.relative(member.name) not in (MANIFEST, TAXONOMY, None)
+    ]
+    importable = bundle.format == "jsonl" and all(
+        PurePath(name).suffix.lower() in CORPUS_SUFFIXES for name in data_files
+    )
+    taxonomy_path = bundle.path(TAXONOMY)
+    # Loaded (when asked) before the corpus is written, so its spans find their categories.
+    taxonomy = (
+        _bundle_taxonomy(f"{source.name}/{taxonomy_path}", read[taxonomy_path], context)
+        if taxonomy_path in read
+        else None
+    )
+    refused_format = False
+    for member in members:
+        name = f"{source.name}/{member.name}"
+        relative = bundle.relative(member.name)
+        if member.data is None:
+            yield _failed(name, member.error)
+        elif relative == MANIFEST:
+            yield FileResult(
+                name,
+                Outcome.NOTE,
+                f"Verified: {_count(verification.files, 'file')} match it "
+                f"({_count(verification.documents, 'document text')} checked against their "
+                "SHA-256).",
+            )
+        elif relative == TAXONOMY and taxonomy is not None:
+            yield taxonomy
+        elif importable:
+            yield from _corpus(SourceFile(name, member.data, source.metadata))
+        elif not refused_format:
+            refused_format = True
+            yield _failed(
+                name if len(data_files) == 1 else f"{source.name}/{bundle.root}/",
+                f"This bundle holds a {bundle.format or 'unnamed'} export, which cannot be "
+                "imported yet; a JSONL bundle can (export with the format JSON Lines and a "
+                "bundle, or export_corpus --format jsonl --bundle).",
+            )
+
+
+def _unverified(
+    source: SourceFile, members: list[Member], bundle: Bundle, problems: list[str]
+) -> Iterator[FileResult]:
+    """Every file of a bundle that does not match its manifest, refused."""
+    listed = "; ".join(problems)
+    for member in members:
+        name = f"{source.name}/{member.name}"
+        relative = bundle.relative(member.name)
+        if member.data is None:
+            yield _failed(name, member.error)
+        elif relative == MANIFEST:
+            yield _failed(
+                name,
+                f"The bundle does not match its manifest ({_count(len(problems), 'problem')}), "
+                "so nothing of it was imported.",
+            )
+        elif relative == TAXONOMY:
+            yield _failed(name, "Not offered: the bundle does not match its manifest.")
+        else:
+            yield _failed(
+                name,
+                "Not imported: the bundle does not match its manifest, so its corpus is not "
+                f"what was exported: {listed}",
+            )
+
+
+def _bundle_taxonomy(name: str, data: bytes, context: _Context) -> FileResult:
+    """The report's row for a bundle's taxonomy; its missing categories loaded if asked."""
+    try:
+        file_data = taxonomy_file_data(data)
+        specs = taxonomy_from_data(file_data)
+    except TaxonomyError as error:
+        return _failed(name, f"It is not a taxonomy that can be loaded: {error}")
+    except ValueError as error:
+        return _failed(name, str(error))
+    existing = set(Category.objects.filter(project=context.project).values_list("code", flat=True))
+    missing = tuple(spec.code for spec in specs if spec.code not in existing)
+    offer = OfferedTaxonomy(categories=tuple(file_data["categories"]), missing=missing)
+    if context.load_taxonomy and missing:
+        try:
+            created = bundle_taxonomy_load(
+                project=context.project,
+                categories=offer.categories,
+                actor=context.imported_by,
+                source=name,
+            )
+        except TaxonomyError as error:
+            return _failed(name, f"Its categories could not be loaded: {error}")
+        offer = OfferedTaxonomy(offer.categories, tuple(created), loaded=True)
+    return FileResult(
+        name, Outcome.NOTE, taxonomy_note(len(specs), offer.missing, offer.loaded), taxonomy=offer
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def taxonomy_note(total: int, missing: Sequence[str], loaded: bool) -> str:
+    """What the report says of a bundle's taxonomy."""
+    held = f"It holds {total} categor{'y' if total == 1 else 'ies'}"
+    if not missing:
+        return f"{held}, all of them already in this project."
+    codes = ", ".join(missing)
+    if loaded:
+        return f"{held}; the {len(missing)} not yet in this project were loaded: {codes}."
+    return f"{held}; {len(missing)} not yet in this project: {codes}."
+
+
+@transaction.atomic
+def bundle_taxonomy_load(
+    *,
+    project: Project,
+    categories: Sequence[Mapping[str, Any]],
+    actor: AbstractBaseUser | None,
+    source: str,
+) -> list[str]:
+    """Create the categories of a bundle's taxonomy that the project lacks; return their codes.
+
+    ``categories`` are in a taxonomy file's form (``taxonomy_file_data``) and are checked
+    again here. A category the project has is never changed. Spans imported before, whose
+    category code names one of the new categories, are linked to it.
+    """
+    specs = taxonomy_from_data({"categories": [dict(category) for category in categories]})
+    report = taxonomy_load(project=project, specs=specs, update_existing=False)
+    if report.created:
+        ImportedSpan.objects.filter(
+            document__project=project, category__isnull=True, category_code__in=report.created
+        ).update(
+            category=Subquery(
+                Category.objects.filter(project=project, code=OuterRef("category_code")).values(
+                    "pk"
+                )[:1]
+            )
+        )
+        audit_record(
+            actor=actor,
+            action="taxonomy.load",
+            object_type="project",
+            object_id=project.pk,
+            project=project,
+            after={"source": source, "created": report.created},
+        )
+    return report.created
 
 
 def _document(source: SourceFile) -> FileResult | _Ready:

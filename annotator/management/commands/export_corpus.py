@@ -17,6 +17,7 @@ from annotator.services.exporting import (
     FORMATS,
     ExportError,
     ExportOptions,
+    ExportSummary,
     export_start,
 )
 
@@ -82,11 +83,38 @@ class Command(BaseCommand):
                 sys.stdout.buffer.write(chunk)
             sys.stdout.buffer.flush()
             bar.close()
+            # The data is on standard output; what it holds goes beside it.
+            self.stderr.write("\n".join(summary_lines("standard output", export.summary)))
             return
         path = Path(options["output"])
         with path.open("wb") as stream:
             for chunk in export.chunks:
                 stream.write(chunk)
         bar.close()
-        spans = export.manifest.get("spans", "?")
-        self.stdout.write(f"Wrote {path}: {export.documents} documents, {spans} spans.")
+        self.stdout.write("\n".join(summary_lines(str(path), export.summary)))
+
+
+def summary_lines(where: str, summary: ExportSummary | None) -> list[str]:
+    """What the written file holds: a line in all, a line for each thing done to spans,
+    then the same counts for each category."""
+    if summary is None:
+        raise CommandError(f"Wrote {where}, but the export ended without its summary.")
+    counts = dict(summary.counts)
+    selected, written = counts.pop("spans_selected"), counts.pop("spans_written")
+    lines = [
+        f"Wrote {where}: {summary.documents} documents, {written} spans written of "
+        f"{selected} selected."
+    ]
+    labels = summary.labels()
+    lines += [f"  {labels[key]}: {count}" for key, count in counts.items()]
+    keys = list(summary.counts)
+    table = [["category", *keys]]
+    table += [[code, *map(str, values.values())] for code, values in summary.categories.items()]
+    widths = [max(len(row[column]) for row in table) for column in range(len(keys) + 1)]
+    lines.append("By category:")
+    for row in table:
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines

@@ -14,11 +14,19 @@ from tqdm import tqdm
 from annotator.models import Project
 from annotator.services.importing import FileResult, Outcome, SourceFile, documents_import
 
+MARKS = {
+    Outcome.IMPORTED: "imported",
+    Outcome.DUPLICATE: "duplicate",
+    Outcome.FAILED: "FAILED",
+    Outcome.NOTE: "note",
+}
+
 
 class Command(BaseCommand):
     help = (
         "Import documents (text, Markdown, HTML, PDF, DOCX, JSONL corpora, ZIP archives of "
-        "these; folders are walked) into a project. Exits with status 1 if any file failed."
+        "these, this product's JSONL export bundles; folders are walked) into a project. "
+        "Exits with status 1 if any file failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,6 +37,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--quiet-progress", action="store_true", help="No progress bar, only the report."
+        )
+        parser.add_argument(
+            "--load-taxonomy",
+            action="store_true",
+            help="Create the categories of a bundle's taxonomy.json that the project lacks "
+            "(before its corpus, so that its spans find them); existing ones are not changed.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,13 +75,16 @@ class Command(BaseCommand):
                 bar.update(1)
 
         report = documents_import(
-            project=project, sources=sources(), imported_by=user, progress=results.append
+            project=project,
+            sources=sources(),
+            imported_by=user,
+            progress=results.append,
+            load_taxonomy=options["load_taxonomy"],
         )
         bar.close()
+        offered = False
         for result in report.results:
-            mark = {Outcome.IMPORTED: "imported", Outcome.DUPLICATE: "duplicate"}.get(
-                result.outcome, "FAILED"
-            )
+            mark = MARKS[result.outcome]
             line = f"{mark:<9} {result.name}"
             if result.document_id is not None:
                 line += f" (document {result.document_id})"
@@ -76,7 +93,14 @@ class Command(BaseCommand):
             if result.reason and result.outcome is not Outcome.IMPORTED:
                 line += f": {result.reason}"
             self.stdout.write(line)
+            taxonomy = result.taxonomy
+            offered = offered or bool(taxonomy and taxonomy.missing and not taxonomy.loaded)
         self.stdout.write(f"{report.summary()}.")
+        if offered:
+            self.stdout.write(
+                "To add a bundle's missing categories, import it again with --load-taxonomy "
+                "(its documents are then reported as duplicates)."
+            )
         if report.failed:
             raise CommandError(f"{report.failed} file(s) failed; see the reasons above.")
 
