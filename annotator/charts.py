@@ -6,7 +6,7 @@ so the charts read without colour, and the same numbers are in a table below eac
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from annotator.corpus_agreement import RELIABLE, TENTATIVE
@@ -112,10 +112,10 @@ class HeatMap:
 
 
 def heat_map(
-    reviewers: Sequence[Hashable],
-    values: Mapping[tuple[Hashable, Hashable], float | None],
+    reviewers: Sequence[int],
+    values: Mapping[tuple[int, int], float | None],
     *,
-    names: Mapping[Hashable, str],
+    names: Mapping[int, str],
     size: int = 64,
     offset: int = 130,
 ) -> HeatMap:

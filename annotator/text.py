@@ -145,19 +145,14 @@ class SpanError(ValueError):
     """A span that does not fit its text; the message says exactly why."""
 
 
-def check_span(text: str, start: int, end: int, quote: str) -> None:
-    """Refuse a span whose offsets are out of range or empty, or whose quote is not the text.
-
-    ``start`` and ``end`` are half-open code-point offsets; ``quote`` must equal
-    ``text[start:end]`` exactly, so that an offset counted in other units (UTF-16, bytes)
-    is caught here rather than exported.
-    """
-    check_span_bounds(len(text), start, end)
-    check_span_quote(text[start:end], start, end, quote)
-
-
 def check_span_bounds(text_length: int, start: int, end: int) -> None:
-    """The offsets part of ``check_span``, for a text of ``text_length`` code points."""
+    """Refuse half-open code-point offsets that are negative, empty or reversed, or that end
+    beyond a text of ``text_length`` code points.
+
+    With ``check_span_quote`` this is the one check of a span against its text: saving a
+    span runs both (``annotator.services``), and so does every export writer
+    (``annotator.formats.corpus.check_span``).
+    """
     if start < 0 or end < 0:
         raise SpanError(f"Offsets cannot be negative (start {start}, end {end}).")
     if end <= start:
@@ -170,7 +165,11 @@ def check_span_bounds(text_length: int, start: int, end: int) -> None:
 
 
 def check_span_quote(actual: str, start: int, end: int, quote: str) -> None:
-    """The quote part of ``check_span``: ``actual`` is the text between the offsets."""
+    """Refuse a span whose ``quote`` is not ``actual``, the text between its offsets.
+
+    The quote must equal the text exactly, so that an offset counted in other units (UTF-16,
+    bytes) is caught rather than saved or exported.
+    """
     if actual != quote:
         raise SpanError(
             f"The quote does not match the text at {start}-{end}: the text there is "

@@ -1,8 +1,15 @@
-"""Agreement statistics against published worked examples and hand-computed cases (no database)."""
+"""Agreement statistics against published worked examples and hand-computed cases (no database).
+
+The plain coding statistics (Krippendorff's alpha, Cohen's and Fleiss' kappa) are the test
+oracles of ``tests/oracles.py``: they reproduce the published examples here, Krippendorff's
+alpha is held to the independent package ``krippendorff`` as well, and the product's building
+blocks are held to them.
+"""
 
 import math
 import random
 
+import krippendorff
 import numpy as np
 import pytest
 
@@ -12,13 +19,11 @@ from annotator.agreement import (
     UnitizingSection,
     UnitizingStudy,
     bootstrap_ci,
-    cohen_kappa,
-    fleiss_kappa,
-    krippendorff_alpha,
     span_matches,
     span_prf,
     unitizing_alpha,
 )
+from tests.oracles import cohen_kappa, fleiss_kappa, krippendorff_alpha
 
 N = None
 
@@ -106,6 +111,62 @@ def test_krippendorff_alpha_rejects_illegitimate_data():
         krippendorff_alpha([["a", "b"], ["a", "b"]], "interval")
     with pytest.raises(ValueError, match="negative"):
         krippendorff_alpha([[-1, 2], [-1, 2]], "ratio")
+
+
+# Krippendorff's alpha against the independent package ``krippendorff``
+
+# The published examples above, numbers for values (Krippendorff 2004, p. 227: a, b, c as 1-3).
+PUBLISHED_RELIABILITY_DATA = {
+    "krippendorff_2011": KRIPPENDORFF_2011,
+    "wikipedia": WIKIPEDIA_ALPHA,
+    "krippendorff_2011_binary": [[1, 1, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]],
+    "krippendorff_2004_p227": [
+        [1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3],
+        [1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3],
+    ],
+}
+
+
+def as_matrix(data) -> np.ndarray:
+    """Reliability data as the package ``krippendorff`` takes them: floats, NaN for missing."""
+    return np.array([[math.nan if v is None else v for v in coder] for coder in data], float)
+
+
+def random_reliability_data(seed: int) -> list[list[int | None]]:
+    """Coders × units of values 1 to 7, some missing; always defined (unit 0 is disputed)."""
+    rng = np.random.default_rng(seed)
+    n_coders, n_units = int(rng.integers(2, 7)), int(rng.integers(5, 60))
+    values = rng.integers(1, int(rng.integers(2, 8)) + 1, size=(n_coders, n_units)).tolist()
+    missing = rng.random((n_coders, n_units)) < rng.uniform(0, 0.4)
+    data = [
+        [N if gone else v for v, gone in zip(*row, strict=True)]
+        for row in zip(values, missing, strict=True)
+    ]
+    data[0][0], data[1][0] = 1, 2
+    return data
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+@pytest.mark.parametrize("name", PUBLISHED_RELIABILITY_DATA)
+def test_krippendorff_alpha_equals_the_package_krippendorff_on_the_published_examples(name, level):
+    data = PUBLISHED_RELIABILITY_DATA[name]
+    expected = krippendorff.alpha(reliability_data=as_matrix(data), level_of_measurement=level)
+    alpha = krippendorff_alpha(data, level)
+    assert alpha == pytest.approx(expected, rel=1e-12), f"{name} {level}: {alpha} ≠ {expected}"
+
+
+def test_krippendorff_alpha_equals_the_package_krippendorff_on_random_data():
+    for seed in range(100):
+        data = random_reliability_data(seed)
+        for level in ("nominal", "ordinal", "interval", "ratio"):
+            expected = krippendorff.alpha(
+                reliability_data=as_matrix(data), level_of_measurement=level
+            )
+            assert not math.isnan(expected), f"seed {seed} {level}: the data must be defined"
+            alpha = krippendorff_alpha(data, level)
+            assert alpha == pytest.approx(expected, rel=1e-9, abs=1e-12), (
+                f"seed {seed} {level}: {alpha} ≠ {expected}"
+            )
 
 
 # Cohen's kappa
@@ -545,6 +606,25 @@ def test_nominal_coincidences_equal_krippendorff_alpha():
     ]
     assert split.alpha(weights) == pytest.approx(NominalCoincidences([repeated]).alpha(), rel=1e-12)
     assert is_nan(NominalCoincidences([[("a", N)]]).alpha()), "nothing pairable must be nan"
+
+
+def test_nominal_coincidences_equal_the_package_krippendorff():
+    datasets = {
+        **PUBLISHED_RELIABILITY_DATA,
+        **{f"random {seed}": random_reliability_data(seed) for seed in range(100)},
+    }
+    for number, (name, data) in enumerate(datasets.items()):
+        matrix = as_matrix(data)
+        expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+        units = list(zip(*data, strict=True))
+        by_value = NominalCoincidences([units]).alpha()
+        assert by_value == pytest.approx(expected, rel=1e-12), f"{name}: {by_value} ≠ {expected}"
+        # The same units cut into sections, as integer codes (-1 where a coder gave none).
+        codes = np.where(np.isnan(matrix), -1, matrix).astype(np.int64)
+        cuts = np.sort(np.random.default_rng(number).choice(codes.shape[1], 2, replace=False))
+        sections = np.split(codes, cuts, axis=1)
+        by_code = NominalCoincidences.from_codes(sections, int(codes.max()) + 1).alpha()
+        assert by_code == pytest.approx(expected, rel=1e-12), f"{name}: {by_code} ≠ {expected}"
 
 
 def test_pairwise_kappa_equals_cohen_kappa_over_shared_sections():

@@ -1,5 +1,5 @@
 """Corpus agreement figures: what each statistic is computed on, checked by hand and against
-the verified functions of ``annotator.agreement`` applied to the same data by hand."""
+the verified oracles of ``tests/oracles.py`` applied to the same data by hand."""
 
 import csv
 import io
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from annotator.agreement import cohen_kappa, krippendorff_alpha, unitizing_alpha
+from annotator.agreement import unitizing_alpha
 from annotator.corpus_agreement import (
     FIGURE_COLUMNS,
     NO_CATEGORY,
@@ -20,6 +20,7 @@ from annotator.corpus_agreement import (
     tokens,
 )
 from annotator.formats.tabular import csv_lines
+from tests.oracles import cohen_kappa, krippendorff_alpha
 
 TEXT = "He was detained in 2017. She was beaten in custody."
 
@@ -234,7 +235,7 @@ def test_token_values_are_the_same_with_very_many_categories(monkeypatch):
     b = [at("was detained"), at("custody", category="torture")]
     documents = [DocumentLayers(1, "t", TEXT, {1: a, 2: b})]
     usual = corpus_figures(documents, n_resamples=10)
-    monkeypatch.setattr("annotator.corpus_agreement.MASK_BITS", 1)  # the path for > 62
+    monkeypatch.setattr("annotator.corpus_agreement.token_values.MASK_BITS", 1)  # the path for > 62
     many = corpus_figures(documents, n_resamples=10)
     assert sorted(many["token_values"]) == sorted(usual["token_values"])
     assert many["headline"]["token_alpha"] == usual["headline"]["token_alpha"]

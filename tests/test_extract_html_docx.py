@@ -21,9 +21,8 @@ from docx.oxml.ns import nsdecls
 from docx.oxml.parser import OxmlElement
 
 from annotator.extractors import ExtractionError, extract
-from annotator.extractors import html as html_extractor
 from annotator.extractors.docx import extract_docx
-from annotator.extractors.html import extract_html
+from annotator.extractors.html import extract_html, main_content
 
 # HTML
 
@@ -309,7 +308,7 @@ def test_byte_order_mark_wins_over_the_declaration():
 
 def test_without_main_content_the_whole_page_but_its_frame_is_taken(monkeypatch):
     # Trafilatura finding nothing is rare and depends on its heuristics: simulate it.
-    monkeypatch.setattr(html_extractor.trafilatura, "bare_extraction", lambda *a, **k: None)
+    monkeypatch.setattr(main_content.trafilatura, "bare_extraction", lambda *a, **k: None)
     page = (
         "<html><body><nav><a href='/'>Home</a></nav><script>SCRIPT()</script>"
         "<h1>Short statement</h1><div>We condemn the arrest.</div>"

@@ -28,10 +28,11 @@ from spacy.tokens import DocBin
 
 from annotator.formats.brat import LINE_BREAKS, BratReport, brat_files, storage_name
 from annotator.formats.conll import DOCSTART, ConllReport, conll_lines, conll_tokens
-from annotator.formats.corpus import ExportCategory, ExportDocument, ExportSpan
-from annotator.formats.spacy_docbin import SPACY_MISSING, docbin_batches, docbin_bytes
+from annotator.formats.corpus import ExportCategory, ExportDocument, ExportSpan, check_span
+from annotator.formats.spacy_docbin import SPACY_MISSING, SPAN_KEY, docbin_bytes, docbin_chunks
 from annotator.formats.tabular import ESCAPED_COLUMN, FORMULA_STARTS, csv_lines
 from annotator.formats.w3c import utc_datetime, w3c_annotation, w3c_collection_chunks
+from annotator.text import SpanError
 
 FAMILY = "👨\u200d👩\u200d👧"
 FLAG = "🇺🇳"
@@ -904,6 +905,27 @@ def test_conll_document_without_text_keeps_its_separator():
     assert output == DOCSTART + "\n\n"
 
 
+# --- check_span (every writer's) -----------------------------------------------------
+
+
+def test_check_span_refuses_in_an_export_what_saving_refuses():
+    text = "💩 detained in a camp"
+    document = make_document(5, text)
+    check_span(document, make_span(text, "detained", "detention"))
+    cases = [
+        (3, 11, "detained", "quotes 'detained' but the text there is 'etained '", "text there"),
+        (4, 4, "", "is outside a text of 20 characters", "must not be empty"),
+        (-1, 4, "x", "is outside a text of 20 characters", "cannot be negative"),
+        (0, 21, "x", "is outside a text of 20 characters", "which has 20 characters"),
+    ]
+    for start, end, quote, export_reason, saving_reason in cases:
+        span = ExportSpan(start=start, end=end, category="detention", quote=quote, layer="gold")
+        with pytest.raises(SpanError, match=re.escape(f"Document 5: span {start}-{end} ")) as error:
+            check_span(document, span)
+        assert export_reason in str(error.value), f"{start}-{end}: {error.value}"
+        assert saving_reason in str(error.value.__cause__), f"{start}-{end}: the text's reason"
+
+
 # --- spaCy ----------------------------------------------------------------------------
 
 
@@ -1021,10 +1043,82 @@ def test_spacy_widened_and_unalignable_spans_are_counted():
     assert doc.user_data["spans"][0]["start"] == text.index("etainee")
 
 
-def test_spacy_batches():
-    batches = list(docbin_batches(corpus(), batch_size=2))
-    assert [statistics["documents"] for _, statistics in batches] == [2, 1]
-    assert [len(read_docbin(data)) for data, _ in batches] == [2, 1]
+def batch_corpus() -> list[ExportDocument]:
+    """The three documents above and four more whose spans lie on whole tokens: seven, so
+    that batches of three documents make three batches."""
+    documents = corpus()
+    for number in range(4):
+        text = f"Witness {number} saw {FAMILY} held at camp {number} on day {number + 1}."
+        spans = (
+            make_span(text, f"Witness {number}", "witness", note=f"note {number}"),
+            make_span(
+                text,
+                f"held at camp {number}",
+                "detention",
+                layer="reviewer",
+                reviewer=f"Reviewer {number}",
+                attributes={"evidence_status": "alleged", "page": number},
+            ),
+            make_span(text, "camp", "place"),  # inside the one before: not an entity
+        )
+        documents.append(make_document(30 + number, text, spans, language="en"))
+    return documents
+
+
+def test_spacy_docbin_larger_than_one_batch_round_trips_exactly():
+    documents = batch_corpus()
+    data, statistics = docbin_bytes(documents, batch_size=3)
+    one_batch, one_batch_statistics = docbin_bytes(documents, batch_size=len(documents))
+    assert data == one_batch, "the file must not depend on the batches"
+    assert statistics == one_batch_statistics
+    assert statistics["documents"] == 7
+    docs = read_docbin(data)
+    assert [doc.text for doc in docs] == [document.text for document in documents]
+    for doc, document in zip(docs, documents, strict=True):
+        (alone,) = read_docbin(docbin_bytes([document])[0])
+        spans = [(s.start_char, s.end_char, s.label_) for s in doc.spans["sc"]]
+        entities = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        assert spans == [(s.start_char, s.end_char, s.label_) for s in alone.spans["sc"]]
+        assert entities == [(e.start_char, e.end_char, e.label_) for e in alone.ents]
+        assert len(spans) == len(document.spans), f"document {document.id}: every span back"
+        assert {**doc.user_data, "spans": list(doc.user_data["spans"])} == {
+            "id": document.id,
+            "title": document.title,
+            "text_sha256": document.text_sha256,
+            "language": document.language,
+            "spans": [
+                {
+                    "start": span.start,
+                    "end": span.end,
+                    "category": span.category,
+                    "layer": span.layer,
+                    "reviewer": span.reviewer,
+                    "note": span.note,
+                    "attributes": span.attributes,
+                }
+                for span in document.spans
+            ],
+        }, f"document {document.id}: user_data"
+    for doc, document in zip(docs[3:], documents[3:], strict=True):
+        exact = [(span.start, span.end, span.category) for span in document.spans]
+        assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["sc"]] == exact
+        assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == exact[:2]
+
+
+def test_spacy_docbin_is_written_byte_for_byte_as_spacy_writes_it():
+    nlp = spacy.blank("xx")
+    # Token arrays of 208 bytes, of 1,144 and of 83,200: msgpack's bin 8, bin 16 and bin 32.
+    texts = ["Short.", "A few more words here, then a few more.", " ".join(["word"] * 800), ""]
+    docs = [nlp(text) for text in texts]
+    docs[1].spans[SPAN_KEY] = [docs[1].char_span(0, 5, label="detention")]
+    docs[1].user_data.update({"id": 1, "spans": [{"start": 0, "end": 5, "note": "مەن"}]})
+    docs[1].cats = {"detention": 1.0}
+    for store_user_data in (True, False):
+        for chosen in ([], docs[:1], docs[1:2], docs[2:3], docs):
+            docbin = DocBin(store_user_data=store_user_data, docs=chosen)
+            assert b"".join(docbin_chunks(docbin)) == docbin.to_bytes(), (
+                f"{len(chosen)} docs, store_user_data={store_user_data}"
+            )
 
 
 # --- CSV ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from annotator.text import (
     STEP_STRIP_BOM,
     canonical_offsets,
     canonicalize,
+    check_span_bounds,
+    check_span_quote,
     lines,
     text_sha256,
 )
@@ -73,10 +75,16 @@ def test_line_offsets_count_code_points_beyond_the_bmp():
     assert text[2:10] == "detained"
 
 
+def check_span(text: str, start: int, end: int, quote: str) -> None:
+    """A span checked against its text as saving one checks it: offsets, then quote."""
+    check_span_bounds(len(text), start, end)
+    check_span_quote(text[start:end], start, end, quote)
+
+
 def test_check_span_accepts_code_point_offsets_and_refuses_utf16_ones():
     import pytest
 
-    from annotator.text import SpanError, check_span
+    from annotator.text import SpanError
 
     text = "💩 detained in a camp"
     check_span(text, 2, 10, "detained")

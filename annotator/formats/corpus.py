@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.text import SpanError, check_span_bounds, check_span_quote
+
 
 # Plain slotted dataclasses rather than frozen ones: a million spans are made per export, and
 # a frozen dataclass's constructor costs several times more. Writers only read them.
@@ -58,15 +60,23 @@ def check_span(document: ExportDocument, span: ExportSpan) -> None:
     """Refuse a span whose offsets or quote do not match its document's text.
 
     Every writer calls it: an export must never carry a span whose text is not the
-    document's text at its offsets.
+    document's text at its offsets. The checks are ``annotator.text``'s, the ones a span
+    passes when it is saved; the message names the document. Raises ``SpanError`` (a
+    ``ValueError``), chained to the text-level reason.
     """
-    if not 0 <= span.start < span.end <= len(document.text):
-        raise ValueError(
+    text = document.text
+    try:
+        check_span_bounds(len(text), span.start, span.end)
+    except SpanError as error:
+        raise SpanError(
             f"Document {document.id}: span {span.start}-{span.end} is outside a text of "
-            f"{len(document.text)} characters."
-        )
-    if document.text[span.start : span.end] != span.quote:
-        raise ValueError(
+            f"{len(text)} characters."
+        ) from error
+    actual = text[span.start : span.end]
+    try:
+        check_span_quote(actual, span.start, span.end, span.quote)
+    except SpanError as error:
+        raise SpanError(
             f"Document {document.id}: span {span.start}-{span.end} quotes {span.quote[:40]!r} "
-            f"but the text there is {document.text[span.start : span.end][:40]!r}."
-        )
+            f"but the text there is {actual[:40]!r}."
+        ) from error

@@ -22,22 +22,40 @@ are Python string indices, that is Unicode code points, the unit of this product
   ``end``, ``category``, ``layer``, ``reviewer``, ``note``, ``attributes``), so the exact
   offsets survive the widening. The DocBin is written with ``store_user_data=True``.
 
-A DocBin is one binary object, built in memory: ``docbin_batches`` cuts a large corpus into
-several, which spaCy reads as a directory of ``.spacy`` files.
+Memory. A ``.spacy`` file is one DocBin serialised whole (msgpack, then zlib): it cannot be
+appended to, and ``DocBin.from_bytes`` on two of them end to end silently reads the first
+only. So one DocBin is built, and what it holds is kept as small as spaCy allows:
+
+- A DocBin keeps arrays (token attributes, span groups and user data as bytes), not Docs:
+  each Doc is added as soon as it is made, then released.
+- The blank pipeline is made afresh every ``BATCH_SIZE`` documents: its vocabulary and its
+  tokenizer's cache grow with every new word, and would otherwise hold the whole corpus's.
+  Token attributes are stored as hashes of their strings, so the file is the same.
+- ``DocBin.to_bytes`` stacks every document's arrays into one, copies that into bytes, packs
+  everything into one msgpack buffer and compresses that buffer: some five times the
+  DocBin's size at once. ``docbin_chunks`` writes the same bytes (a test holds them equal)
+  field by field, each document's arrays and each list item in turn, into one zlib stream.
+
+Peak memory is thus the DocBin's arrays, one batch's vocabulary and the compressed file
+(twice while its pieces are joined); it still grows with the corpus, by about 100 bytes a
+token (13 attributes of 8 bytes) and the spans' and user data's bytes, since the file can
+only be written once everything is in.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import zlib
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from annotator.formats.corpus import ExportDocument, ExportSpan, check_span
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, DocBin, Span
 
 SPACY_MISSING = (
     "spaCy is not installed: pip install 'annotator[spacy]' (or pip install 'spacy>=3.7')."
@@ -46,6 +64,10 @@ SPAN_KEY = "sc"
 STATISTICS = ("documents", "spans", "entities", "expanded", "not_aligned", "not_in_entities")
 # The statistics counted for each category as well.
 SPAN_STATISTICS = ("spans", "entities", "expanded", "not_aligned", "not_in_entities")
+# Documents made with one blank pipeline before the next is made (see "Memory" above).
+BATCH_SIZE = 500
+# List items (strings, user data) packed together before they are compressed.
+_PACKED_ITEMS = 1000
 
 
 def spacy_available() -> bool:
@@ -54,7 +76,7 @@ def spacy_available() -> bool:
 
 
 def docbin_bytes(
-    documents: Iterable[ExportDocument], *, language: str = "xx"
+    documents: Iterable[ExportDocument], *, language: str = "xx", batch_size: int = BATCH_SIZE
 ) -> tuple[bytes, dict[str, Any]]:
     """The documents as one serialised DocBin, with counts of what was done to the spans.
 
@@ -62,27 +84,74 @@ def docbin_bytes(
     (written to ``doc.ents``), ``expanded`` (widened to whole tokens), ``not_aligned`` (left
     out: no token) and ``not_in_entities`` (in the span group but not in ``doc.ents``,
     because they overlap a longer one); ``categories`` has the counts but ``documents`` for
-    each category code.
+    each category code. A fresh blank pipeline tokenizes each ``batch_size`` documents; the
+    bytes do not depend on it.
     """
     nlp = _blank(language)
     from spacy.tokens import DocBin
 
     docbin = DocBin(store_user_data=True)
     statistics = _Statistics()
-    for document in documents:
+    for index, document in enumerate(documents):
+        if index and index % batch_size == 0:
+            nlp = _blank(language)
         docbin.add(_doc(nlp, document, statistics))
-    return docbin.to_bytes(), statistics.as_dict()
+    del nlp  # the last batch's vocabulary is not needed to write the file
+    return b"".join(docbin_chunks(docbin)), statistics.as_dict()
 
 
-def docbin_batches(
-    documents: Iterable[ExportDocument], *, language: str = "xx", batch_size: int = 1000
-) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """``docbin_bytes`` of successive batches of ``batch_size`` documents, so that memory
-    holds one batch at a time. Raises ``RuntimeError`` at once if spaCy is missing."""
-    _blank(language)  # fail before the first batch is asked for, not after
-    iterator = iter(documents)
-    while batch := list(islice(iterator, batch_size)):
-        yield docbin_bytes(batch, language=language)
+def docbin_chunks(docbin: DocBin) -> Iterator[bytes]:
+    """The bytes of ``docbin.to_bytes()``, compressed piece by piece as they are packed.
+
+    The msgpack map is the one ``DocBin.to_bytes`` packs (its keys, in its order; the layout
+    DocBin's docstring documents), but each document's token and space arrays and each item
+    of the long lists go into the zlib stream one at a time, instead of all of them stacked,
+    copied and packed into one buffer first. A test holds the bytes equal to ``to_bytes()``'s
+    with the installed spaCy, so that a release that changes the layout fails it rather than
+    writing another file.
+    """
+    import srsly  # type: ignore[import-untyped]
+
+    packer = srsly.msgpack.Packer(use_bin_type=True)  # as srsly.msgpack_dumps packs
+    compressor = zlib.compressobj()
+    fields: dict[str, Any] = {
+        "version": docbin.version,
+        "attrs": docbin.attrs,
+        "tokens": docbin.tokens,
+        "spaces": docbin.spaces,
+        "lengths": np.asarray([len(tokens) for tokens in docbin.tokens], "int32").tobytes("C"),
+        "strings": sorted(docbin.strings),
+        "cats": docbin.cats,
+        "flags": docbin.flags,
+        "span_groups": docbin.span_groups,
+    }
+    if docbin.store_user_data:
+        fields["user_data"] = docbin.user_data
+    yield compressor.compress(packer.pack_map_header(len(fields)))
+    for key, value in fields.items():
+        yield compressor.compress(packer.pack(key))
+        if key in ("tokens", "spaces"):
+            # to_bytes writes numpy.vstack(arrays).tobytes("C"): the arrays' bytes in turn.
+            yield compressor.compress(_bin_header(sum(array.nbytes for array in value)))
+            for array in value:
+                yield compressor.compress(array.tobytes("C"))
+        elif key in ("strings", "cats", "flags", "span_groups", "user_data"):
+            yield compressor.compress(packer.pack_array_header(len(value)))
+            for start in range(0, len(value), _PACKED_ITEMS):
+                items = value[start : start + _PACKED_ITEMS]
+                yield compressor.compress(b"".join(map(packer.pack, items)))
+        else:
+            yield compressor.compress(packer.pack(value))
+    yield compressor.flush()
+
+
+def _bin_header(size: int) -> bytes:
+    """The msgpack header of a byte string of ``size`` bytes (bin 8, bin 16 or bin 32)."""
+    if size < 2**8:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size < 2**16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
 
 
 class _Statistics:
@@ -113,7 +182,8 @@ def _blank(language: str) -> Language:
 def _doc(nlp: Language, document: ExportDocument, statistics: _Statistics) -> Doc:
     text = document.text
     doc = nlp.make_doc(text)
-    spans, exported = [], []
+    spans: list[Span] = []
+    exported: list[dict[str, Any]] = []
     for span in document.spans:
         check_span(document, span)
         aligned = doc.char_span(span.start, span.end, label=span.category)
@@ -124,7 +194,7 @@ def _doc(nlp: Language, document: ExportDocument, statistics: _Statistics) -> Do
             covers = aligned is not None and (
                 aligned.start_char <= span.start and span.end <= aligned.end_char
             )
-            if not covers:
+            if aligned is None or not covers:
                 statistics.count(span.category, "not_aligned")
                 continue
             statistics.count(span.category, "expanded")
@@ -132,7 +202,8 @@ def _doc(nlp: Language, document: ExportDocument, statistics: _Statistics) -> Do
         spans.append(aligned)
         exported.append(_exported(span))
     doc.spans[SPAN_KEY] = spans
-    entities, taken = [], set()
+    entities: list[Span] = []
+    taken: set[int] = set()
     for aligned in sorted(spans, key=lambda s: (-len(s), s.start)):
         indices = set(range(aligned.start, aligned.end))
         if indices & taken:
