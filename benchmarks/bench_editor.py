@@ -5,6 +5,10 @@ A 250,000-character document (about a 45-page UN report) with 3,000 spans from o
 reviewer, served by gunicorn as in production. "Painted" is the time from navigation start
 until two animation frames after the editor registered every highlight: the first frame
 that includes them has then been produced.
+
+The editor is opened with ``?instrument=1``: only then does it load its benchmark hooks
+(static/annotator/editor/instrument.js, ``window.annotatorEditor``), which reviewers'
+pages never load.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def run(bench) -> None:
         return
     rng = random.Random(250_000)
     document, slug = set_up(rng)
-    editor_path = f"/projects/{slug}/documents/{document.pk}/annotate/"
+    editor_path = f"/projects/{slug}/documents/{document.pk}/annotate/?instrument=1"
     log = Path(os.environ["DATA_DIR"]) / "gunicorn-editor.log"
     server, port = production.start(log)
     try:

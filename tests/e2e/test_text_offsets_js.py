@@ -1,5 +1,5 @@
-"""The editor's offset arithmetic (static/annotator/editor/text.js), run in Chromium itself:
-the conversions between code points and UTF-16 units that peers get wrong."""
+"""The editor's offset arithmetic and quote excerpts (static/annotator/editor/text.js), run in
+Chromium itself: the conversions between code points and UTF-16 units that peers get wrong."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def text_js(page: Page) -> Page:
 def run(page: Page, body: str):
     return page.evaluate(
         f"""async () => {{
-          const {{ TextIndex, graphemeBoundaries, snapToBoundary, trimSpan, overlapIntervals }} =
-            await import('/static/annotator/editor/text.js');
+          const {{ TextIndex, graphemeBoundaries, snapToBoundary, trimSpan, overlapIntervals,
+                   excerpt, isolated }} = await import('/static/annotator/editor/text.js');
           {body}
         }}"""
     )
@@ -97,3 +97,23 @@ def test_trim_and_overlaps(text_js: Page):
         };""",
     )
     assert result == {"trimmed": [2, 10], "overlaps": [[5, 10]]}
+
+
+def test_excerpts_are_one_line_and_never_split_a_surrogate_pair(text_js: Page):
+    result = run(
+        text_js,
+        """
+        return {
+          short: excerpt("detained\\n\\tin  a camp"),
+          cut: excerpt("detained in a camp", 10),
+          // The cut would fall between the two units of 𠮷: it falls before it instead.
+          astral: excerpt("abcdefgh𠮷 Wei", 10),
+          isolated: isolated("تۇتقۇن"),
+        };""",
+    )
+    assert result == {
+        "short": "detained in a camp",
+        "cut": "detained …",
+        "astral": "abcdefgh…",
+        "isolated": "\u2068تۇتقۇن\u2069",
+    }

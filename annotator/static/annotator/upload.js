@@ -99,7 +99,9 @@ function bind() {
           `${text ? `: ${text}` : "."} Check the documents list before trying again.`,
       );
     });
-    request.addEventListener("error", () => fail("The upload was interrupted. Check the connection and try again."));
+    request.addEventListener("error", () =>
+      fail("The upload was interrupted. Check the connection and try again."),
+    );
     failure.hidden = true;
     box.hidden = false;
     bar.value = 0;

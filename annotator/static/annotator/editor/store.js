@@ -11,6 +11,15 @@ function csrfToken(fallback) {
   return match ? decodeURIComponent(match[1]) : fallback;
 }
 
+/** Run an operation's callback; one that throws must not stop the changes after it. */
+function tell(callback) {
+  try {
+    callback();
+  } catch (error) {
+    reportError(error);
+  }
+}
+
 export class SaveQueue {
   /**
    * @param {object} options
@@ -19,10 +28,17 @@ export class SaveQueue {
    *   told of every change of state; ``counts`` says how many changes were ever queued and
    *   how many the server has answered (or that needed no request), so that "saved" can be
    *   told apart from "nothing was sent yet".
+   * @param {typeof fetch} [options.fetch] what sends a request: the browser's, or a stand-in
+   *   server in the tests
    */
-  constructor({ csrfToken: fallbackToken, onState }) {
+  constructor({
+    csrfToken: fallbackToken,
+    onState,
+    fetch: send = (url, init) => fetch(url, init),
+  }) {
     this.fallbackToken = fallbackToken;
     this.onState = onState;
+    this.send = send;
     this.operations = [];
     this.running = false;
     this.failures = 0;
@@ -71,7 +87,7 @@ export class SaveQueue {
         }
         let response;
         try {
-          response = await fetch(request.url, {
+          response = await this.send(request.url, {
             method: request.method,
             credentials: "same-origin",
             headers: {
@@ -81,7 +97,7 @@ export class SaveQueue {
             },
             body: request.body === undefined ? undefined : JSON.stringify(request.body),
           });
-        } catch (error) {
+        } catch {
           await this.pause("The server cannot be reached");
           continue;
         }
@@ -100,16 +116,16 @@ export class SaveQueue {
         if (response.status !== 204) {
           try {
             body = await response.json();
-          } catch (error) {
+          } catch {
             body = { detail: `The server answered ${response.status} without JSON.` };
           }
         }
         if (response.ok) {
-          operation.onSuccess(body);
+          tell(() => operation.onSuccess(body));
           this.report();
         } else {
-          operation.onRefused(response.status, body || {});
-          this.report("refused", (body && body.detail) || `Refused (${response.status}).`);
+          tell(() => operation.onRefused(response.status, body || {}));
+          this.report("refused", body?.detail || `Refused (${response.status}).`);
         }
       }
     } finally {
@@ -121,16 +137,21 @@ export class SaveQueue {
   pause(why) {
     this.failures += 1;
     const wait = Math.min(MAX_PAUSE_MS, 500 * 2 ** Math.min(this.failures, 5));
-    this.report("retrying", `${why}. Your changes are kept and will be saved; retrying in ${Math.round(wait / 1000)} s.`);
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, wait);
-      const self = this;
-      function done() {
+    // retryNow() works from the moment the state says "retrying", even from onState itself.
+    const paused = new Promise((resolve) => {
+      const done = () => {
         clearTimeout(timer);
-        self.wakeUp = null;
+        this.wakeUp = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, wait);
       this.wakeUp = done;
     });
+    const seconds = Math.round(wait / 1000);
+    this.report(
+      "retrying",
+      `${why}. Your changes are kept and will be saved; retrying in ${seconds} s.`,
+    );
+    return paused;
   }
 }

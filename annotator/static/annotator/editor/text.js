@@ -1,6 +1,7 @@
 // Offsets between the canonical text's Unicode code points (what the server stores) and
-// the browser's UTF-16 code units (what the DOM counts), and grapheme boundaries.
-// Pure functions: no DOM, so that they can be checked on their own.
+// the browser's UTF-16 code units (what the DOM counts), grapheme boundaries, and the short
+// forms of a quote that the editor shows. Pure functions: no DOM, so that they can be
+// checked on their own.
 
 /** Index maps between code points and UTF-16 units for one string. */
 export class TextIndex {
@@ -128,4 +129,22 @@ export function overlapIntervals(spans) {
     }
   }
   return result;
+}
+
+/**
+ * A quote on one line, at most ``limit`` UTF-16 units long with its ellipsis when cut; the cut
+ * never splits a surrogate pair (a character outside the Basic Multilingual Plane).
+ */
+export function excerpt(text, limit = 80) {
+  const flat = text.replace(/\s+/g, " ");
+  if (flat.length <= limit) return flat;
+  let cut = limit - 1;
+  const last = flat.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return `${flat.slice(0, cut)}…`;
+}
+
+/** Text wrapped in Unicode direction isolates (FSI … PDI), for plain-text contexts. */
+export function isolated(text) {
+  return `\u2068${text}\u2069`;
 }

@@ -1,0 +1,130 @@
+// The annotation editor: reads the page's data (#editor-data) and wires the pieces.
+//
+//   text.js      pure: code points <-> UTF-16 units, grapheme boundaries, quote excerpts
+//   offsets.js   DOM positions <-> code-point offsets, the selection, the point under the mouse
+//   store.js     SaveQueue: every change saved in order, retried, or refused with a reason
+//   spans.js     the state, and its one owner: spans, selected span, undo; tells subscribers
+//   highlights.js, span-list.js, details.js, popup.js, status.js   what the reviewer sees
+//   input.js     mouse and keyboard
+//   instrument.js  benchmark and test hooks, loaded only with ?instrument=1
+//
+// The server renders the text; nothing here changes it. Highlights use the CSS Custom
+// Highlight API, offsets are code points, and every change goes through one queue.
+
+import { Details } from "./details.js";
+import { Highlights, highlightsSupported } from "./highlights.js";
+import { bindInput } from "./input.js";
+import { DocumentOffsets } from "./offsets.js";
+import { CategoryPopup } from "./popup.js";
+import { SpanList } from "./span-list.js";
+import { SpanStore } from "./spans.js";
+import { guardUnsaved, SaveStatus } from "./status.js";
+import { SaveQueue } from "./store.js";
+import { TextIndex } from "./text.js";
+
+/** What main.js tells the instrumentation; this one, the default, does nothing. */
+const QUIET_PROBE = {
+  phase: (_name, run) => run(),
+  tagRequested() {},
+  painted() {},
+};
+
+const data = JSON.parse(document.getElementById("editor-data").textContent);
+const article = document.getElementById("document-text");
+const badge = document.getElementById("save-status");
+const status = new SaveStatus({ badge, messageBox: document.getElementById("editor-message") });
+const showMessage = (text, kind) => status.showMessage(text, kind);
+const queue = new SaveQueue({
+  csrfToken: data.csrfToken,
+  onState: (...state) => status.showState(...state),
+});
+
+const index = new TextIndex(data.text);
+const offsets = new DocumentOffsets(article, index);
+const categories = new Map(data.categories.map((category) => [category.code, category]));
+
+// Offsets are exact only when the page shows the stored text, and spans are of no use
+// where they cannot be drawn: the editor then shows why and changes nothing.
+let usable = true;
+if (!highlightsSupported) {
+  usable = false;
+  showMessage(
+    "This browser cannot draw highlights (CSS Custom Highlight API): use a current Chromium, Firefox or Safari.",
+  );
+} else if (!offsets.matches(data.text)) {
+  usable = false;
+  showMessage(
+    "The text on the page differs from the stored text; editing is disabled to keep offsets exact.",
+  );
+  article.setAttribute("aria-disabled", "true");
+}
+
+const spans = new SpanStore({
+  queue,
+  index,
+  fields: data.fields,
+  urls: {
+    annotations: `${data.apiBase}documents/${data.documentId}/annotations`,
+    annotation: (id) => `${data.apiBase}annotations/${id}`,
+  },
+  readOnly: Boolean(data.readOnly) || !usable,
+  snap: (offset, direction) => offsets.snap(offset, direction),
+  onMessage: showMessage,
+});
+
+const instrumented = new URLSearchParams(window.location.search).get("instrument") === "1";
+const probe = instrumented
+  ? (await import("./instrument.js")).createProbe({ queue, spans })
+  : QUIET_PROBE;
+
+if (usable) {
+  probe.phase("highlights", () => {
+    spans.load(data.annotations);
+    new Highlights({ categories: categories.keys(), offsets, spans });
+  });
+}
+
+function pick(localId) {
+  spans.select(spans.get(localId));
+  if (spans.selected) offsets.elementAt(spans.selected.start).scrollIntoView({ block: "center" });
+}
+
+probe.phase("list", () => {
+  new SpanList({
+    list: document.getElementById("span-list"),
+    total: document.getElementById("span-total"),
+    counters: document.querySelectorAll("[data-count-for]"),
+    categories,
+    spans,
+    onPick: pick,
+  });
+});
+new Details({
+  panel: document.getElementById("span-details"),
+  categories,
+  evidenceStatuses: data.evidenceStatuses,
+  sourceTypes: data.sourceTypes,
+  spans,
+  onPick: pick,
+});
+bindInput({
+  article,
+  offsets,
+  spans,
+  popup: new CategoryPopup(document.getElementById("category-popup")),
+  categories,
+  probe,
+});
+guardUnsaved({
+  queue,
+  badge,
+  submitForm: document.querySelector("#submit-document form"),
+  showMessage,
+});
+
+requestAnimationFrame(() =>
+  requestAnimationFrame(() => {
+    probe.painted();
+    document.body.dataset.editorReady = "true";
+  }),
+);
