@@ -33,7 +33,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
+
+# Who proposed a version: a user id in the product, any hashable name in tests and scripts.
+R = TypeVar("R", bound=Hashable)
 
 
 class Span(NamedTuple):
@@ -49,12 +52,12 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Cluster:
+class Cluster(Generic[R]):
     """A connected group of overlapping spans and each reviewer's version of it."""
 
     start: int
     end: int
-    versions: Mapping[Hashable, frozenset[Span]]
+    versions: Mapping[R, frozenset[Span]]
     kinds: frozenset[Kind]
 
     @property
@@ -73,7 +76,7 @@ class Cluster:
         return len(self.spans - shared)
 
 
-def align(layers: Mapping[Hashable, Iterable[Span | Sequence]]) -> list[Cluster]:
+def align(layers: Mapping[R, Iterable[Span | Sequence[Any]]]) -> list[Cluster[R]]:
     """Cluster the reviewers' layers of one document and classify each cluster.
 
     ``layers`` maps each submitted reviewer (any hashable id) to their spans; a reviewer with
@@ -81,7 +84,7 @@ def align(layers: Mapping[Hashable, Iterable[Span | Sequence]]) -> list[Cluster]
     in document order (by start, then end).
     """
     reviewers = list(layers)
-    tagged: list[tuple[Span, Hashable]] = []
+    tagged: list[tuple[Span, R]] = []
     for reviewer, spans in layers.items():
         for raw in spans:
             span = Span(int(raw[0]), int(raw[1]), str(raw[2]))
@@ -90,8 +93,8 @@ def align(layers: Mapping[Hashable, Iterable[Span | Sequence]]) -> list[Cluster]
             tagged.append((span, reviewer))
     tagged.sort(key=lambda item: (item[0].start, item[0].end, item[0].category))
 
-    clusters: list[Cluster] = []
-    group: list[tuple[Span, Hashable]] = []
+    clusters: list[Cluster[R]] = []
+    group: list[tuple[Span, R]] = []
     group_end = 0
     for span, reviewer in tagged:
         # Sorted by start, a span joins the current group when it starts before the group's
@@ -106,8 +109,8 @@ def align(layers: Mapping[Hashable, Iterable[Span | Sequence]]) -> list[Cluster]
     return clusters
 
 
-def _cluster(group: list[tuple[Span, Hashable]], reviewers: list[Hashable]) -> Cluster:
-    versions: dict[Hashable, set[Span]] = {reviewer: set() for reviewer in reviewers}
+def _cluster(group: list[tuple[Span, R]], reviewers: list[R]) -> Cluster[R]:
+    versions: dict[R, set[Span]] = {reviewer: set() for reviewer in reviewers}
     for span, reviewer in group:
         versions[reviewer].add(span)
     frozen = {reviewer: frozenset(spans) for reviewer, spans in versions.items()}
@@ -119,14 +122,14 @@ def _cluster(group: list[tuple[Span, Hashable]], reviewers: list[Hashable]) -> C
     )
 
 
-def classify(versions: Mapping[Hashable, frozenset[Span]]) -> frozenset[Kind]:
+def classify(versions: Mapping[R, frozenset[Span]]) -> frozenset[Kind]:
     """The kinds of disagreement between reviewers' versions of one cluster (empty: none)."""
     distinct = set(versions.values())
     if len(distinct) <= 1:
         return frozenset()
     kinds: set[Kind] = set()
-    by_boundaries: dict[Hashable, dict[tuple[int, int], frozenset[str]]] = {}
-    by_category: dict[Hashable, dict[str, frozenset[tuple[int, int]]]] = {}
+    by_boundaries: dict[R, dict[tuple[int, int], frozenset[str]]] = {}
+    by_category: dict[R, dict[str, frozenset[tuple[int, int]]]] = {}
     for reviewer, spans in versions.items():
         boundaries: dict[tuple[int, int], set[str]] = {}
         categories: dict[str, set[tuple[int, int]]] = {}
@@ -151,10 +154,10 @@ def classify(versions: Mapping[Hashable, frozenset[Span]]) -> frozenset[Kind]:
 
 
 def _lacks_a_category(
-    reviewer: Hashable,
-    versions: Mapping[Hashable, frozenset[Span]],
-    by_boundaries: Mapping[Hashable, Mapping[tuple[int, int], frozenset[str]]],
-    by_category: Mapping[Hashable, Mapping[str, frozenset[tuple[int, int]]]],
+    reviewer: R,
+    versions: Mapping[R, frozenset[Span]],
+    by_boundaries: Mapping[R, Mapping[tuple[int, int], frozenset[str]]],
+    by_category: Mapping[R, Mapping[str, frozenset[tuple[int, int]]]],
 ) -> bool:
     """Whether another reviewer used a category here that ``reviewer`` did not, anywhere."""
     own_categories = by_category[reviewer]

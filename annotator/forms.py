@@ -7,10 +7,20 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 
 from annotator.extractors import importable_suffixes
 from annotator.models import Document, DocumentStatus, ResolutionReason
+from annotator.selectors.exporting import ExportLayer
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field, to set its choices once the form knows them."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field")
+    return field
 
 
 class LoginForm(AuthenticationForm):
@@ -77,11 +87,13 @@ class ActionForm(forms.Form):
 
 
 class AssignReviewerForm(forms.Form):
-    reviewer = forms.ModelChoiceField(queryset=None, label="Assign a reviewer", empty_label=None)
+    reviewer: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Assign a reviewer", empty_label=None
+    )
 
     def __init__(self, *args: Any, reviewers: Any, action: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = reviewers
+        _choice_field(self, "reviewer").queryset = reviewers  # type: ignore[attr-defined]
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.add_input(Button("submit", "Assign", css_class="btn-outline-primary"))
@@ -117,7 +129,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
-    files = MultipleFileField(label="Files")
+    # Django takes declared fields off the class, so this does not hide Form.files.
+    files = MultipleFileField(label="Files")  # type: ignore[assignment]
 
     @staticmethod
     def help_text() -> str:
@@ -142,11 +155,7 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(label="Format")
     layer = forms.ChoiceField(
         label="Layer",
-        choices=[
-            ("gold", "Gold layer (moderated)"),
-            ("reviewers", "Every reviewer's submitted layer"),
-            ("all", "All: gold, reviewers and imported layers"),
-        ],
+        choices=ExportLayer.choices,
     )
     status = forms.ChoiceField(
         label="Documents", required=False, choices=[("", "Any status"), *DocumentStatus.choices]
@@ -173,8 +182,8 @@ class ExportForm(forms.Form):
         self, *args: Any, formats: Any, categories: Any, manager: bool, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = formats
-        self.fields["category"].choices = [("", "Every category")] + [
+        _choice_field(self, "format").choices = formats
+        _choice_field(self, "category").choices = [("", "Every category")] + [
             (category.code, category.name) for category in categories
         ]
         if not manager:
@@ -238,7 +247,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].choices = [("", "All my projects")] + [
+        _choice_field(self, "project").choices = [("", "All my projects")] + [
             (project.slug, project.name) for project in projects
         ]
         self.helper = FormHelper()
@@ -276,8 +285,8 @@ class ResolveForm(forms.Form):
         self, *args: Any, span_choices: Any, categories: Any, reviewers: Any, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["spans"].choices = span_choices
-        self.fields["custom_category"].choices = [("", "—")] + [
+        _choice_field(self, "spans").choices = span_choices
+        _choice_field(self, "custom_category").choices = [("", "—")] + [
             (category.code, category.name) for category in categories
         ]
         self.helper = FormHelper()

@@ -155,12 +155,20 @@ if os.environ.get("DATABASE_URL"):
         DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
     else:
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise ImproperlyConfigured(
+                "DATABASE_URL names PostgreSQL, but its driver is not installed: "
+                "pip install 'annotator[postgres]' (or -r requirements/deploy.txt)."
+            ) from None
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "annotator.sqlite3",
+            "NAME": str(DATA_DIR / "annotator.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }

@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotator import selectors
 from annotator.corpus_agreement import DocumentLayers, corpus_figures
 from annotator.models import (
     Annotation,
@@ -23,6 +22,7 @@ from annotator.models import (
     GoldSpan,
     Role,
 )
+from annotator.selectors.agreement import agreement_documents, agreement_layers
 from annotator.services.agreement import BOOTSTRAP_RESAMPLES, agreement_report
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
@@ -136,9 +136,9 @@ def run(bench) -> None:
     )
 
     # 1. Reading the layers, and the pure computation on them.
-    documents_qs = selectors.agreement_documents(project=project)
+    documents_qs = agreement_documents(project=project)
     start = time.perf_counter()
-    rows = selectors.agreement_layers(project=project, documents=documents_qs)
+    rows = agreement_layers(project=project, documents=documents_qs)
     bench.record(
         "read layers of 1,000 documents",
         (time.perf_counter() - start) * 1000,

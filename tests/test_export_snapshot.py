@@ -17,8 +17,8 @@ from io import BytesIO
 import pytest
 from django.db import connection, connections
 
-from annotator import selectors
 from annotator.models import Annotation, GoldSpan, Role
+from annotator.selectors import exporting as export_selectors
 from annotator.services.assignments import review_submit
 from annotator.services.exporting import ExportOptions, export_start
 from tests.factories import CategoryFactory, MembershipFactory, UserFactory, make_annotation
@@ -37,7 +37,7 @@ TEXTS = [
 def corpus(project, monkeypatch):
     """Three documents, each with a span two reviewers agreed on (so a gold span) and a
     span only one of them made."""
-    monkeypatch.setattr(selectors, "EXPORT_CHUNK", 1)
+    monkeypatch.setattr(export_selectors, "EXPORT_CHUNK", 1)
     category = CategoryFactory(project=project, code="detention")
     ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
     for user in (ana, ben):
@@ -132,7 +132,7 @@ def export_with_a_change_midway(corpus: dict, kind: str, **options) -> tuple[byt
 
 def spans_now(corpus: dict, layer: str) -> int:
     documents = [document.pk for document in corpus["documents"]]
-    return selectors.export_span_count(document_ids=documents, layer=layer)
+    return export_selectors.export_span_count(document_ids=documents, layer=layer)
 
 
 @pytest.mark.parametrize(

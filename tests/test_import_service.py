@@ -292,13 +292,13 @@ def test_a_copy_of_a_refused_file_is_imported_on_its_own(project):
 def spy_on_documents_create(monkeypatch) -> list[int]:
     """Record the size of every batch given to documents_create."""
     sizes: list[int] = []
-    real = importing.documents_create
+    real = importing.writing.documents_create
 
     def spy(*, project, items, imported_by):
         sizes.append(len(items))
         return real(project=project, items=items, imported_by=imported_by)
 
-    monkeypatch.setattr(importing, "documents_create", spy)
+    monkeypatch.setattr(importing.writing, "documents_create", spy)
     return sizes
 
 
@@ -372,7 +372,7 @@ def test_an_invalid_file_in_a_batch_falls_back_to_one_by_one(project, monkeypatc
 
 
 def test_a_batch_that_fails_to_write_is_written_again_one_by_one(project, monkeypatch):
-    real = importing.documents_create
+    real = importing.writing.documents_create
     sizes: list[int] = []
 
     def flaky(*, project, items, imported_by):
@@ -381,7 +381,7 @@ def test_a_batch_that_fails_to_write_is_written_again_one_by_one(project, monkey
             raise IntegrityError("simulated failure of a batch")
         return real(project=project, items=items, imported_by=imported_by)
 
-    monkeypatch.setattr(importing, "documents_create", flaky)
+    monkeypatch.setattr(importing.writing, "documents_create", flaky)
     report = run(project, *(SourceFile(f"{n}.txt", f"Text {n}".encode()) for n in "xyz"))
     assert outcomes(report) == [(f"{n}.txt", Outcome.IMPORTED) for n in "xyz"]
     assert sizes == [3, 1, 1, 1]
@@ -390,7 +390,7 @@ def test_a_batch_that_fails_to_write_is_written_again_one_by_one(project, monkey
 
 def test_a_concurrent_import_of_the_same_text_makes_it_a_duplicate(project, monkeypatch):
     """Another import commits "Text y" between the duplicate check and the batch's insert."""
-    real = importing.documents_create
+    real = importing.writing.documents_create
     rival: list[Document] = []
 
     def racing(*, project, items, imported_by):
@@ -399,7 +399,7 @@ def test_a_concurrent_import_of_the_same_text_makes_it_a_duplicate(project, monk
             rival.extend(real(project=project, items=[rival_item], imported_by=None))
         return real(project=project, items=items, imported_by=imported_by)
 
-    monkeypatch.setattr(importing, "documents_create", racing)
+    monkeypatch.setattr(importing.writing, "documents_create", racing)
     report = run(project, *(SourceFile(f"{n}.txt", f"Text {n}".encode()) for n in "xyz"))
     assert outcomes(report) == [
         ("x.txt", Outcome.IMPORTED),
@@ -654,9 +654,9 @@ def test_a_span_of_only_characters_normalisation_removes_fails_alone(project, li
     except Exception as error:  # any exception here is the bug being shown
         pytest.fail(
             f"BUG: a span that normalisation empties crashed the whole import with "
-            f"{type(error).__name__}: {error}. importing._corpus_document must refuse the line "
-            "when a mapped span is empty (and _create_one must not re-raise a non-duplicate "
-            "IntegrityError)."
+            f"{type(error).__name__}: {error}. importing.corpora.corpus_document must refuse "
+            "the line when a mapped span is empty (and create_one must not re-raise a "
+            "non-duplicate IntegrityError)."
         )
     assert [o for _, o in outcomes(report)] == [Outcome.FAILED, Outcome.IMPORTED]
     assert report.results[0].reason.startswith("Line 1:"), report.results[0].reason

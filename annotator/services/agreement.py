@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotator import selectors
 from annotator.corpus_agreement import DocumentLayers, corpus_figures
 from annotator.models import AgreementReport, Project
+from annotator.selectors.agreement import agreement_documents, agreement_layers
+from annotator.selectors.projects import category_list
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20261128
@@ -56,9 +57,9 @@ def agreement_report(
         return report
 
     started = time.perf_counter()
-    documents = selectors.agreement_documents(project=project, **filters.as_dict())
-    rows = selectors.agreement_layers(project=project, documents=documents)
-    categories = selectors.category_list(project=project).values_list("code", flat=True)
+    documents = agreement_documents(project=project, **filters.as_dict())
+    rows = agreement_layers(project=project, documents=documents)
+    categories = category_list(project=project).values_list("code", flat=True)
     figures = corpus_figures(
         [DocumentLayers(**row) for row in rows],
         categories=list(categories),

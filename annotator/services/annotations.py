@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import models, transaction
 from django.utils import timezone
 
 from annotator.models import (
@@ -16,7 +16,8 @@ from annotator.models import (
     EvidenceStatus,
     SourceType,
 )
-from annotator.selectors import document_text_slice
+from annotator.selectors.annotations import annotation_record
+from annotator.selectors.documents import document_text_slice
 from annotator.services.audit import audit_record
 from annotator.text import SpanError, check_span_bounds, check_span_quote
 
@@ -43,21 +44,25 @@ class AnnotationConflict(Exception):
         )
 
 
+def annotation_defaults() -> dict[str, Any]:
+    """The value each editable field takes when a new span does not give it, from the model:
+    the editor and the API start new spans from these, never from a list of their own."""
+    defaults: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        field = Annotation._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            continue
+        if field.has_default():
+            defaults[name] = field.get_default()
+        elif getattr(field, "blank", False) and not field.is_relation:
+            defaults[name] = ""
+    return defaults
+
+
 def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
-    """What the audit log records of an annotation, before and after a change."""
-    return {
-        "id": annotation.pk,
-        "document": annotation.document_id,
-        "reviewer": annotation.reviewer_id,
-        "category": annotation.category.code,
-        "start": annotation.start,
-        "end": annotation.end,
-        "quote": annotation.quote,
-        "note": annotation.note,
-        "evidence_status": annotation.evidence_status,
-        "source_type": annotation.source_type,
-        "version": annotation.version,
-    }
+    """What the audit log records of an annotation, before and after a change: the
+    annotation's one shape (``annotation_record``), without its times, and its reviewer."""
+    return {**annotation_record(annotation, times=False), "reviewer": annotation.reviewer_id}
 
 
 def _check_layer_open(document_id: int, reviewer_id: int) -> None:
@@ -102,7 +107,7 @@ def _check(document: Document, annotation: Annotation) -> None:
 def annotation_create(
     *,
     document: Document,
-    reviewer: AbstractBaseUser,
+    reviewer: User,
     category: Category,
     start: int,
     end: int,
@@ -151,7 +156,7 @@ def _locked(annotation_id: int) -> Annotation:
 def annotation_update(
     *,
     annotation_id: int,
-    actor: AbstractBaseUser,
+    actor: User,
     version: int,
     changes: dict[str, Any],
 ) -> Annotation:
@@ -192,7 +197,7 @@ def annotation_update(
 
 
 @transaction.atomic
-def annotation_delete(*, annotation_id: int, actor: AbstractBaseUser, version: int) -> None:
+def annotation_delete(*, annotation_id: int, actor: User, version: int) -> None:
     """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict."""
     annotation = _locked(annotation_id)
     _check_layer_open(annotation.document_id, annotation.reviewer_id)

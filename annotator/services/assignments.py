@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,14 +55,12 @@ def document_status_refresh(*, document: Document) -> str:
     return status
 
 
-def _is_reviewer(project: Project, user: AbstractBaseUser) -> bool:
+def _is_reviewer(project: Project, user: User) -> bool:
     return Membership.objects.filter(project=project, user=user, role=Role.REVIEWER).exists()
 
 
 @transaction.atomic
-def assignment_create(
-    *, document: Document, reviewer: AbstractBaseUser, actor: AbstractBaseUser | None
-) -> Assignment:
+def assignment_create(*, document: Document, reviewer: User, actor: User | None) -> Assignment:
     """Assign one reviewer to one document by hand."""
     if not _is_reviewer(document.project, reviewer):
         raise AssignmentError(f"{reviewer} is not a reviewer of this project.")
@@ -83,7 +81,7 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignments_auto(*, project: Project, actor: AbstractBaseUser | None) -> AutoAssignReport:
+def assignments_auto(*, project: Project, actor: User | None) -> AutoAssignReport:
     """Give every document of the project its reviewers-per-document count of reviewers.
 
     Each document gets distinct reviewers, never one already on it; among the candidates
@@ -145,7 +143,7 @@ def assignments_auto(*, project: Project, actor: AbstractBaseUser | None) -> Aut
     return report
 
 
-def _assignment(document: Document, reviewer: AbstractBaseUser) -> Assignment:
+def _assignment(document: Document, reviewer: User) -> Assignment:
     assignment = (
         Assignment.objects.select_for_update().filter(document=document, reviewer=reviewer).first()
     )
@@ -155,7 +153,7 @@ def _assignment(document: Document, reviewer: AbstractBaseUser) -> Assignment:
 
 
 @transaction.atomic
-def review_submit(*, document: Document, reviewer: AbstractBaseUser) -> Assignment:
+def review_submit(*, document: Document, reviewer: User) -> Assignment:
     """The reviewer is done: their layer becomes read-only to them."""
     assignment = _assignment(document, reviewer)
     if assignment.submitted:
@@ -183,12 +181,10 @@ def review_submit(*, document: Document, reviewer: AbstractBaseUser) -> Assignme
 
 
 @transaction.atomic
-def review_reopen(
-    *, document: Document, reviewer: AbstractBaseUser, actor: AbstractBaseUser
-) -> Assignment:
+def review_reopen(*, document: Document, reviewer: User, actor: User) -> Assignment:
     """A moderator gives a submitted layer back to its reviewer for changes."""
     assignment = _assignment(document, reviewer)
-    if not assignment.submitted:
+    if assignment.submitted_at is None:
         raise AssignmentError(f"{reviewer} has not submitted this document.")
     before = {"submitted_at": assignment.submitted_at.isoformat()}
     assignment.submitted_at = None

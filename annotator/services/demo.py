@@ -102,7 +102,9 @@ def demo_seed(*, seeds_dir: Path, reset_passwords: bool = False) -> SeedReport:
 
     taxonomy_path = seeds_dir / manifest.get("taxonomy", "taxonomy.yaml")
     specs = parse_taxonomy(taxonomy_path.read_bytes(), filename=taxonomy_path.name)
-    taxonomy = taxonomy_load(project=project, specs=specs, update_existing=False)
+    taxonomy = taxonomy_load(
+        project=project, specs=specs, update_existing=False, source=taxonomy_path.name
+    )
 
     accounts = _demo_accounts(project=project, reset_passwords=reset_passwords)
     manager = get_user_model().objects.get(username=DEMO_ACCOUNTS[0][0])

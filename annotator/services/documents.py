@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -22,7 +22,7 @@ from annotator.models import AuditEvent, Category, Document, ImportedSpan, Proje
 from annotator.services.audit import audit_record, audit_record_many
 from annotator.text import CanonicalText, sha256_hex
 
-TITLE_MAX_LENGTH = Document._meta.get_field("title").max_length
+TITLE_MAX_LENGTH: int = Document._meta.get_field("title").max_length or 500
 # Where a title came from, as ``Document.metadata["title_source"]`` says (with the
 # extractor's own: "metadata", "largest text on page 1").
 TITLE_FROM_FILE_METADATA = "metadata"
@@ -118,9 +118,7 @@ class NewDocument:
     layer: str = ""
 
 
-def document_build(
-    *, project: Project, new: NewDocument, imported_by: AbstractBaseUser | None
-) -> Document:
+def document_build(*, project: Project, new: NewDocument, imported_by: User | None) -> Document:
     """An unsaved, validated document for ``new``; raises ValidationError if it is not valid.
 
     ``metadata`` given by the importer wins over what the extractor found; what is neither
@@ -190,26 +188,9 @@ def _json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(metadata, default=str, allow_nan=False))
 
 
-def document_create(
-    *,
-    project: Project,
-    filename: str,
-    data: bytes,
-    extraction: Extraction,
-    canonical: CanonicalText,
-    metadata: Mapping[str, Any],
-    imported_by: AbstractBaseUser | None,
-) -> Document:
-    """Create one document from an extraction, keeping the original bytes and provenance."""
-    new = NewDocument(
-        filename=filename, data=data, extraction=extraction, canonical=canonical, metadata=metadata
-    )
-    return documents_create(project=project, items=[new], imported_by=imported_by)[0]
-
-
 @transaction.atomic
 def documents_create(
-    *, project: Project, items: list[NewDocument], imported_by: AbstractBaseUser | None
+    *, project: Project, items: list[NewDocument], imported_by: User | None
 ) -> list[Document]:
     """Create documents in one transaction, with their originals, spans and audit events.
 
@@ -282,7 +263,7 @@ def _spans_create(project: Project, documents: list[Document], items: list[NewDo
 
 
 @transaction.atomic
-def document_retitle(*, document: Document, title: str, actor: AbstractBaseUser | None) -> Document:
+def document_retitle(*, document: Document, title: str, actor: User | None) -> Document:
     """Correct a document's title, recording the old and the new one in the audit log.
 
     The title is stripped and its runs of whitespace made single spaces; a blank title, or
@@ -320,4 +301,50 @@ def document_retitle(*, document: Document, title: str, actor: AbstractBaseUser 
         after={"title": title, "title_source": TITLE_CHANGED_BY_MANAGER},
     )
     document.title, document.metadata = current.title, current.metadata
+    return document
+
+
+# What a manager may correct about a document besides its title; the text, the original and
+# their hashes never change.
+DOCUMENT_METADATA_FIELDS = (
+    "language",
+    "direction",
+    "source_url",
+    "publisher",
+    "published_on",
+    "metadata",
+)
+
+
+@transaction.atomic
+def document_update(*, document: Document, actor: User | None, changes: dict[str, Any]) -> Document:
+    """Correct a document's metadata (``DOCUMENT_METADATA_FIELDS``); the audit log keeps what
+    each field was and became. The title has its own service, ``document_retitle``."""
+    unknown = set(changes) - set(DOCUMENT_METADATA_FIELDS)
+    if unknown:
+        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
+    current = (
+        Document.objects.select_for_update()
+        .only("project_id", *DOCUMENT_METADATA_FIELDS)
+        .get(pk=document.pk)
+    )
+    changed = [name for name, value in changes.items() if getattr(current, name) != value]
+    if not changed:
+        return document
+    before = _json_safe({name: getattr(current, name) for name in changed})
+    for name in changed:
+        setattr(current, name, changes[name])
+        setattr(document, name, changes[name])
+    current.clean_fields(exclude=[f.name for f in Document._meta.fields if f.name not in changed])
+    current.save(update_fields=changed)
+    audit_record(
+        actor=actor,
+        action="document.update",
+        object_type="document",
+        object_id=document.pk,
+        project=document.project,
+        document=document,
+        before=before,
+        after=_json_safe({name: changes[name] for name in changed}),
+    )
     return document

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -108,7 +108,7 @@ def layers_agreement(layers: Mapping[int, Iterable[Span]], text_length: int) -> 
 
 
 @transaction.atomic
-def moderation_start(*, document: Document, actor: AbstractBaseUser | None) -> AlignmentSummary:
+def moderation_start(*, document: Document, actor: User | None) -> AlignmentSummary:
     """Align the document's submitted layers into the queue (at least two are needed)."""
     document = Document.objects.select_for_update().select_related("project").get(pk=document.pk)
     layers = submitted_layers(document)
@@ -269,7 +269,7 @@ def _refresh_status(document: Document) -> None:
 def item_resolve(
     *,
     item_id: int,
-    moderator: AbstractBaseUser,
+    moderator: User,
     version: int,
     resolution: str,
     spans: Iterable[tuple[int, int, str]],

@@ -1,13 +1,22 @@
-"""Writes on a project's taxonomy."""
+"""Writes on a project's taxonomy, each in one transaction and in the audit log.
+
+A category's code is what exports, moderation items and imported layers name it by: once
+anything uses it, it never changes and the category is never deleted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from annotator.models import Category, Project
+from annotator.selectors.projects import category_in_use
+from annotator.services.audit import audit_record
 from annotator.taxonomy import CategorySpec, TaxonomyError
 
 
@@ -29,13 +38,19 @@ SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
 
 @transaction.atomic
 def taxonomy_load(
-    *, project: Project, specs: Sequence[CategorySpec], update_existing: bool = True
+    *,
+    project: Project,
+    specs: Sequence[CategorySpec],
+    update_existing: bool = True,
+    actor: User | None = None,
+    source: str = "",
 ) -> TaxonomyReport:
     """Create the project's categories from checked specs, matching existing ones by code.
 
     With ``update_existing`` off, categories that already exist are left as they are (so a
     taxonomy edited in the admin survives re-seeding). Categories absent from the file are
-    never deleted: annotations may point at them.
+    never deleted: annotations may point at them. A load that changes anything is one
+    ``taxonomy.load`` event naming ``source`` (the file) and what was created and updated.
     """
     report = TaxonomyReport()
     existing = {
@@ -99,4 +114,71 @@ def taxonomy_load(
             category.parent = parent
             category.save(update_fields=["parent"])
     report.unchanged.extend(sorted(spec_codes - written_codes))
+    if report.created or report.updated:
+        audit_record(
+            actor=actor,
+            action="taxonomy.load",
+            object_type="project",
+            object_id=project.pk,
+            project=project,
+            after={"source": source, "created": report.created, "updated": report.updated},
+        )
     return report
+
+
+CATEGORY_FIELDS = ("code", "name", "definition", "colour", "shortcut", "parent", "order")
+
+
+def _category_state(category: Category) -> dict[str, Any]:
+    state: dict[str, Any] = {name: getattr(category, name) for name in CATEGORY_FIELDS}
+    parent = category.parent
+    state["parent"] = parent.code if parent is not None else None
+    return state
+
+
+@transaction.atomic
+def category_save(*, category: Category, actor: User | None) -> Category:
+    """Create or change one category, checked; a code in use is refused a new value."""
+    before = None
+    if category.pk is not None:
+        stored = Category.objects.select_for_update().select_related("parent").get(pk=category.pk)
+        before = _category_state(stored)
+        if stored.code != category.code and category_in_use(stored):
+            raise ValidationError(
+                {
+                    "code": f"The code {stored.code!r} is in use (spans, moderation items or "
+                    "imported layers name it), so it cannot change."
+                }
+            )
+    category.full_clean()
+    category.save()
+    after = _category_state(category)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="category.create" if before is None else "category.update",
+            object_type="category",
+            object_id=category.pk,
+            project=category.project,
+            before=before,
+            after=after,
+        )
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category, actor: User | None) -> None:
+    """Delete a category nothing uses yet; one in use is refused."""
+    if category_in_use(category):
+        raise ValidationError(f"The category {category.code!r} is in use, so it cannot be deleted.")
+    if category.children.exists():
+        raise ValidationError(f"The category {category.code!r} has subcategories.")
+    audit_record(
+        actor=actor,
+        action="category.delete",
+        object_type="category",
+        object_id=category.pk,
+        project=category.project,
+        before=_category_state(category),
+    )
+    category.delete()

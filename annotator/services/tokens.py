@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ TOKEN_BYTES = 32
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a token for ``user``; return it and the secret, which is never stored."""
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     token = ApiToken(
@@ -26,7 +26,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     return token, secret
 
 
-def api_token_authenticate(secret: str) -> AbstractBaseUser | None:
+def api_token_authenticate(secret: str) -> User | None:
     """The active user a token belongs to, or None; records when the token was last used."""
     if not secret or len(secret) > 200:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,3 +36,12 @@ def document_lines(document: Document) -> SafeString:
             f"{escape(line.text)}</p>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+@register.filter
+def figure(value: float | None, undefined: str = "undefined") -> str:
+    """A statistic to three decimals, or ``undefined`` (the argument: "–" for F1) when it
+    could not be computed (None)."""
+    if value is None:
+        return undefined
+    return floatformat(value, 3)

@@ -5,23 +5,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from annotator import selectors
 from annotator.corpus_agreement import FIGURE_COLUMNS, figure_rows, figures_document, reading
 from annotator.formats.tabular import csv_lines
+from annotator.management.commands._project import ProjectCommand
 from annotator.models import DocumentStatus, Project
+from annotator.selectors.agreement import (
+    agreement_document_rows,
+    agreement_document_values,
+    agreement_documents,
+    reviewer_names,
+)
 from annotator.services.agreement import AgreementFilters, agreement_report
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Agreement between a project's reviewers: unitizing alpha, token kappa and alpha, span "
         "F1, reviewers against gold, with bootstrap intervals."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", required=True, help="The project's slug.")
+        super().add_arguments(parser)
         parser.add_argument("--format", choices=["table", "json", "csv"], default="table")
         parser.add_argument("--status", choices=DocumentStatus.values, default="")
         parser.add_argument("--language", default="", help="Only documents in this language.")
@@ -35,19 +41,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            project = Project.objects.get(slug=options["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with the slug {options['project']!r}.") from None
+        project = self.project(options)
         filters = AgreementFilters(
             query=options["query"], status=options["status"], language=options["language"]
         )
         report = agreement_report(project=project, filters=filters, refresh=options["refresh"])
         figures = report.figures
-        names = selectors.reviewer_names(project=project, reviewer_ids=figures["reviewers"])
-        documents = selectors.agreement_document_values(
-            documents=selectors.agreement_document_rows(
-                documents=selectors.agreement_documents(project=project, **filters.as_dict())
+        names = reviewer_names(project=project, reviewer_ids=figures["reviewers"])
+        documents = agreement_document_values(
+            documents=agreement_document_rows(
+                documents=agreement_documents(project=project, **filters.as_dict())
             )
         )
         if options["format"] == "json":

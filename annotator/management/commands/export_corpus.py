@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from annotator.models import Project, Role
-from annotator.selectors import ExportLayer
+from annotator.management.commands._project import ProjectCommand
+from annotator.models import Role
+from annotator.selectors.exporting import ExportLayer
 from annotator.services.exporting import (
-    ARCHIVES,
     FORMATS,
     ExportError,
     ExportOptions,
@@ -29,16 +29,16 @@ def _date(value: str) -> datetime.date:
         raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from None
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Export a project's annotations: jsonl, csv, w3c, brat, conll or spacy; the gold "
         "layer, every submitted reviewer's layer, or all; reviewers as pseudonyms."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", required=True, help="The project's slug.")
+        super().add_arguments(parser)
         parser.add_argument("--format", required=True, choices=list(FORMATS))
-        parser.add_argument("--layer", default=ExportLayer.GOLD, choices=ExportLayer.CHOICES)
+        parser.add_argument("--layer", default=ExportLayer.GOLD, choices=ExportLayer.values)
         parser.add_argument(
             "--output", required=True, help="The file to write, or - for standard output."
         )
@@ -57,13 +57,11 @@ class Command(BaseCommand):
         parser.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            project = Project.objects.get(slug=options["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with the slug {options['project']!r}.") from None
+        project = self.project(options)
         choice = ExportOptions.from_values(options)
         to_stdout = options["output"] == "-"
-        if to_stdout and (choice.bundle or choice.format in ARCHIVES or choice.format == "spacy"):
+        fmt = FORMATS[choice.format]  # argparse allowed only these
+        if to_stdout and (choice.bundle or fmt.archive or fmt.binary):
             raise CommandError(
                 "Standard output takes single text files only; give --output a file name for "
                 "bundles, brat and spaCy."

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from annotator.models import Project
+from annotator.management.commands._project import ProjectCommand
 from annotator.services.importing import FileResult, Outcome, SourceFile, documents_import
 
 MARKS = {
@@ -22,7 +22,7 @@ MARKS = {
 }
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Import documents (text, Markdown, HTML, PDF, DOCX, JSONL corpora, ZIP archives of "
         "these, this product's JSONL export bundles; folders are walked) into a project. "
@@ -30,7 +30,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", required=True, help="The project's slug.")
+        super().add_arguments(parser)
         parser.add_argument("paths", nargs="+", help="Files or folders to import.")
         parser.add_argument(
             "--user", help="Record this user (a username) as the importer; default: nobody."
@@ -46,10 +46,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            project = Project.objects.get(slug=options["project"])
-        except Project.DoesNotExist:
-            raise CommandError(f"No project with the slug {options['project']!r}.") from None
+        project = self.project(options)
         user = None
         if options["user"]:
             users = get_user_model().objects

@@ -5,21 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from annotator.models import Project
+from annotator.management.commands._project import ProjectCommand
 from annotator.services.taxonomy import taxonomy_load
 from annotator.taxonomy import TaxonomyError, parse_taxonomy
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = (
         "Create or update a project's categories from a JSON or YAML taxonomy file. "
         "Categories are matched by code; none is deleted."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--project", required=True, help="The project's slug.")
+        super().add_arguments(parser)
         parser.add_argument("file", type=Path, help="A .json, .yaml or .yml taxonomy file.")
         parser.add_argument(
             "--keep-existing",
@@ -28,14 +28,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(f"No project with the slug {options['project']!r}.")
+        project = self.project(options)
         path: Path = options["file"]
         try:
             specs = parse_taxonomy(path.read_bytes(), filename=path.name)
             report = taxonomy_load(
-                project=project, specs=specs, update_existing=not options["keep_existing"]
+                project=project,
+                specs=specs,
+                update_existing=not options["keep_existing"],
+                source=path.name,
             )
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error}") from error

@@ -1,0 +1,46 @@
+"""The JSON API: parse and validate, authorise, call a service or selector, respond.
+
+Browsers authenticate with their session (and must send the CSRF token in the
+``X-CSRFToken`` header); scripts send ``Authorization: Bearer <token>`` with a token from
+``manage.py create_api_token``. The OpenAPI schema is at ``/api/v1/openapi.json`` and
+its documentation at ``/api/v1/docs``.
+
+Offsets are Unicode code points into the document's canonical text. Errors are JSON
+objects with a ``detail`` message: 400 invalid input, 401 not authenticated, 403 not
+allowed, 404 not found (or not yours to see), 409 changed by someone else since loaded.
+
+One router per domain, as in ``views``, ``services`` and ``selectors``; the schemas are in
+``annotator.api.schemas`` and the mapping of refusals to statuses in ``annotator.api.errors``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from ninja import NinjaAPI
+
+from annotator.api import errors
+from annotator.api.annotations import router as annotations_router
+from annotator.api.auth import BrowserSessionAuth, TokenAuth
+from annotator.api.documents import router as documents_router
+from annotator.api.exporting import router as exporting_router
+from annotator.api.importing import router as importing_router
+from annotator.api.projects import router as projects_router
+
+api = NinjaAPI(
+    title="annotator API",
+    version="1",
+    description=__doc__,
+    auth=[BrowserSessionAuth(), TokenAuth()],
+    urls_namespace="api",
+    # The schema and its documentation are for logged-in users, like every page.
+    docs_decorator=login_required,
+)
+errors.register(api)
+for router in (
+    projects_router,
+    documents_router,
+    annotations_router,
+    importing_router,
+    exporting_router,
+):
+    api.add_router("/", router)

@@ -1,0 +1,68 @@
+"""The services' and the access module's refusals, mapped to statuses once, here, rather
+than in each endpoint."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from annotator.access import Forbidden, NoAccess
+from annotator.selectors.annotations import annotation_record
+from annotator.services.annotations import (
+    AnnotationConflict,
+    AnnotationError,
+    AnnotationForbidden,
+)
+
+
+def register(api: NinjaAPI) -> None:
+    """Install the handlers on ``api``."""
+
+    def respond(request: HttpRequest, body: dict, status: int) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(ValidationError)
+    def invalid_input(request: HttpRequest, error: ValidationError) -> HttpResponse:
+        problems = []
+        for item in error.errors:
+            where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("body",))
+            message = str(item.get("msg", "invalid"))
+            problems.append(f"{where}: {message}" if where else message)
+        return respond(
+            request,
+            {"detail": "Invalid input. " + "; ".join(problems), "errors": error.errors},
+            400,
+        )
+
+    @api.exception_handler(AnnotationError)
+    def invalid_annotation(request: HttpRequest, error: AnnotationError) -> HttpResponse:
+        return respond(request, {"detail": str(error)}, 400)
+
+    @api.exception_handler(AnnotationForbidden)
+    def layer_closed(request: HttpRequest, error: AnnotationForbidden) -> HttpResponse:
+        return respond(request, {"detail": str(error)}, 403)
+
+    @api.exception_handler(AnnotationConflict)
+    def stale_version(request: HttpRequest, conflict: AnnotationConflict) -> HttpResponse:
+        return respond(
+            request,
+            {"detail": str(conflict), "current": annotation_record(conflict.current)},
+            409,
+        )
+
+    @api.exception_handler(NoAccess)
+    def not_yours(request: HttpRequest, error: NoAccess) -> HttpResponse:
+        return respond(request, {"detail": str(error) or "Not found."}, 404)
+
+    @api.exception_handler(Forbidden)
+    def not_allowed(request: HttpRequest, error: Forbidden) -> HttpResponse:
+        return respond(request, {"detail": str(error) or "Not allowed."}, 403)
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+        return respond(
+            request,
+            {"detail": "Log in, or send an API token as 'Authorization: Bearer <token>'."},
+            401,
+        )

@@ -1,0 +1,58 @@
+"""The data model: projects, their taxonomy and members, documents, annotations, audit.
+
+One module per domain (as in services, selectors and views), all importable from here.
+Models hold fields, database constraints and properties computed from their own row.
+Writes go through ``annotator.services``; reads that list rows go through
+``annotator.selectors``.
+"""
+
+from __future__ import annotations
+
+from annotator.models.agreement import AgreementReport
+from annotator.models.annotations import Annotation, EvidenceStatus, SourceType
+from annotator.models.audit import AuditChainHead, AuditEvent
+from annotator.models.documents import (
+    SHA256_HEX_LENGTH,
+    Assignment,
+    Document,
+    DocumentStatus,
+    ImportedSpan,
+    TextDirection,
+)
+from annotator.models.moderation import (
+    GoldOrigin,
+    GoldSpan,
+    ItemStatus,
+    ModerationItem,
+    Resolution,
+    ResolutionReason,
+)
+from annotator.models.projects import HEX_COLOUR, Category, Membership, Project, Role
+from annotator.models.tokens import ApiToken
+
+__all__ = [
+    "HEX_COLOUR",
+    "SHA256_HEX_LENGTH",
+    "AgreementReport",
+    "Annotation",
+    "ApiToken",
+    "Assignment",
+    "AuditChainHead",
+    "AuditEvent",
+    "Category",
+    "Document",
+    "DocumentStatus",
+    "EvidenceStatus",
+    "GoldOrigin",
+    "GoldSpan",
+    "ImportedSpan",
+    "ItemStatus",
+    "Membership",
+    "ModerationItem",
+    "Project",
+    "Resolution",
+    "ResolutionReason",
+    "Role",
+    "SourceType",
+    "TextDirection",
+]

@@ -1,0 +1,101 @@
+"""Reads about documents: a project's list of them, parts of a text, who is assigned, the
+imported layers and the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+
+from annotator.access import ProjectAccess, visible_documents
+from annotator.models import Assignment, AuditEvent, Document, ImportedSpan, Project
+from annotator.selectors.common import subquery_count
+
+# The columns a document list shows; the text itself can be megabytes and stays behind.
+DOCUMENT_LIST_FIELDS = (
+    "id",
+    "project_id",
+    "title",
+    "text_length",
+    "language",
+    "direction",
+    "status",
+    "imported_at",
+)
+
+
+def document_list(
+    *, access: ProjectAccess, query: str = "", status: str = ""
+) -> QuerySet[Document]:
+    """The documents the user may see, in import order, filtered by text and status.
+
+    A reviewer's come with ``my_submitted_at`` (their own submission time, or None); for
+    moderators and managers each comes with ``assigned_count`` and ``submitted_count``.
+    """
+    documents = visible_documents(access).only(*DOCUMENT_LIST_FIELDS)
+    query = query.strip()
+    if query:
+        documents = documents.filter(Q(title__icontains=query) | Q(text__icontains=query))
+    if status:
+        documents = documents.filter(status=status)
+    if access.is_reviewer:
+        mine = Assignment.objects.filter(document=OuterRef("pk"), reviewer=access.user)
+        documents = documents.annotate(my_submitted_at=Subquery(mine.values("submitted_at")[:1]))
+    else:
+        assignments = Assignment.objects.filter(document=OuterRef("pk"))
+        documents = documents.annotate(
+            assigned_count=subquery_count(assignments, "document"),
+            submitted_count=subquery_count(
+                assignments.filter(submitted_at__isnull=False), "document"
+            ),
+        )
+    return documents.order_by("pk")
+
+
+def assignment_list(*, document: Document) -> QuerySet[Assignment]:
+    """Who is assigned to a document, for moderators and managers (never for reviewers)."""
+    return (
+        Assignment.objects.filter(document=document)
+        .select_related("reviewer")
+        .order_by("assigned_at", "pk")
+    )
+
+
+def next_document(*, project: Project, user: User) -> Document | None:
+    """The reviewer's first assigned document they have not submitted yet."""
+    return (
+        Document.objects.filter(
+            project=project, assignments__reviewer=user, assignments__submitted_at__isnull=True
+        )
+        .only("pk", "project_id")
+        .order_by("pk")
+        .first()
+    )
+
+
+def document_text_slice(*, document_id: int, start: int, end: int) -> str:
+    """``text[start:end]`` of a document (code points), read without loading the whole text."""
+    return (
+        Document.objects.filter(pk=document_id)
+        .annotate(part=Substr("text", start + 1, end - start))
+        .values_list("part", flat=True)
+        .get()
+    )
+
+
+def document_history(*, document: Document) -> QuerySet[AuditEvent]:
+    """Every audit event about a document, oldest first."""
+    return AuditEvent.objects.filter(document=document).select_related("actor").order_by("pk")
+
+
+def imported_layers(*, document: Document) -> list[dict[str, Any]]:
+    """The document's imported layers, each with its number of spans ``n``."""
+    rows = (
+        ImportedSpan.objects.filter(document=document)
+        .values("layer")
+        .annotate(n=Count("pk"))
+        .order_by("layer")
+    )
+    return [dict(row) for row in rows]

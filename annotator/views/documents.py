@@ -1,0 +1,186 @@
+"""Pages about documents: a project's list of them, one document with its provenance and
+who works on it, its title, its original file and its history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from annotator.access import (
+    AuthenticatedHttpRequest,
+    DocumentAccess,
+    member_document_access,
+    project_access,
+)
+from annotator.forms import ActionForm, AssignReviewerForm, DocumentFilterForm, DocumentTitleForm
+from annotator.models import DocumentStatus, Role
+from annotator.selectors.documents import (
+    assignment_list,
+    imported_layers,
+)
+from annotator.selectors.documents import (
+    document_history as history_of,
+)
+from annotator.selectors.documents import (
+    document_list as documents_of,
+)
+from annotator.selectors.projects import project_reviewers
+from annotator.services.documents import document_retitle
+
+DOCUMENTS_PER_PAGE = 50
+HISTORY_PER_PAGE = 100
+logger = logging.getLogger(__name__)
+
+
+def document_list(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
+    access = project_access(user=request.user, slug=project_slug)
+    project = access.project
+    form = DocumentFilterForm(request.GET or None)
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
+    status = form.cleaned_data["status"] if valid else ""
+    documents = documents_of(access=access, query=query, status=status)
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = urlencode({key: value for key, value in (("q", query), ("status", status)) if value})
+    context: dict[str, Any] = {
+        "project": project,
+        "access": access,
+        "form": form,
+        "query": query,
+        "filters": filters,
+        "page": page,
+    }
+    if access.is_manager:
+        context["assign_form"] = ActionForm(
+            label="Assign reviewers automatically",
+            action=reverse("project_assign", kwargs={"project_slug": project.slug}),
+        )
+    return render(request, "annotator/document_list.html", context)
+
+
+def document_detail(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    access = member_document_access(user=request.user, project_slug=project_slug, pk=pk)
+    context: dict[str, Any] = {
+        "project": access.project,
+        "document": access.document,
+        "access": access,
+    }
+    if access.moderates:
+        context.update(_work_on(access))
+    return render(request, "annotator/document_detail.html", context)
+
+
+def _work_on(access: DocumentAccess) -> dict[str, Any]:
+    """Who works on the document and what can be done about it: for moderators and
+    managers only (blind annotation: reviewers never learn who else is assigned)."""
+    project, document = access.project, access.document
+    kwargs = {"project_slug": project.slug, "pk": document.pk}
+    assignments = list(assignment_list(document=document))
+    context: dict[str, Any] = {
+        "imported_layers": imported_layers(document=document),
+        "show_assignments": True,
+        "assignments": [
+            (
+                assignment,
+                ActionForm(
+                    label="Reopen",
+                    style="btn-sm btn-outline-secondary",
+                    action=reverse(
+                        "assignment_reopen",
+                        kwargs={**kwargs, "reviewer_id": assignment.reviewer_id},
+                    ),
+                )
+                if assignment.submitted
+                else None,
+            )
+            for assignment in assignments
+        ],
+    }
+    submitted = sum(1 for assignment in assignments if assignment.submitted)
+    if submitted >= 2 and document.status not in (
+        DocumentStatus.IN_MODERATION,
+        DocumentStatus.RECONCILED,
+    ):
+        context["moderation_form"] = ActionForm(
+            label=f"Start moderation ({submitted} layers submitted)",
+            action=reverse("moderation_begin", kwargs=kwargs),
+        )
+    if access.is_manager:
+        assigned = {assignment.reviewer_id for assignment in assignments}
+        context["assign_reviewer_form"] = AssignReviewerForm(
+            reviewers=project_reviewers(project=project).exclude(pk__in=assigned),
+            action=reverse("document_assign", kwargs=kwargs),
+        )
+        context["title_form"] = DocumentTitleForm(
+            initial={"title": document.title}, action=reverse("document_title", kwargs=kwargs)
+        )
+    return context
+
+
+@require_POST
+def document_title(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Correct the document's title (managers); the audit log keeps the old one."""
+    access = member_document_access(user=request.user, project_slug=project_slug, pk=pk)
+    access.require(Role.MANAGER, to="change a document's title")
+    document = access.document
+    form = DocumentTitleForm(request.POST, action="")
+    if form.is_valid():
+        try:
+            document_retitle(
+                document=document, title=form.cleaned_data["title"], actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        reason = " ".join(str(message) for errors in form.errors.values() for message in errors)
+        messages.error(request, f"The title was not changed: {reason[:1].lower()}{reason[1:]}")
+    else:
+        messages.success(request, f"Changed the title to “{document.title}”.")
+    return redirect(document.get_absolute_url())
+
+
+def document_history(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> HttpResponse:
+    """Who imported, changed, submitted and reconciled what (moderators and managers)."""
+    access = member_document_access(user=request.user, project_slug=project_slug, pk=pk)
+    access.require(Role.MODERATOR, Role.MANAGER, to="read a document's history")
+    page = Paginator(history_of(document=access.document), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "annotator/document_history.html",
+        {"project": access.project, "document": access.document, "page": page},
+    )
+
+
+def document_source(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> FileResponse:
+    """The original file, byte for byte, always as a download: it is never rendered here."""
+    document = member_document_access(user=request.user, project_slug=project_slug, pk=pk).document
+    if not document.source_file:
+        raise Http404("The original file of this document was not kept.")
+    try:
+        original = document.source_file.open("rb")
+    except FileNotFoundError:
+        logger.error(
+            "original file %s of document %s is missing from storage",
+            document.source_file.name,
+            document.pk,
+        )
+        raise Http404("The original file of this document is missing from storage.") from None
+    response = FileResponse(
+        original,
+        as_attachment=True,
+        filename=document.source_filename or (document.source_file.name or "").rsplit("/", 1)[-1],
+        content_type="application/octet-stream",
+    )
+    response["X-Content-SHA256"] = document.source_sha256
+    return response
