@@ -1,10 +1,17 @@
-"""The Django admin covers every model; provenance fields are read-only there."""
+"""The Django admin covers every model. It writes nothing itself: projects, categories,
+memberships and document metadata are saved through the services, checked and recorded in
+the audit log like any change from the pages; provenance and evidence are read-only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,11 +26,58 @@ from annotator.models import (
     Membership,
     Project,
 )
+from annotator.selectors.projects import category_in_use
+from annotator.services.documents import (
+    DOCUMENT_METADATA_FIELDS,
+    document_retitle,
+    document_update,
+)
+from annotator.services.projects import (
+    PROJECT_FIELDS,
+    membership_remove,
+    membership_set,
+    project_create,
+    project_update,
+)
+from annotator.services.taxonomy import category_delete, category_save
+
+
+def _actor(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+class CategoryForm(ModelForm):
+    """A category's code cannot change once anything uses it."""
+
+    class Meta:
+        model = Category
+        fields = ("code", "name", "colour", "shortcut", "parent", "order", "definition")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        stored = self.instance
+        if stored.pk is not None and code != stored.code and category_in_use(stored):
+            raise ValidationError(
+                f"The code {stored.code!r} is in use (spans, moderation items or imported "
+                "layers name it), so it cannot change."
+            )
+        return code
+
+
+class CategoryFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk is not None and category_in_use(form.instance):
+                raise ValidationError(
+                    f"The category {form.instance.code!r} is in use, so it cannot be deleted."
+                )
 
 
 class CategoryInline(admin.StackedInline):
     model = Category
-    fields = ("code", "name", "colour", "shortcut", "parent", "order", "definition")
+    form = CategoryForm
+    formset = CategoryFormSet
     extra = 0
     show_change_link = True
 
@@ -49,18 +103,70 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = (CategoryInline, MembershipInline)
 
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        values = {name: getattr(obj, name) for name in PROJECT_FIELDS}
+        if change:
+            changes = {name: values[name] for name in form.changed_data if name in values}
+            project_update(project=obj, actor=_actor(request), changes=changes)
+        else:
+            saved = project_create(actor=_actor(request), **values)
+            obj.pk = saved.pk
+            obj.created_at = saved.created_at
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        actor = _actor(request)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Category):
+                category_delete(category=obj, actor=actor)
+            elif isinstance(obj, Membership):
+                membership_remove(project=obj.project, user=obj.user, actor=actor)
+        for instance in instances:
+            if isinstance(instance, Category):
+                category_save(category=instance, actor=actor)
+            elif isinstance(instance, Membership):
+                membership_set(
+                    project=instance.project, user=instance.user, role=instance.role, actor=actor
+                )
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # the audit log refers to every project
+
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
     list_display = ("code", "name", "project", "colour", "shortcut", "parent", "order")
     list_filter = ("project",)
     list_select_related = ("project", "parent")
     search_fields = ("code", "name", "definition")
 
+    fields = ("project", *CategoryForm.Meta.fields)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Category | None = None
+    ) -> tuple[str, ...]:
+        return ("project",) if obj is not None else ()
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name == "parent":
             kwargs["queryset"] = Category.objects.select_related("project")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
+        return obj is None or not category_in_use(obj)
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        category_save(category=obj, actor=_actor(request))
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        category_delete(category=obj, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
+        for category in queryset:
+            category_delete(category=category, actor=_actor(request))
 
 
 @admin.register(Membership)
@@ -70,6 +176,25 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "project")
     search_fields = ("user__username", "project__name")
     autocomplete_fields = ("user",)
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Membership | None = None
+    ) -> tuple[str, ...]:
+        # A membership is a user's role in one project: to move it, remove it and add another.
+        return ("project", "user") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        saved = membership_set(
+            project=obj.project, user=obj.user, role=obj.role, actor=_actor(request)
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        membership_remove(project=obj.project, user=obj.user, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("project", "user"):
+            self.delete_model(request, membership)
 
 
 @admin.register(Document)
@@ -135,12 +260,28 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Document]:
         queryset = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+        match = request.resolver_match
+        if match and (match.url_name or "").endswith("changelist"):
             queryset = queryset.defer("text")
         return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # documents are evidence
+
+    def save_model(self, request: HttpRequest, obj: Document, form: Any, change: bool) -> None:
+        changes = {name: getattr(obj, name) for name in form.changed_data}
+        title = changes.pop("title", None)
+        # The metadata first: retitling records in it where the title came from.
+        document_update(
+            document=obj,
+            actor=_actor(request),
+            changes={k: v for k, v in changes.items() if k in DOCUMENT_METADATA_FIELDS},
+        )
+        if title is not None:
+            document_retitle(document=obj, title=title, actor=_actor(request))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
