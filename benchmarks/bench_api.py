@@ -27,6 +27,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +104,17 @@ def spans_of(text: str, count: int) -> list[tuple[int, int, str]]:
     return spans[:count]
 
 
-def set_up(clients: int, spans: int) -> tuple[int, str, list[str], list[tuple[int, int, str]]]:
+@dataclass
+class Setup:
+    document_id: int
+    slug: str
+    category_id: int
+    secrets: list[str]
+    reviewer_ids: list[int]
+    spans: list[tuple[int, int, str]]
+
+
+def set_up(clients: int, spans: int) -> Setup:
     """A project, its category, a document of ``spans`` lines, ``clients`` reviewers."""
     project = project_create(slug="bench-api", name="API benchmark project")
     taxonomy_load(
@@ -117,15 +128,24 @@ def set_up(clients: int, spans: int) -> tuple[int, str, list[str], list[tuple[in
     )
     assert report.imported == 1, report.summary()
     document = Document.objects.get(pk=report.results[0].document_id)
-    secrets = []
+    secrets, reviewer_ids = [], []
     for number in range(clients):
         user = get_user_model().objects.create_user(f"bench-api-{number:02d}", password=None)
         membership_set(project=project, user=user, role=Role.REVIEWER)
         assignment_create(document=document, reviewer=user, actor=None)
         _, secret = api_token_create(user=user, name="bench")
         secrets.append(secret)
+        reviewer_ids.append(user.pk)
+    category_id = project.categories.get(code=CATEGORY).pk
     # Offsets from the text as stored (canonicalised), not from the bytes imported.
-    return document.pk, project.slug, secrets, spans_of(document.text, spans)
+    return Setup(
+        document.pk,
+        project.slug,
+        category_id,
+        secrets,
+        reviewer_ids,
+        spans_of(document.text, spans),
+    )
 
 
 def request(
@@ -212,6 +232,7 @@ def load(
     spans: list[tuple[int, int, str]],
     creates: int,
     extra_headers: dict[str, str],
+    payload_of: Callable[[int, tuple[int, int, str]], dict] | None = None,
 ) -> tuple[Outcome, Outcome, float]:
     """Warm up, then run every client at once; return warm-up, creates and wall seconds."""
     warm, outcome = Outcome(), Outcome()
@@ -246,8 +267,11 @@ def load(
                 with outcome.lock:
                     outcome.unsent += creates - number
                 return
-            start, end, text = spans[index * creates + number]
+            span = spans[index * creates + number]
+            start, end, text = span
             payload = {"start": start, "end": end, "quote": text, "category": CATEGORY}
+            if payload_of is not None:
+                payload = payload_of(index, span)
             begin = time.perf_counter()
             try:
                 status, body = request(port, "POST", path, secret, payload, extra_headers)
@@ -300,7 +324,8 @@ def server_errors(log: str) -> Counter[str]:
 def run(bench) -> None:
     clients, creates = CLIENTS, CREATES_PER_CLIENT
     total = clients * creates
-    document_id, slug, secrets, spans = set_up(clients, total)
+    setup = set_up(clients, total)
+    document_id, slug, secrets, spans = setup.document_id, setup.slug, setup.secrets, setup.spans
     create_path = f"/api/v1/documents/{document_id}/annotations"
     warm_path = f"/api/v1/projects/{slug}/categories"
 
@@ -380,3 +405,56 @@ def run(bench) -> None:
         "errors",
         f"{locked_in_log} in the server log, {locked_in_responses} in responses",
     )
+    product_rate = created / wall
+    baseline_rate = run_baseline(bench, setup, creates)
+    bench.record(
+        "annotator / bare view",
+        100 * product_rate / baseline_rate if baseline_rate else math.nan,
+        "%",
+        "the product's creates per second as a share of the bare view's, this run",
+    )
+
+
+def run_baseline(bench, setup: Setup, creates: int) -> float:
+    """The same load on a bare Django view doing the same two writes (benchmarks.baseline)."""
+    log = Path(os.environ["DATA_DIR"]) / "gunicorn-baseline.log"
+    path = f"/baseline/documents/{setup.document_id}/annotations"
+    server, port = production.start(log, app="benchmarks.baseline:application")
+
+    def payload(index: int, span: tuple[int, int, str]) -> dict:
+        start, end, text = span
+        return {
+            "start": start,
+            "end": end,
+            "quote": text,
+            "reviewer": setup.reviewer_ids[index],
+            "category_id": setup.category_id,
+        }
+
+    try:
+        deadline = time.monotonic() + production.STARTUP_TIMEOUT
+        while True:
+            try:
+                status, _ = request(port, "GET", path, "")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"the baseline did not start:\n{production.tail(log)}")
+            time.sleep(0.2)
+        _, outcome, wall = load(
+            port, path, path, setup.secrets, setup.spans, creates, {}, payload_of=payload
+        )
+    finally:
+        production.stop(server)
+    connections.close_all()
+    rate = outcome.created / wall
+    note = f"{len(setup.secrets)} clients x {creates}; one annotation and one audit event each"
+    bench.record("bare Django view creates", rate, "annotations/s", note)
+    with outcome.lock:
+        latencies = list(outcome.latencies)
+        errors = sum(outcome.failures.values()) + outcome.unsent
+    bench.record("bare view latency p99", percentile(latencies, 99) * 1000, "ms", note)
+    bench.record("bare view errors", errors, "requests", note)
+    return rate

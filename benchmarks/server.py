@@ -50,12 +50,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn_command(port: int, workers: int = WORKERS) -> list[str]:
+def gunicorn_command(port: int, workers: int = WORKERS, app: str = "annotator.wsgi") -> list[str]:
     script = Path(sys.executable).parent / "gunicorn"
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
     return [
         *launcher,
-        "annotator.wsgi",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -90,13 +90,16 @@ def stop(server: subprocess.Popen) -> None:
             server.wait(timeout=STOP_TIMEOUT)
 
 
-def start(log: Path, workers: int = WORKERS) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn, its output in ``log``; the caller must ``stop`` it (try/finally)."""
+def start(
+    log: Path, workers: int = WORKERS, app: str = "annotator.wsgi"
+) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn serving ``app``, its output in ``log``; the caller must ``stop`` it
+    (try/finally)."""
     connections.close_all()  # so that the benchmark process holds no SQLite lock
     port = free_port()
     with log.open("wb") as log_file:
         server = subprocess.Popen(  # noqa: S603 - a fixed command line, no shell
-            gunicorn_command(port, workers),
+            gunicorn_command(port, workers, app),
             cwd=ROOT,
             env=server_environment(),
             stdin=subprocess.DEVNULL,
