@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from annotator.models import Assignment, Document, Membership, Project, Role
+from annotator.queries import first
 
 MODERATING_ROLES: tuple[Role, ...] = (Role.MODERATOR, Role.MANAGER)
 
@@ -138,11 +139,10 @@ def _user(user: AbstractBaseUser | AnonymousUser) -> User:
 def project_access(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> ProjectAccess:
     """The user's access to the project with ``slug``; ``NoAccess`` if not a member."""
     member = _user(user)
-    membership = (
+    membership = first(
         Membership.objects.select_related("project")
         .filter(user=member, project__slug=slug)
         .only("role", "project")
-        .first()
     )
     if membership is None:
         raise NoAccess("No such project of yours.")
@@ -158,13 +158,18 @@ def visible_documents(access: ProjectAccess) -> QuerySet[Document]:
     return documents
 
 
-def document_access(access: ProjectAccess, *, pk: int, with_text: bool = True) -> DocumentAccess:
+def document_access(
+    access: ProjectAccess, *, pk: int, with_text: bool = True, for_page: bool = True
+) -> DocumentAccess:
     """The user's access to document ``pk`` of a project whose access was resolved;
     ``NoAccess`` if it is not there or (for a reviewer) not assigned to them.
 
-    Without ``with_text`` the document's text, which can be megabytes, is not read.
+    Without ``with_text`` the document's text, which can be megabytes, is not read; with
+    ``for_page`` the importer is read too, as the document's pages show it.
     """
-    documents = Document.objects.filter(project=access.project, pk=pk).select_related("imported_by")
+    documents = Document.objects.filter(project=access.project, pk=pk)
+    if for_page:
+        documents = documents.select_related("imported_by")
     if not with_text:
         documents = documents.defer("text")
     if access.is_reviewer:
@@ -173,7 +178,7 @@ def document_access(access: ProjectAccess, *, pk: int, with_text: bool = True) -
         documents = documents.filter(Exists(mine)).annotate(
             own_submitted_at=Subquery(mine.values("submitted_at")[:1])
         )
-    document = documents.first()
+    document = first(documents)
     if document is None:
         raise NoAccess("No such document of yours.")
     submitted_at = getattr(document, "own_submitted_at", None)
@@ -192,18 +197,32 @@ def document_access_by_id(
     *, user: AbstractBaseUser | AnonymousUser, document_id: int, with_text: bool = False
 ) -> DocumentAccess:
     """The user's access to a document given by id alone (the API's URLs); ``NoAccess``
-    when there is none. Two small queries: this runs on every API call."""
+    when there is none. One query (the document, its project, the user's role there and
+    their assignment): this runs on every API call."""
     member = _user(user)
-    membership = (
-        Membership.objects.select_related("project")
-        .filter(user=member, project__documents=document_id)
-        .only("role", "project")
-        .first()
+    mine = Assignment.objects.filter(document=OuterRef("pk"), reviewer=member)
+    role = Membership.objects.filter(project=OuterRef("project_id"), user=member)
+    documents = (
+        Document.objects.filter(pk=document_id)
+        .select_related("project")
+        .annotate(
+            member_role=Subquery(role.values("role")[:1]),
+            own_assigned=Exists(mine),
+            own_submitted_at=Subquery(mine.values("submitted_at")[:1]),
+        )
     )
-    if membership is None:
+    if not with_text:
+        documents = documents.defer("text")
+    document = first(documents)
+    # The annotations, read by name: they are not fields the type checker knows.
+    role_here = getattr(document, "member_role", None)
+    if document is None or role_here is None:
         raise NoAccess("No such document in your projects.")
-    access = ProjectAccess(project=membership.project, user=member, role=Role(membership.role))
-    return document_access(access, pk=document_id, with_text=with_text)
+    access = ProjectAccess(project=document.project, user=member, role=Role(role_here))
+    if access.is_reviewer and not getattr(document, "own_assigned"):  # noqa: B009
+        raise NoAccess("No such document in your projects.")  # blind: unassigned is invisible
+    submitted_at = getattr(document, "own_submitted_at") if access.is_reviewer else None  # noqa: B009
+    return DocumentAccess(document=document, project_access=access, submitted_at=submitted_at)
 
 
 def moderated_projects(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:

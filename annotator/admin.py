@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +28,8 @@ from annotator.models import (
     Project,
 )
 from annotator.selectors.projects import category_in_use
+from annotator.selectors.tokens import api_token_status
+from annotator.services.accounts import user_deactivate
 from annotator.services.documents import (
     DOCUMENT_METADATA_FIELDS,
     document_retitle,
@@ -40,6 +43,7 @@ from annotator.services.projects import (
     project_update,
 )
 from annotator.services.taxonomy import category_delete, category_save
+from annotator.services.tokens import api_token_revoke
 
 
 def _actor(request: HttpRequest) -> User | None:
@@ -318,16 +322,82 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
-    list_display = ("id", "event_count", "last_hash")
+    list_display = ("chain", "event_count", "last_hash")
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are made with `manage.py create_api_token`; here they can be revoked (deleted)."""
+    """Tokens are made with `manage.py create_api_token` or on a user's own tokens page;
+    here they can be revoked (kept, for the audit log, but never usable again)."""
 
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "status",
+        "revoked_reason",
+    )
     list_select_related = ("user",)
-    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "name", "prefix")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "status",
+        "revoked_at",
+        "revoked_reason",
+    )
+    actions = ("revoke",)
+
+    @admin.display(description="Status")
+    def status(self, token: ApiToken) -> str:
+        return api_token_status(token).label
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(
+            api_token_revoke(token=token, actor=_actor(request), reason="revoked in the admin")
+            for token in queryset
+        )
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # revoked instead: the audit log refers to every token
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, but deactivating a user goes through ``user_deactivate``, which
+    revokes their API tokens and records it in the audit log: from the change form's
+    "Active" box or from the action on the list."""
+
+    actions = ("deactivate",)
+
+    @admin.action(description="Deactivate the selected users and revoke their API tokens")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user_deactivate(user=user, actor=_actor(request))
+        self.message_user(request, f"Deactivated {len(queryset)} user(s).", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Before the form's save (in the same transaction): the service sees the user
+            # still active in the database, records the change and revokes their tokens.
+            user_deactivate(user=obj, actor=_actor(request))
+        super().save_model(request, obj, form, change)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crispy_forms.bootstrap import FieldWithButtons, StrictButton
@@ -13,6 +14,12 @@ from django.core.files.uploadedfile import UploadedFile
 from annotator.extractors import importable_suffixes
 from annotator.models import Document, DocumentStatus, ResolutionReason
 from annotator.selectors.exporting import ExportLayer
+
+# The largest id (and version) the database holds: a signed 64-bit integer, the range of
+# Django's BigAutoField. A larger number in a form or a URL is invalid input, never a query:
+# SQLite cannot bind it (OverflowError). Text fields need no such care for U+0000: Django's
+# forms.CharField refuses it (ProhibitNullCharactersValidator), which PostgreSQL cannot store.
+LARGEST_ID = 2**63 - 1
 
 
 def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -223,7 +230,9 @@ class AgreementFilterForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     project = forms.ChoiceField(required=False, label="Project")
-    document = forms.IntegerField(required=False, min_value=1, label="Document id")
+    document = forms.IntegerField(
+        required=False, min_value=1, max_value=LARGEST_ID, label="Document id"
+    )
     category = forms.CharField(required=False, max_length=64, label="Category code")
     kind = forms.ChoiceField(
         required=False,
@@ -268,13 +277,15 @@ class QueueFilterForm(forms.Form):
 class ResolveForm(forms.Form):
     """A moderator's decision on one queue item."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=LARGEST_ID, widget=forms.HiddenInput)
     decision = forms.CharField(widget=forms.HiddenInput, required=False)
     spans = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label="Spans proposed"
     )
-    custom_start = forms.IntegerField(required=False, min_value=0, label="Custom span: start")
-    custom_end = forms.IntegerField(required=False, min_value=1, label="end")
+    custom_start = forms.IntegerField(
+        required=False, min_value=0, max_value=LARGEST_ID, label="Custom span: start"
+    )
+    custom_end = forms.IntegerField(required=False, min_value=1, max_value=LARGEST_ID, label="end")
     custom_category = forms.ChoiceField(required=False, label="category")
     reason = forms.ChoiceField(required=False, choices=ResolutionReason.choices, label="Reason")
     rationale = forms.CharField(
@@ -282,8 +293,15 @@ class ResolveForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, span_choices: Any, categories: Any, reviewers: Any, **kwargs: Any
+        self,
+        *args: Any,
+        span_choices: Any,
+        categories: Any,
+        reviewers: Sequence[str],
+        **kwargs: Any,
     ) -> None:
+        """``reviewers`` are the item's reviewers' letters (A, B…): a decision names the
+        letter ("accept:A"), never a user id, which would say who the reviewer is."""
         super().__init__(*args, **kwargs)
         _choice_field(self, "spans").choices = span_choices
         _choice_field(self, "custom_category").choices = [("", "—")] + [
@@ -293,16 +311,18 @@ class ResolveForm(forms.Form):
         self.helper.form_id = "resolve-form"
         # Button content is rendered as a template by crispy: it must never hold user data
         # (a username could carry template syntax), so buttons name reviewers by letter only.
+        # One key per single letter; from the 27th reviewer on (AA…) buttons have none.
         buttons = [
             StrictButton(
-                f"Accept {letter}'s version <kbd>{letter.lower()}</kbd>",
+                f"Accept {letter}'s version"
+                + (f" <kbd>{letter.lower()}</kbd>" if len(letter) == 1 else ""),
                 type="submit",
                 name="decision",
-                value=f"accept:{reviewer_id}",
+                value=f"accept:{letter}",
                 css_class="btn-primary accept-reviewer",
-                data_key=letter.lower(),
+                **({"data_key": letter.lower()} if len(letter) == 1 else {}),
             )
-            for reviewer_id, letter in reviewers
+            for letter in reviewers
         ]
         self.helper.layout = Layout(
             Field("version"),
@@ -369,3 +389,34 @@ class DocumentTitleForm(forms.Form):
                 StrictButton("Save title", type="submit", css_class="btn-outline-primary"),
             )
         )
+
+
+class ApiTokenCreateForm(forms.Form):
+    """A user's new API token for their own scripts."""
+
+    name = forms.CharField(
+        label="What it is for",
+        max_length=100,
+        help_text="For example the script or machine that will use it.",
+    )
+    days = forms.IntegerField(
+        label="Days until it expires", min_value=1, max_value=365, required=False
+    )
+
+    def __init__(self, *args: Any, default_days: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["days"].help_text = (
+            f"{default_days} if left empty; at most a year. Revoke a token as soon as "
+            "nothing uses it."
+        )
+        self.fields["days"].widget.attrs["placeholder"] = str(default_days)
+        self.helper = FormHelper()
+        self.helper.form_id = "token-form"
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("name"), css_class="col-md-6"),
+                Div(Field("days"), css_class="col-md-3"),
+                css_class="row g-2",
+            )
+        )
+        self.helper.add_input(Submit("submit", "Create token"))

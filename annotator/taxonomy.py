@@ -29,7 +29,14 @@ from typing import Any
 
 import yaml
 
-CODE_PATTERN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+# The limits of the database's category (annotator.models.Category, which the tests hold
+# these to): a file beyond them is refused here, with every problem named, rather than
+# failing half-way through loading.
+CODE_MAX_LENGTH = 64
+NAME_MAX_LENGTH = 200
+COLOUR_MAX_LENGTH = 7  # "#RRGGBB", all that COLOUR_PATTERN matches
+SHORTCUT_MAX_LENGTH = 1
+CODE_PATTERN = re.compile(rf"^[-a-zA-Z0-9_]{{1,{CODE_MAX_LENGTH}}}$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#0072B2"
 KNOWN_KEYS = {"code", "name", "definition", "colour", "color", "shortcut", "parent", "children"}
@@ -92,7 +99,10 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
         code = str(item.get("code", "")).strip()
         label = f"category {code!r}" if code else f"category #{order + 1}"
         if not CODE_PATTERN.match(code):
-            problems.append(f"{label}: code must be 1-64 letters, digits, hyphens or underscores.")
+            problems.append(
+                f"{label}: code must be 1-{CODE_MAX_LENGTH} letters, digits, hyphens or "
+                "underscores."
+            )
         elif code in seen_codes:
             problems.append(f"{label}: code is used twice.")
         seen_codes.add(code)
@@ -102,11 +112,15 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
         name = str(item.get("name") or "").strip()
         if not name:
             problems.append(f"{label}: name is missing.")
+        elif len(name) > NAME_MAX_LENGTH:
+            problems.append(
+                f"{label}: name has {len(name)} characters; at most {NAME_MAX_LENGTH} fit."
+            )
         colour = str(item.get("colour") or item.get("color") or DEFAULT_COLOUR).strip()
         if not COLOUR_PATTERN.match(colour):
             problems.append(f"{label}: colour {colour!r} is not #RRGGBB.")
         shortcut = str(item.get("shortcut") or "").strip()
-        if len(shortcut) > 1:
+        if len(shortcut) > SHORTCUT_MAX_LENGTH:
             problems.append(f"{label}: shortcut {shortcut!r} must be a single key.")
         elif shortcut and shortcut in shortcuts:
             problems.append(
@@ -118,11 +132,17 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
         if explicit_parent is not None and nested_parent is not None:
             problems.append(f"{label}: has both a parent key and an enclosing category.")
         parent = nested_parent if explicit_parent is None else str(explicit_parent).strip()
+        definition = str(item.get("definition") or "").strip()
+        problems.extend(
+            f"{label}: {field} contains the NUL character (U+0000), which cannot be stored."
+            for field, value in (("name", name), ("definition", definition))
+            if "\x00" in value
+        )
         specs.append(
             CategorySpec(
                 code=code,
                 name=name,
-                definition=str(item.get("definition") or "").strip(),
+                definition=definition,
                 colour=colour.upper(),
                 shortcut=shortcut,
                 parent=parent or None,

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from annotator.api import api
+from annotator.forms import LARGEST_ID
 from annotator.views import (
+    accounts,
     agreement,
     annotations,
     assignments,
@@ -14,11 +16,40 @@ from annotator.views import (
     projects,
 )
 
+
+class IdConverter:
+    """A database id in a page's URL: 1 to 2⁶³−1, the range of a BigAutoField.
+
+    Django's ``int`` converter takes any number of digits, and an id beyond that range
+    reached the database (SQLite cannot bind it: OverflowError, a 500). A number that
+    cannot be an id simply matches no URL, which is a 404.
+    """
+
+    regex = "[1-9][0-9]{0,18}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > LARGEST_ID:
+            raise ValueError(f"{value} is larger than any id")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+register_converter(IdConverter, "id")
+
 urlpatterns = [
     path("favicon.ico", projects.favicon),
     path("", projects.project_list, name="project_list"),
     path("accounts/login/", projects.AnnotatorLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", accounts.account_tokens, name="account_tokens"),
+    path(
+        "account/tokens/<id:pk>/revoke/",
+        accounts.account_token_revoke,
+        name="account_token_revoke",
+    ),
     path("projects/<slug:project_slug>/", documents.document_list, name="document_list"),
     path("projects/<slug:project_slug>/assign/", assignments.project_assign, name="project_assign"),
     path("projects/<slug:project_slug>/import/", importing.document_import, name="document_import"),
@@ -33,34 +64,35 @@ urlpatterns = [
         importing.document_import_taxonomy,
         name="document_import_taxonomy",
     ),
+    path("projects/<slug:project_slug>/imports/", importing.import_runs, name="import_runs"),
     path("projects/<slug:project_slug>/next/", assignments.next_document, name="next_document"),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/submit/",
+        "projects/<slug:project_slug>/documents/<id:pk>/submit/",
         assignments.document_submit,
         name="document_submit",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/assign/",
+        "projects/<slug:project_slug>/documents/<id:pk>/assign/",
         assignments.document_assign,
         name="document_assign",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/reviewers/<int:reviewer_id>/reopen/",
+        "projects/<slug:project_slug>/documents/<id:pk>/assignments/<id:assignment_id>/reopen/",
         assignments.assignment_reopen,
         name="assignment_reopen",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/",
+        "projects/<slug:project_slug>/documents/<id:pk>/",
         documents.document_detail,
         name="document_detail",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/title/",
+        "projects/<slug:project_slug>/documents/<id:pk>/title/",
         documents.document_title,
         name="document_title",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/annotate/",
+        "projects/<slug:project_slug>/documents/<id:pk>/annotate/",
         annotations.document_annotate,
         name="document_annotate",
     ),
@@ -70,7 +102,7 @@ urlpatterns = [
         name="category_styles",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/original",
+        "projects/<slug:project_slug>/documents/<id:pk>/original",
         documents.document_source,
         name="document_source",
     ),
@@ -80,19 +112,19 @@ urlpatterns = [
         name="project_agreement",
     ),
     path("moderation/", moderation.moderation_queue, name="moderation_queue"),
-    path("moderation/items/<int:item_id>/", moderation.moderation_item, name="moderation_item"),
+    path("moderation/items/<id:item_id>/", moderation.moderation_item, name="moderation_item"),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/feedback/",
+        "projects/<slug:project_slug>/documents/<id:pk>/feedback/",
         annotations.document_feedback,
         name="document_feedback",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/history/",
+        "projects/<slug:project_slug>/documents/<id:pk>/history/",
         documents.document_history,
         name="document_history",
     ),
     path(
-        "projects/<slug:project_slug>/documents/<int:pk>/moderate/",
+        "projects/<slug:project_slug>/documents/<id:pk>/moderate/",
         moderation.moderation_begin,
         name="moderation_begin",
     ),

@@ -207,9 +207,10 @@ def test_pages_for_assigning_submitting_and_reopening(project, team):
         "document_list", kwargs={"project_slug": project.slug}
     )
 
+    assignment = Assignment.objects.get(document=document, reviewer=reviewer)
     reopen = reverse(
         "assignment_reopen",
-        kwargs={"project_slug": project.slug, "pk": document.pk, "reviewer_id": reviewer.pk},
+        kwargs={"project_slug": project.slug, "pk": document.pk, "assignment_id": assignment.pk},
     )
     assert client.post(reopen).status_code == 403, "reviewers cannot reopen their own layer"
     assert client_for(team["moderator"]).post(reopen).status_code == 302

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import functools
 import io
 import re
 import socket
@@ -648,3 +649,147 @@ def test_old_doc_and_password_protected_files_are_recognised():
 
 def test_docx_files_are_dispatched_by_suffix():
     assert extract("testimony.docx", _docx(_testimony)).text == TESTIMONY_TEXT
+
+
+# A Word document is a ZIP package: its size once inflated is held to limits before it is
+# parsed (a 576 KB .docx of 186 MB of XML took 77.7 s and 2.2 GB to read).
+
+BOMB_XML_BYTES = 300_000_000
+
+
+def _docx_bomb(*, declared_size: int | None = None) -> bytes:
+    """A real .docx whose word/document.xml is 300 MB of one repeated paragraph, written
+    through a streaming writer: it deflates to well under 1 MB, and the test never holds the
+    XML itself. With ``declared_size``, the package's directory says the part is that big."""
+    source = zipfile.ZipFile(io.BytesIO(_simple_docx()))
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><w:document ' + nsdecls("w").encode() + b"><w:body>"
+    )
+    paragraph = b"<w:p><w:r><w:t>He was detained without charge.</w:t></w:r></w:p>" * 20_000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                package.writestr(info, source.read(info))
+        with package.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(head)
+            for _ in range(BOMB_XML_BYTES // len(paragraph)):
+                part.write(paragraph)
+            part.write(b"</w:body></w:document>")
+        if declared_size is not None:
+            package.getinfo("word/document.xml").file_size = declared_size
+    return buffer.getvalue()
+
+
+@functools.cache
+def docx_bomb() -> bytes:
+    return _docx_bomb()
+
+
+def _refusal_of(data: bytes, monkeypatch) -> tuple[str, float, int]:
+    """extract_docx's refusal of ``data``: its message, seconds taken and the memory peak;
+    python-docx must never be reached."""
+    import time
+    import tracemalloc
+
+    def never(*args, **kwargs):
+        raise AssertionError("python-docx was asked to parse the package")
+
+    monkeypatch.setattr(docx, "Document", never)
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ExtractionError) as refused:
+            extract_docx(data)
+    finally:
+        seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return str(refused.value), seconds, peak
+
+
+def test_a_docx_bomb_is_refused_at_once_without_being_inflated(monkeypatch):
+    data = docx_bomb()
+    assert len(data) < 1_000_000
+    message, seconds, peak = _refusal_of(data, monkeypatch)
+    assert message.startswith("This Word document was not opened, to keep the server available: ")
+    assert "its part word/document.xml inflates to " in message
+    assert re.search(
+        r"inflates to \d+ times its compressed size \(299\.5 MB from \d+ KB\)", message
+    )
+    assert "as only a ZIP bomb does; at most 100 times is accepted." in message
+    assert seconds < 0.5, f"refused in {seconds:.2f} s: it was inflated"
+    assert peak < 10_000_000, f"{peak / 1e6:.0f} MB were allocated: it was inflated"
+    with pytest.raises(ExtractionError, match="ZIP bomb"):
+        extract("report.docx", data)
+
+
+def test_a_docx_whose_header_lies_about_its_size_is_refused_at_the_size_it_declared(monkeypatch):
+    """The directory says 20 KB; the part inflates to 300 MB. Reading stops at 20 KB."""
+    message, seconds, peak = _refusal_of(_docx_bomb(declared_size=20_000), monkeypatch)
+    assert message.startswith("The file is not a readable Word (.docx) document: ")
+    assert "its part word/document.xml is damaged" in message
+    assert "what it holds is not what the package says" in message
+    assert seconds < 0.5
+    assert peak < 10_000_000
+
+
+def test_a_part_that_gives_more_than_it_declared_is_stopped_there():
+    """Whatever reads the ZIP, no part is read past what its header declared: a reader that
+    trusted a lying header would be stopped by the cap, not by luck."""
+    from annotator.formats.archive import PackageTooLarge, package_parts
+
+    class Lying(zipfile.ZipFile):
+        def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+            info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+            return io.BytesIO(b"<" * (info.file_size + 1_000_000))
+
+    data = _simple_docx()
+    with Lying(io.BytesIO(data)) as package, pytest.raises(PackageTooLarge, match="declares"):
+        package_parts(package, package_size=len(data))
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            {"max_total_bytes": 10_000},
+            r"it inflates to \d+ KB; a document may inflate to at most 10 KB",
+        ),
+        (
+            {"max_part_bytes": 1_000},
+            r"its part \S+ inflates to [\d,]+ (KB|bytes); one part may inflate to at most 1 KB",
+        ),
+        ({"max_parts": 3}, r"it holds \d+ parts; a document may hold at most 3"),
+        (
+            {"max_ratio": 2, "ratio_allowance": 0},
+            r"its part \S+ inflates to \d+ times its compressed size .* at most 2 times",
+        ),
+    ],
+)
+def test_each_package_limit_refuses_a_docx_over_it(limits, message):
+    from annotator.formats.archive import PackageLimits
+
+    with pytest.raises(
+        ExtractionError, match=f"not opened, to keep the server available: {message}"
+    ):
+        extract_docx(_docx(_testimony), limits=PackageLimits(**limits))
+
+
+def test_the_package_limits_let_a_large_honest_document_through():
+    """Five thousand paragraphs of varied text, a table and a heading: well within."""
+
+    def build(document):
+        document.add_heading("A long report", level=1)
+        for n in range(5_000):
+            document.add_paragraph(
+                f"Paragraph {n}: testimony {n * 7919 % 10007} of the detentions."
+            )
+        table = document.add_table(rows=200, cols=3)
+        for row in table.rows:
+            for cell in row.cells:
+                cell.text = "0"
+
+    extraction = extract_docx(_docx(build))
+    assert extraction.text.startswith("A long report\n\nParagraph 0: testimony 0")
+    assert extraction.text.count("\n\n") == 5_000 + 200

@@ -1,4 +1,5 @@
 import codecs
+import random
 
 import pytest
 
@@ -61,3 +62,62 @@ def test_title_from_text_uses_a_short_first_line_or_the_fallback():
     assert title_from_text("\n\n  A   short title \nbody", fallback="x") == "A short title"
     assert title_from_text("x" * 300, fallback="file") == "file"
     assert title_from_text("   \n", fallback="file") == "file"
+
+
+# --- UTF-16 without a byte-order mark ------------------------------------------------------
+
+LATIN = "The detainee was held without charge for 14 days.\nWitnesses said he was beaten.\n"
+UYGHUR = "ئاكام تۇتقۇن قىلىندى. ئۇ لاگېرغا ئەۋەتىلدى، ئائىلىسىگە خەۋەر قىلىنمىدى.\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize(
+    "text", [LATIN, UYGHUR, LATIN + UYGHUR, "Hi"], ids=["latin", "uyghur", "mixed", "short"]
+)
+def test_utf16_without_a_byte_order_mark_is_text(text, encoding):
+    extraction = extract("testimony.txt", text.encode(encoding))
+    assert extraction.text == text
+    assert extraction.metadata["encoding"] in {encoding, encoding.replace("-", "_")}
+    assert extraction.steps[0].startswith("decode:utf")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_long_utf16_without_a_byte_order_mark_is_recognised_by_its_zero_bytes(encoding):
+    text = (LATIN + UYGHUR) * 200
+    assert decode_text(text.encode(encoding)) == (text, encoding)
+
+
+def test_chinese_utf16_without_a_byte_order_mark_is_text():
+    text = "他被拘留了十四天，没有受到任何指控。证人说他遭到殴打。\n" * 5
+    for encoding in ("utf-16-le", "utf-16-be"):
+        assert extract("testimony.txt", text.encode(encoding)).text == text
+
+
+def png_bytes() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    image = Image.new("RGB", (64, 48), "white")
+    for x in range(0, 64, 3):
+        image.putpixel((x, x % 48), (x * 4, 0, 255 - x))
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        png_bytes(),
+        random.Random(12).randbytes(4096),  # noqa: S311 (fixed, not secret)
+        random.Random(13).randbytes(4097),  # noqa: S311
+        bytes(range(256)) * 8,
+        bytes(4096),
+        b"\x01\x00" * 2048,
+    ],
+    ids=["png", "random", "random, odd length", "every byte", "zeros", "control characters"],
+)
+def test_binary_is_still_refused(data):
+    with pytest.raises(ExtractionError, match="binary"):
+        extract("photo.txt", data)

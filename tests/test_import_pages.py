@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from annotator.models import Document, ImportedSpan, Role
+from annotator.models import Document, ImportedSpan, ImportRun, Role
 from annotator.services.exporting import ExportOptions, export_start
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.tokens import api_token_create
@@ -137,12 +137,33 @@ def report_rows(html: str) -> list[tuple[str, str]]:
     )
 
 
-def test_import_report_of_another_session_is_not_shown(project, manager):
+def test_an_import_report_is_kept_for_the_projects_managers_and_nobody_else(
+    project, manager, reviewer
+):
     client = client_for(manager)
     url = reverse("document_import", kwargs={"project_slug": project.slug})
     location = client.post(url, {"files": [upload("one.txt", b"Text.")]})["Location"]
+    run = ImportRun.objects.get()
+    assert location == f"/projects/{project.slug}/import/{run.pk}/"
+    assert (run.via, run.started_by, run.state, run.imported) == ("web", manager, "finished", 1)
     assert client.get(location).status_code == 200
-    assert client_for(manager).get(location).status_code == 404, "reports live in one session"
+    assert client_for(manager).get(location).status_code == 200, "not only in one session"
+    colleague = UserFactory(username="colleague")
+    MembershipFactory(project=project, user=colleague, role=Role.MANAGER)
+    assert (
+        "1 imported, 0 duplicate, 0 failed" in client_for(colleague).get(location).content.decode()
+    )
+    assert client_for(reviewer).get(location).status_code == 403
+    elsewhere = UserFactory(username="elsewhere")
+    MembershipFactory(project=ProjectFactory(), user=elsewhere, role=Role.MANAGER)
+    assert client_for(elsewhere).get(location).status_code == 404
+    other = ProjectFactory(slug="other")
+    MembershipFactory(project=other, user=manager, role=Role.MANAGER)
+    assert client.get(f"/projects/other/import/{run.pk}/").status_code == 404, (
+        "a run is found only under its own project"
+    )
+    for token in ("abc", "0", "9" * 30, "٣"):
+        assert client.get(f"/projects/{project.slug}/import/{token}/").status_code == 404, token
 
 
 def test_the_import_form_names_every_suffix_the_importer_takes(project, manager):
@@ -224,9 +245,15 @@ def test_command_imports_a_folder_and_reports_each_file(project, tmp_path):
     out = io.StringIO()
     call_command("import_documents", str(tmp_path), project=project.slug, stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[-1] == "2 imported, 0 duplicate, 0 failed."
+    assert lines[-2] == "2 imported, 0 duplicate, 0 failed."
     assert lines[0].startswith("imported  a.txt (document ")
     assert Document.objects.filter(project=project).count() == 2
+    run = ImportRun.objects.get()
+    assert lines[-1] == (
+        f"Kept as import run {run.pk}: its report is on the project's Imports page, "
+        f"/projects/{project.slug}/import/{run.pk}/"
+    )
+    assert (run.via, run.state, run.imported, run.started_by) == ("command", "finished", 2, None)
 
 
 def test_command_fails_when_any_file_failed(project, tmp_path):
@@ -321,7 +348,7 @@ def test_every_format_imports_through_the_command(project, tmp_path):
         (tmp_path / name).write_bytes(content)
     out = io.StringIO()
     call_command("import_documents", str(tmp_path), project=project.slug, stdout=out)
-    assert out.getvalue().splitlines()[-1] == "7 imported, 0 duplicate, 0 failed."
+    assert out.getvalue().splitlines()[-2] == "7 imported, 0 duplicate, 0 failed."
     assert set(Document.objects.values_list("content_type", flat=True)) == EXPECTED_TYPES
 
 
@@ -415,15 +442,25 @@ def test_an_uploaded_bundle_is_imported_and_its_taxonomy_loads_from_the_report(p
     assert project.categories.count() == 2
 
 
-def test_only_the_session_that_imported_a_bundle_may_load_its_taxonomy(project, manager, reviewer):
+def test_only_the_projects_managers_may_load_an_imported_bundles_taxonomy(
+    project, manager, reviewer
+):
     client = client_for(manager)
     url = reverse("document_import", kwargs={"project_slug": project.slug})
     report_url = client.post(url, {"files": [upload("demo.zip", a_bundle())]})["Location"]
     html = client.get(report_url).content.decode()
     action = re.search(r'action="([^"]*/taxonomy/\d+/)"', html).group(1)
-    assert client_for(manager).post(action).status_code == 404, "reports live in one session"
     assert client_for(reviewer).post(action).status_code == 403
-    assert not project.categories.exists()
+    elsewhere = UserFactory(username="elsewhere")
+    MembershipFactory(project=ProjectFactory(), user=elsewhere, role=Role.MANAGER)
+    assert client_for(elsewhere).post(action).status_code == 404
+    assert client.post(action.replace("/taxonomy/2/", "/taxonomy/0/")).status_code == 302
+    assert not project.categories.exists(), "a row that offers nothing loads nothing"
+    assert client.post(action.replace("/taxonomy/2/", f"/taxonomy/{2**40}/")).status_code == 404
+    colleague = UserFactory(username="colleague")
+    MembershipFactory(project=project, user=colleague, role=Role.MANAGER)
+    assert client_for(colleague).post(action).status_code == 302, "the report is the project's"
+    assert sorted(project.categories.values_list("code", flat=True)) == ["detention", "torture"]
 
 
 def test_a_tampered_bundle_uploaded_is_refused_with_its_problems(project, manager):
@@ -471,7 +508,7 @@ def test_command_loads_a_bundles_taxonomy_with_the_flag(project, tmp_path):
     out = io.StringIO()
     call_command("import_documents", str(path), "--load-taxonomy", project=project.slug, stdout=out)
     assert "were loaded: detention, torture." in out.getvalue()
-    assert out.getvalue().splitlines()[-1] == "2 imported, 0 duplicate, 0 failed, 2 notes."
+    assert out.getvalue().splitlines()[-2] == "2 imported, 0 duplicate, 0 failed, 2 notes."
     assert sorted(project.categories.values_list("code", flat=True)) == ["detention", "torture"]
     spans = ImportedSpan.objects.filter(document__project=project)
     assert spans.count() == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -239,6 +240,77 @@ def test_arabic_presentation_forms_in_a_text_file_become_letters(project):
     assert "arabic-presentation-forms-nfkc" in document.normalisation, document.normalisation
     assert document.text_sha256 == text_sha256("العربية لا")
     assert_original_kept(document, forms.encode())
+
+
+def test_a_docx_bomb_fails_alone_and_quickly_and_the_others_import(project):
+    import time
+
+    from tests.test_extract_html_docx import docx_bomb
+
+    bomb = docx_bomb()
+    started = time.perf_counter()
+    report = run(
+        project,
+        SourceFile("before.txt", b"An honest file before."),
+        SourceFile("statement.docx", bomb),
+        SourceFile("after.txt", b"An honest file after."),
+    )
+    assert time.perf_counter() - started < 2, "the bomb must be refused before it inflates"
+    assert outcomes(report) == [
+        ("before.txt", Outcome.IMPORTED),
+        ("statement.docx", Outcome.FAILED),
+        ("after.txt", Outcome.IMPORTED),
+    ]
+    reason = result_named(report, "statement.docx").reason
+    assert reason.startswith("This Word document was not opened, to keep the server available")
+    assert "ZIP bomb" in reason
+
+
+def test_a_text_over_the_character_limit_fails_alone_with_its_length(project, settings):
+    settings.IMPORT_MAX_TEXT_CHARACTERS = 40
+    report = documents_import(
+        project=project,
+        sources=[
+            SourceFile("short.txt", b"Short enough."),
+            # 54 code points as written (U + combining diaeresis), 42 in NFC, 66 bytes
+            SourceFile("long.txt", "U\u0308ru\u0308mqi ".encode() * 6),
+            SourceFile("corpus.jsonl", jsonl({"text": "x" * 41}, {"text": "A fitting line."})),
+        ],
+        imported_by=None,
+    )
+    assert outcomes(report) == [
+        ("short.txt", Outcome.IMPORTED),
+        ("long.txt", Outcome.FAILED),
+        ("corpus.jsonl, line 1", Outcome.FAILED),
+        ("corpus.jsonl, line 2", Outcome.IMPORTED),
+    ]
+    assert result_named(report, "long.txt").reason == (
+        "Its text is 42 characters long; a document may have at most 40 "
+        "(IMPORT_MAX_TEXT_CHARACTERS). Split it into several documents."
+    ), "counted in code points of the canonical text (NFC), not bytes"
+    assert sorted(Document.objects.values_list("text", flat=True)) == [
+        "A fitting line.",
+        "Short enough.",
+    ]
+
+
+def test_the_character_limit_defaults_to_five_million(settings):
+    assert ImportLimits.from_settings().max_text_characters == 5_000_000
+    assert LIMITS.max_text_characters == 5_000_000
+
+
+def test_a_text_of_too_many_lines_fails_alone(project):
+    limits = dataclasses.replace(LIMITS, max_text_lines=3)
+    report = run(
+        project,
+        SourceFile("lines.txt", b"one\ntwo\nthree\nfour"),
+        SourceFile("fits.txt", b"one\ntwo\nthree"),
+        limits=limits,
+    )
+    assert outcomes(report) == [("lines.txt", Outcome.FAILED), ("fits.txt", Outcome.IMPORTED)]
+    assert result_named(report, "lines.txt").reason.startswith(
+        "Its text has 4 lines; a document may have at most 3, or its page becomes too slow"
+    )
 
 
 # --- duplicates ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_item_page_shows_versions_and_resolves(world):
         url,
         {
             "version": 1,
-            "decision": f"accept:{world['alice'].pk}",
+            "decision": "accept:A",
             "reason": "reviewer_error",
             "rationale": "Detention, not torture.",
         },
@@ -158,6 +158,59 @@ def test_anonymous_moderation_hides_reviewer_names(world, project):
     content = page.content.decode()
     assert "Reviewer A" in content
     assert "alice" not in content
+
+
+def test_decisions_name_a_letter_never_a_user_id(world):
+    """The accept buttons post the reviewer's letter; a user id posted instead is refused
+    (it would tell whether that account reviewed this item) and changes nothing."""
+    moderation_start(document=world["document"], actor=world["moderator"])
+    item = ModerationItem.objects.get(document=world["document"], start=at("detained")[0])
+    client = client_for(world["moderator"])
+    url = reverse("moderation_item", kwargs={"item_id": item.pk})
+    page = client.get(url).content.decode()
+    assert 'value="accept:A"' in page
+    assert 'value="accept:B"' in page
+    for user in (world["alice"], world["bob"]):
+        assert f'value="accept:{user.pk}"' not in page
+        response = client.post(url, {"version": 1, "decision": f"accept:{user.pk}"})
+        assert response.status_code == 200
+        assert "No such reviewer in this item." in response.content.decode()
+    response = client.post(url, {"version": 1, "decision": "accept:Z"})
+    assert "No such reviewer in this item." in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN
+    assert not GoldSpan.objects.filter(item=item).exists()
+    # B is bob (assigned second): accepting B keeps bob's torture span.
+    assert client.post(url, {"version": 1, "decision": "accept:B"}).status_code == 302
+    gold = GoldSpan.objects.get(item=item)
+    assert (gold.category.code, gold.proposed_by) == ("torture", [world["bob"].pk])
+
+
+def test_item_letters_are_the_documents_letters(world, project):
+    """A reviewer's letter on an item is their letter on the document page: the order in
+    which they were assigned, whoever submitted. Carol, assigned third and not submitted,
+    is C on the document page and on no item."""
+    from annotator.models import Assignment
+
+    project.anonymous_moderation = True
+    project.save()
+    order = list(
+        Assignment.objects.filter(document=world["document"])
+        .order_by("assigned_at", "pk")
+        .values_list("reviewer__username", flat=True)
+    )
+    assert order == ["alice", "{{ bob }}", "carol"]
+    moderation_start(document=world["document"], actor=world["moderator"])
+    item = ModerationItem.objects.get(document=world["document"], start=at("detained")[0])
+    client = client_for(world["moderator"])
+    url = reverse("moderation_item", kwargs={"item_id": item.pk})
+    rows = client.get(url).context["rows"]
+    assert [label for label, _ in rows] == ["Reviewer A", "Reviewer B"]
+    assert [spans[0]["code"] for _, spans in rows] == ["detention", "torture"]
+    document_page = client.get(world["document"].get_absolute_url()).content.decode()
+    assert "Reviewer A</bdi>: submitted" in document_page
+    assert "Reviewer B</bdi>: submitted" in document_page
+    assert "Reviewer C</bdi>: annotating" in document_page
 
 
 def test_items_of_other_projects_are_not_found(world):

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.test import Client
 
-from annotator.models import ModerationItem, Role
+from annotator.models import Assignment, ModerationItem, Role
 from annotator.services.assignments import review_submit
 from annotator.services.moderation import item_resolve, moderation_start
 from tests.factories import (
@@ -88,6 +88,11 @@ def doc_url(world, key, suffix=""):
     return f"/projects/{world['project'].slug}/documents/{world[key].pk}/{suffix}"
 
 
+def assignment_of(world, key):
+    """The id of the assigned reviewer's assignment to a document of the walk."""
+    return Assignment.objects.get(document=world[key], reviewer=world["users"]["assigned"]).pk
+
+
 # (method, url builder, body or None, expected statuses in the order of USERS)
 CASES = {
     "project list": ("get", lambda w: "/", None, (302, 200, 200, 200, 200, 200, 200)),
@@ -142,9 +147,15 @@ CASES = {
     ),
     "reopen": (
         "post",
-        lambda w: doc_url(w, "moderated", f"reviewers/{w['users']['assigned'].pk}/reopen/"),
+        lambda w: doc_url(w, "moderated", f"assignments/{assignment_of(w, 'moderated')}/reopen/"),
         {},
         (302, 404, 404, 403, 302, 302, 404),
+    ),
+    "reopen another document's assignment": (
+        "post",
+        lambda w: doc_url(w, "moderated", f"assignments/{assignment_of(w, 'open')}/reopen/"),
+        {},
+        (302, 404, 404, 403, 404, 404, 404),
     ),
     "start moderation": (
         "post",
@@ -187,6 +198,24 @@ CASES = {
         lambda w: f"/api/v1/projects/{w['project'].slug}/documents",
         {"files": "not a file"},
         (401, 404, 403, 403, 403, 400, 404),
+    ),
+    "imports": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/imports/",
+        None,
+        (302, 404, 403, 403, 403, 200, 404),
+    ),
+    "import report": (
+        "get",
+        lambda w: f"/projects/{w['project'].slug}/import/{import_run_of(w).pk}/",
+        None,
+        (302, 404, 403, 403, 403, 200, 404),
+    ),
+    "load an imported taxonomy": (
+        "post",
+        lambda w: f"/projects/{w['project'].slug}/import/{import_run_of(w).pk}/taxonomy/0/",
+        {},
+        (302, 404, 403, 403, 403, 302, 404),
     ),
     "export form": (
         "get",
@@ -274,7 +303,48 @@ CASES = {
         None,
         (401, 404, 404, 204, 404, 404, 404),
     ),
+    "own api tokens": ("get", lambda w: "/account/tokens/", None, (302, *[200] * 6)),
+    "make an api token": (
+        "post",
+        lambda w: "/account/tokens/",
+        {"name": "walk"},
+        (302, *[302] * 6),
+    ),
+    # Only its owner may revoke a token; for anyone else, staff included, it does not exist.
+    "revoke the manager's token": (
+        "post",
+        lambda w: f"/account/tokens/{token_of(w, 'manager').pk}/revoke/",
+        {},
+        (302, 404, 404, 404, 404, 302, 404),
+    ),
 }
+
+
+def token_of(world, name):
+    """The user's API token in this world, made on first use."""
+    from annotator.services.tokens import api_token_create
+
+    tokens = world.setdefault("tokens", {})
+    if name not in tokens:
+        tokens[name], _ = api_token_create(user=world["users"][name], name=f"{name}'s script")
+    return tokens[name]
+
+
+def import_run_of(world):
+    """An import run of the walk's project (with one row), made on first use."""
+    from annotator.models import ImportVia
+    from annotator.selectors.importing import import_run_get
+    from annotator.services.importing import SourceFile, documents_import
+
+    if "import_run" not in world:
+        report = documents_import(
+            project=world["project"],
+            sources=[SourceFile("walk.txt", b"Imported for the walk.")],
+            imported_by=world["users"]["manager"],
+            via=ImportVia.WEB,
+        )
+        world["import_run"] = import_run_get(project=world["project"], run_id=report.run_id)
+    return world["import_run"]
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -297,3 +367,158 @@ def test_who_gets_what(world, case, who):
     assert response.status_code == expected[USERS.index(who)], (
         f"{case}: {who} got {response.status_code}"
     )
+
+
+@pytest.mark.parametrize("who", USERS[1:])
+def test_each_user_sees_only_their_own_api_tokens(world, who):
+    for name in world["users"]:
+        token_of(world, name)
+    client = Client()
+    client.force_login(world["users"][who])
+    page = client.get("/account/tokens/").content.decode()
+    shown = [name for name in world["users"] if f">{name}&#x27;s script<" in page]
+    assert shown == [who]
+    assert page.count(token_of(world, who).prefix) == 1
+
+
+# --- No reviewer identity: what a moderator of an anonymously moderated project sees --------
+
+# Ids no other number on these pages (offsets, sizes, primary keys) comes near, so that any
+# appearance of one, in a value, a URL or JSON, is the reviewer's id and nothing else.
+REVIEWER_IDS = {"kestrel-reviewer": 7340033, "heron-reviewer": 7340051}
+
+
+@pytest.fixture
+def anonymous_world():
+    """An anonymously moderated project: two reviewers annotated and submitted, the manager
+    assigned them through the service (so the history names them), moderation started and
+    one of its two items resolved by accepting a reviewer's version."""
+    from annotator.services.assignments import assignment_create
+
+    project = ProjectFactory(slug="anonymous-walk", anonymous_moderation=True)
+    detention = CategoryFactory(project=project, code="detention")
+    torture = CategoryFactory(project=project, code="torture")
+    moderator = UserFactory(username="the-moderator")
+    manager = UserFactory(username="the-manager")
+    reviewers = [UserFactory(username=name, id=pk) for name, pk in REVIEWER_IDS.items()]
+    MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
+    MembershipFactory(project=project, user=manager, role=Role.MANAGER)
+    for reviewer in reviewers:
+        MembershipFactory(project=project, user=reviewer, role=Role.REVIEWER)
+    text = "She was detained. He was beaten. They were sent to work."
+    document = make_document(project, text, assign=False, imported_by=manager)
+    for reviewer in reviewers:
+        assignment_create(document=document, reviewer=reviewer, actor=manager)
+    first, second = reviewers
+    make_annotation(document, first, detention, 8, 16)
+    make_annotation(document, second, torture, 8, 16)
+    make_annotation(document, first, torture, 25, 31)
+    for reviewer in reviewers:
+        review_submit(document=document, reviewer=reviewer)
+    items = list(ModerationItem.objects.filter(document=document).order_by("start"))
+    assert len(items) == 2, "submitting both layers starts moderation"
+    item_resolve(
+        item_id=items[0].pk,
+        moderator=moderator,
+        version=1,
+        resolution="accept_reviewer",
+        spans=[(8, 16, "detention")],
+    )
+    return {
+        "project": project,
+        "document": document,
+        "moderator": moderator,
+        "reviewers": reviewers,
+        "resolved": items[0],
+        "open": items[1],
+    }
+
+
+def _anonymous_pages(w):
+    project, document = w["project"].slug, w["document"].pk
+    base = f"/projects/{project}/documents/{document}/"
+    return {
+        "project list": ("/", 200),
+        "document list": (f"/projects/{project}/", 200),
+        "document": (base, 200),
+        "history": (f"{base}history/", 200),
+        "editor": (f"{base}annotate/", 403),
+        "queue": ("/moderation/", 200),
+        "queue of the document": (f"/moderation/?document={document}", 200),
+        "open item": (f"/moderation/items/{w['open'].pk}/", 200),
+        "resolved item": (f"/moderation/items/{w['resolved'].pk}/", 200),
+        "agreement": (f"/projects/{project}/agreement/", 200),
+        "agreement csv": (f"/projects/{project}/agreement/?download=csv", 200),
+        "agreement json": (f"/projects/{project}/agreement/?download=json", 200),
+        "export page": (f"/projects/{project}/export/", 200),
+        "export preview": (f"/projects/{project}/export/?format=jsonl&layer=all&preview=1", 200),
+        "export download": (
+            f"/projects/{project}/export/?format=jsonl&layer=all&download=1",
+            200,
+        ),
+    }
+
+
+ANONYMOUS_PAGES = (
+    "project list",
+    "document list",
+    "document",
+    "history",
+    "editor",
+    "queue",
+    "queue of the document",
+    "open item",
+    "resolved item",
+    "agreement",
+    "agreement csv",
+    "agreement json",
+    "export page",
+    "export preview",
+    "export download",
+)
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("page", ANONYMOUS_PAGES)
+def test_no_reviewer_identity_reaches_a_moderator(anonymous_world, page):
+    """No reviewer's user name or user id is on any page or download of an anonymously
+    moderated project that its moderator opens: not in text, a button's value, a URL nor
+    JSON (``"reviewer": 7340033``)."""
+    import re
+
+    url, status = _anonymous_pages(anonymous_world)[page]
+    client = Client()
+    client.force_login(anonymous_world["moderator"])
+    response = client.get(url)
+    assert response.status_code == status, f"{page}: {response.status_code}"
+    body = _body(response)
+    for reviewer in anonymous_world["reviewers"]:
+        assert reviewer.username not in body, f"{page} names {reviewer.username}"
+        shown = re.search(rf"(?<!\d){reviewer.pk}(?!\d)", body)
+        assert shown is None, (
+            f"{page} shows the id of {reviewer.username}: "
+            f"…{body[max(0, shown.start() - 60) : shown.end() + 20]}…"
+        )
+
+
+def test_the_identity_walk_covers_every_page_it_names(anonymous_world):
+    names = {page.values[0] if hasattr(page, "values") else page for page in ANONYMOUS_PAGES}
+    assert names == set(_anonymous_pages(anonymous_world))
+
+
+@pytest.mark.parametrize("page", ["document", "history", "open item"])
+def test_the_identity_walk_would_see_names(anonymous_world, page):
+    """The walk's control: the project's manager, who may see names, gets them on the same
+    pages, so the walk above looks where names would be."""
+    from annotator.models import Membership
+
+    manager = Membership.objects.get(project=anonymous_world["project"], role=Role.MANAGER).user
+    client = Client()
+    client.force_login(manager)
+    body = _body(client.get(_anonymous_pages(anonymous_world)[page][0]))
+    assert all(reviewer.username in body for reviewer in anonymous_world["reviewers"])

@@ -171,3 +171,94 @@ def test_load_taxonomy_command(project, tmp_path):
         call_command("load_taxonomy", "--project", project.slug, str(path))
     with pytest.raises(CommandError, match="No project"):
         call_command("load_taxonomy", "--project", "nope", str(path))
+
+
+# --- Fields beyond what the database holds: a report, never a traceback -----------------
+
+LONG_NAME = "Detention " * 20 + "x"  # 201 characters
+
+
+def test_the_parser_knows_the_databases_limits():
+    from annotator import taxonomy
+
+    fields = {field.name: field for field in Category._meta.get_fields()}
+    assert fields["code"].max_length == taxonomy.CODE_MAX_LENGTH
+    assert fields["name"].max_length == taxonomy.NAME_MAX_LENGTH
+    assert fields["colour"].max_length == taxonomy.COLOUR_MAX_LENGTH
+    assert fields["shortcut"].max_length == taxonomy.SHORTCUT_MAX_LENGTH
+
+
+def test_every_field_beyond_the_databases_limits_is_reported():
+    with pytest.raises(TaxonomyError) as refused:
+        taxonomy_from_data(
+            [
+                {"code": "detention", "name": LONG_NAME},
+                {"code": "c" * 65, "name": "Long code"},
+                {"code": "colour", "name": "Colour", "colour": "#0072B2FF"},
+                {"code": "keys", "name": "Keys", "shortcut": "12"},
+                {"code": "fine", "name": "x" * 200},
+            ]
+        )
+    problems = refused.value.problems
+    assert "category 'detention': name has 201 characters; at most 200 fit." in problems
+    assert any("code must be 1-64" in problem for problem in problems)
+    assert any("'colour': colour '#0072B2FF' is not #RRGGBB" in problem for problem in problems)
+    assert any("'keys': shortcut '12' must be a single key" in problem for problem in problems)
+    assert not any("'fine'" in problem for problem in problems)
+
+
+@pytest.mark.parametrize("field", ["name", "definition"])
+def test_nul_in_a_category_is_reported(field):
+    category = {"code": "detention", "name": "Detention", field: "Arbitrary\x00detention"}
+    with pytest.raises(TaxonomyError) as refused:
+        taxonomy_from_data([category])
+    assert refused.value.problems == [
+        f"category 'detention': {field} contains the NUL character (U+0000), which cannot be "
+        "stored."
+    ]
+
+
+def long_name_file(tmp_path: Path) -> Path:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        f"categories:\n  - code: detention\n    name: {LONG_NAME}\n"
+        '  - code: torture\n    name: Torture\n    definition: "Ill-treatment\\0"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.django_db
+def test_load_taxonomy_reports_a_name_too_long_with_call_command(project, tmp_path):
+    path = long_name_file(tmp_path)
+    with pytest.raises(CommandError) as refused:
+        call_command("load_taxonomy", "--project", project.slug, str(path))
+    message = str(refused.value)
+    assert "taxonomy.yaml was not loaded" in message
+    assert "category 'detention': name has 201 characters; at most 200 fit." in message
+    assert "category 'torture': definition contains the NUL character" in message
+    assert not Category.objects.filter(project=project).exists()
+
+
+@pytest.mark.django_db
+def test_load_taxonomy_prints_the_report_on_the_command_line(
+    project, tmp_path, capsys, monkeypatch
+):
+    """As ``manage.py load_taxonomy`` runs it: the report on standard error, exit status 1."""
+    from django.core.management import ManagementUtility
+    from django.db import connections
+
+    # The command line closes the connections when done; this test's transaction is on one.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    path = long_name_file(tmp_path)
+    utility = ManagementUtility(
+        ["manage.py", "load_taxonomy", "--project", project.slug, str(path)]
+    )
+    with pytest.raises(SystemExit) as exited:
+        utility.execute()
+    assert exited.value.code == 1
+    errors = capsys.readouterr().err
+    assert "Traceback" not in errors
+    assert "CommandError:" in errors
+    assert "  - category 'detention': name has 201 characters; at most 200 fit." in errors
+    assert not Category.objects.filter(project=project).exists()

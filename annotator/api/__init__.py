@@ -5,9 +5,12 @@ Browsers authenticate with their session (and must send the CSRF token in the
 ``manage.py create_api_token``. The OpenAPI schema is at ``/api/v1/openapi.json`` and
 its documentation at ``/api/v1/docs``.
 
-Offsets are Unicode code points into the document's canonical text. Errors are JSON
-objects with a ``detail`` message: 400 invalid input, 401 not authenticated, 403 not
-allowed, 404 not found (or not yours to see), 409 changed by someone else since loaded.
+Offsets are Unicode code points into the document's canonical text. Every answer is JSON,
+errors included: an object with a ``detail`` message: 400 invalid input (an id outside 1 to
+2**63-1, text holding U+0000…), 401 not authenticated, 403 not allowed, 404 not found (or
+not yours to see), 409 changed by someone else since loaded, 413 too large (a body, an
+upload over ``IMPORT_MAX_UPLOAD_MB``, more than 1,000 files). The schema and this page need
+a session or a token, like every operation.
 
 One router per domain, as in ``views``, ``services`` and ``selectors``; the schemas are in
 ``annotator.api.schemas`` and the mapping of refusals to statuses in ``annotator.api.errors``.
@@ -15,12 +18,11 @@ One router per domain, as in ``views``, ``services`` and ``selectors``; the sche
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from annotator.api import errors
 from annotator.api.annotations import router as annotations_router
-from annotator.api.auth import BrowserSessionAuth, TokenAuth
+from annotator.api.auth import BrowserSessionAuth, TokenAuth, docs_access
 from annotator.api.documents import router as documents_router
 from annotator.api.exporting import router as exporting_router
 from annotator.api.importing import router as importing_router
@@ -32,8 +34,9 @@ api = NinjaAPI(
     description=__doc__,
     auth=[BrowserSessionAuth(), TokenAuth()],
     urls_namespace="api",
-    # The schema and its documentation are for logged-in users, like every page.
-    docs_decorator=login_required,
+    # The schema and its documentation are for those who may use the API: a session or a
+    # token; anyone else gets 401 (the page: the login form).
+    docs_decorator=docs_access,
 )
 errors.register(api)
 for router in (

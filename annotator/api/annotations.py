@@ -12,8 +12,9 @@ from annotator.api.schemas import (
     AnnotationIn,
     AnnotationOut,
     AnnotationPatch,
-    ConflictOut,
-    ErrorOut,
+    Id,
+    Version,
+    responses,
 )
 from annotator.models import Annotation, Category
 from annotator.selectors.annotations import annotation_list, annotation_of_owner, annotation_record
@@ -37,10 +38,8 @@ def _category(project_id: int, code: str) -> Category:
     return category
 
 
-@router.get(
-    "/documents/{document_id}/annotations", response={200: list[AnnotationOut], 404: ErrorOut}
-)
-def list_annotations(request: AuthenticatedHttpRequest, document_id: int) -> list[dict[str, Any]]:
+@router.get("/documents/{document_id}/annotations", response=responses({200: list[AnnotationOut]}))
+def list_annotations(request: AuthenticatedHttpRequest, document_id: Id) -> list[dict[str, Any]]:
     """Your own annotations of a document, in document order."""
     access = document_access_by_id(user=request.user, document_id=document_id)
     return annotation_list(document=access.document, reviewer=request.user)
@@ -48,10 +47,10 @@ def list_annotations(request: AuthenticatedHttpRequest, document_id: int) -> lis
 
 @router.post(
     "/documents/{document_id}/annotations",
-    response={201: AnnotationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses({201: AnnotationOut}, forbidden=True, too_large=True),
 )
 def create_annotation(
-    request: AuthenticatedHttpRequest, document_id: int, payload: AnnotationIn
+    request: AuthenticatedHttpRequest, document_id: Id, payload: AnnotationIn
 ) -> Status:
     """Tag a span in your own layer. The quote must be exactly the text at the offsets."""
     access = document_access_by_id(user=request.user, document_id=document_id)
@@ -74,17 +73,17 @@ def create_annotation(
     return Status(201, annotation_record(annotation))
 
 
-@router.get("/annotations/{annotation_id}", response={200: AnnotationOut, 404: ErrorOut})
-def get_annotation(request: AuthenticatedHttpRequest, annotation_id: int) -> dict[str, Any]:
+@router.get("/annotations/{annotation_id}", response=responses({200: AnnotationOut}))
+def get_annotation(request: AuthenticatedHttpRequest, annotation_id: Id) -> dict[str, Any]:
     return annotation_record(_own_annotation(request, annotation_id))
 
 
 @router.patch(
     "/annotations/{annotation_id}",
-    response={200: AnnotationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    response=responses({200: AnnotationOut}, forbidden=True, conflict=True, too_large=True),
 )
 def update_annotation(
-    request: AuthenticatedHttpRequest, annotation_id: int, payload: AnnotationPatch
+    request: AuthenticatedHttpRequest, annotation_id: Id, payload: AnnotationPatch
 ) -> dict[str, Any]:
     """Change your annotation. Send the version you loaded; a stale version gets 409."""
     annotation = _own_annotation(request, annotation_id)
@@ -103,10 +102,10 @@ def update_annotation(
 
 @router.delete(
     "/annotations/{annotation_id}",
-    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    response=responses({204: None}, forbidden=True, conflict=True),
 )
 def delete_annotation(
-    request: AuthenticatedHttpRequest, annotation_id: int, version: int
+    request: AuthenticatedHttpRequest, annotation_id: Id, version: Version
 ) -> Status:
     """Delete your annotation at the version you loaded; a stale version gets 409."""
     annotation = _own_annotation(request, annotation_id)

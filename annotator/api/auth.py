@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from ninja.security import HttpBearer, SessionAuth
 
 from annotator.services.tokens import api_token_authenticate
@@ -32,3 +36,47 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+NOT_AUTHENTICATED = "Log in, or send an API token as 'Authorization: Bearer <token>'."
+
+
+def not_authenticated() -> JsonResponse:
+    response = JsonResponse({"detail": NOT_AUTHENTICATED}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, as ninja's ``HttpBearer`` reads it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def docs_access(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The OpenAPI schema and its documentation page, for whoever may use the API: a user
+    logged in, or a script that sends a valid token.
+
+    Anyone else gets 401 (JSON) for the schema, and for the page the login form, unless a
+    token was sent: a script is told that its token is not valid rather than redirected.
+    """
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        token = _bearer_token(request)
+        if token is not None:
+            user = api_token_authenticate(token)
+            if user is None:
+                return not_authenticated()
+            request.user = user
+            return view(request, *args, **kwargs)
+        match = request.resolver_match
+        if match is not None and match.url_name == "openapi-view":
+            return redirect_to_login(request.get_full_path())
+        return not_authenticated()
+
+    return checked

@@ -7,13 +7,13 @@ from typing import Any
 from ninja import Router
 
 from annotator.access import AuthenticatedHttpRequest, document_access_by_id
-from annotator.api.schemas import DocumentOut, ErrorOut
+from annotator.api.schemas import DocumentOut, Id, responses
 
 router = Router(tags=["documents"])
 
 
-@router.get("/documents/{document_id}", response={200: DocumentOut, 404: ErrorOut})
-def get_document(request: AuthenticatedHttpRequest, document_id: int) -> dict[str, Any]:
+@router.get("/documents/{document_id}", response=responses({200: DocumentOut}))
+def get_document(request: AuthenticatedHttpRequest, document_id: Id) -> dict[str, Any]:
     """A document's canonical text, its hashes and what offsets into it mean."""
     access = document_access_by_id(user=request.user, document_id=document_id, with_text=True)
     document = access.document

@@ -3,6 +3,10 @@ than in each endpoint."""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -13,6 +17,7 @@ from annotator.services.annotations import (
     AnnotationConflict,
     AnnotationError,
     AnnotationForbidden,
+    AnnotationGone,
 )
 
 
@@ -51,6 +56,10 @@ def register(api: NinjaAPI) -> None:
             409,
         )
 
+    @api.exception_handler(AnnotationGone)
+    def gone(request: HttpRequest, error: AnnotationGone) -> HttpResponse:
+        return respond(request, {"detail": "No such annotation of yours (it was deleted)."}, 404)
+
     @api.exception_handler(NoAccess)
     def not_yours(request: HttpRequest, error: NoAccess) -> HttpResponse:
         return respond(request, {"detail": str(error) or "Not found."}, 404)
@@ -66,3 +75,40 @@ def register(api: NinjaAPI) -> None:
             {"detail": "Log in, or send an API token as 'Authorization: Bearer <token>'."},
             401,
         )
+
+    # Django's refusals of a request it could not or would not read (raised when the API
+    # reads the body), which it would otherwise answer with an HTML page; logged as Django
+    # logs them.
+    def security_log(error: SuspiciousOperation) -> None:
+        logging.getLogger(f"django.security.{error.__class__.__name__}").error(str(error))
+
+    @api.exception_handler(TooManyFilesSent)
+    def too_many_files(request: HttpRequest, error: TooManyFilesSent) -> HttpResponse:
+        security_log(error)
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return respond(
+            request,
+            {
+                "detail": f"Too many files in one request: at most {limit}. Send them in batches, "
+                "or as a ZIP archive."
+            },
+            413,
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def body_too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        security_log(error)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return respond(
+            request,
+            {
+                "detail": f"The request body is too large: at most {limit / 1e6:,.1f} MB besides "
+                "uploaded files."
+            },
+            413,
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+        security_log(error)
+        return respond(request, {"detail": "The request could not be read."}, 400)

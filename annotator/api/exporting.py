@@ -9,7 +9,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, ProjectAccess, project_access
-from annotator.api.schemas import ErrorOut, ExportQuery, ExportSummaryOut
+from annotator.api.schemas import ExportQuery, ExportSummaryOut, Slug, responses
 from annotator.responses import streamed_download
 from annotator.services.exporting import ExportError, ExportOptions, export_start, export_summary
 
@@ -28,10 +28,10 @@ def _export_request(
 
 @router.get(
     "/projects/{slug}/export",
-    response={200: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses({200: None}, forbidden=True),
 )
 def export_corpus(
-    request: AuthenticatedHttpRequest, slug: str, query: Query[ExportQuery]
+    request: AuthenticatedHttpRequest, slug: Slug, query: Query[ExportQuery]
 ) -> HttpResponseBase:
     """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy), streamed.
 
@@ -55,10 +55,10 @@ def export_corpus(
 
 @router.get(
     "/projects/{slug}/export/summary",
-    response={200: ExportSummaryOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses({200: ExportSummaryOut}, forbidden=True),
 )
 def export_corpus_summary(
-    request: AuthenticatedHttpRequest, slug: str, query: Query[ExportQuery]
+    request: AuthenticatedHttpRequest, slug: Slug, query: Query[ExportQuery]
 ) -> dict[str, Any]:
     """What ``/export`` with the same parameters would hold, without the file: a dry run
     through the same writers, so the numbers are exactly the file's (CoNLL's overlapping

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from ninja import File, Form, Router, UploadedFile
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, project_access
-from annotator.api.schemas import ErrorOut, ImportReportOut
+from annotator.api.schemas import ImportReportOut, Slug, responses
+from annotator.models import ImportVia
 from annotator.services.importing import documents_import, uploaded_sources
 
 router = Router(tags=["documents"])
@@ -16,11 +18,11 @@ router = Router(tags=["documents"])
 
 @router.post(
     "/projects/{slug}/documents",
-    response={200: ImportReportOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=responses({200: ImportReportOut}, forbidden=True, too_large=True),
 )
 def import_documents(
     request: AuthenticatedHttpRequest,
-    slug: str,
+    slug: Slug,
     # Optional as django-ninja reads it: its File marker must stay the outermost type.
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
     load_taxonomy: Form[bool] = False,
@@ -35,7 +37,8 @@ def import_documents(
     and why; a bundle's manifest and taxonomy are notes. With the multipart field
     ``load_taxonomy`` true, the categories of a bundle's taxonomy that the project lacks are
     created first (existing ones are never changed). The status is 200 even when some files
-    failed; 400 only when no file was sent.
+    failed; 400 only when no file was sent. The report is kept as an import run (``run``):
+    ``report_url`` is its page, which also shows what an import cut short had committed.
     """
     access = project_access(user=request.user, slug=slug)
     if not access.is_manager:
@@ -47,8 +50,15 @@ def import_documents(
         sources=uploaded_sources(files),
         imported_by=request.user,
         load_taxonomy=load_taxonomy,
+        via=ImportVia.API,
+    )
+    report_path = reverse(
+        "document_import_report",
+        kwargs={"project_slug": access.project.slug, "token": report.run_id},
     )
     return {
+        "run": report.run_id,
+        "report_url": request.build_absolute_uri(report_path),
         "imported": report.imported,
         "duplicates": report.duplicates,
         "failed": report.failed,

@@ -7,14 +7,14 @@ from typing import Any
 from ninja import Router
 
 from annotator.access import AuthenticatedHttpRequest, project_access
-from annotator.api.schemas import CategoryOut, ErrorOut
+from annotator.api.schemas import CategoryOut, Slug, responses
 from annotator.selectors.projects import category_list
 
 router = Router(tags=["taxonomy"])
 
 
-@router.get("/projects/{slug}/categories", response={200: list[CategoryOut], 404: ErrorOut})
-def list_categories(request: AuthenticatedHttpRequest, slug: str) -> list[dict[str, Any]]:
+@router.get("/projects/{slug}/categories", response=responses({200: list[CategoryOut]}))
+def list_categories(request: AuthenticatedHttpRequest, slug: Slug) -> list[dict[str, Any]]:
     """The project's taxonomy, in its order, with the definitions reviewers see."""
     access = project_access(user=request.user, slug=slug)
     return [

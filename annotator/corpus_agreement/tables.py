@@ -81,13 +81,39 @@ def figures_document(
     names: Mapping[int, str],
     figures: Mapping[str, Any],
     documents: Iterable[Mapping[str, Any]],
+    hide_ids: bool = False,
 ) -> dict[str, Any]:
-    """The figures as one JSON document, with reviewers shown by ``names``."""
+    """The figures as one JSON document, with reviewers shown by ``names``.
+
+    Reviewers are keyed by their account ids, or, with ``hide_ids`` (a project moderated
+    anonymously), by their pseudonyms: an account id would tell who a pseudonym is.
+    """
+    keys = names if hide_ids else {reviewer: str(reviewer) for reviewer in names}
+    if hide_ids:
+        figures = relabel_reviewers(figures, names)
     return {
         "project": project,
         "filters": dict(filters),
         "computed_at": computed_at,
-        "reviewers": {str(reviewer): name for reviewer, name in names.items()},
+        "reviewers": {keys[reviewer]: name for reviewer, name in names.items()},
         "figures": figures,
         "documents": list(documents),
     }
+
+
+def relabel_reviewers(figures: Mapping[str, Any], labels: Mapping[int, str]) -> dict[str, Any]:
+    """A copy of the figures with every reviewer id (the reviewer list, each pair's ``a`` and
+    ``b``, each gold row's ``reviewer``) replaced by its label."""
+    relabelled = dict(figures)
+    relabelled["reviewers"] = [labels.get(r, str(r)) for r in figures["reviewers"]]
+    relabelled["pairs"] = [
+        {**row, "a": labels.get(row["a"], str(row["a"])), "b": labels.get(row["b"], str(row["b"]))}
+        for row in figures["pairs"]
+    ]
+    gold = dict(figures["gold"])
+    gold["rows"] = [
+        {**row, "reviewer": labels.get(row["reviewer"], str(row["reviewer"]))}
+        for row in figures["gold"]["rows"]
+    ]
+    relabelled["gold"] = gold
+    return relabelled

@@ -27,6 +27,14 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from annotator.extractors.base import Extraction, ExtractionError
+from annotator.formats.archive import (
+    DOCUMENT_PACKAGE_LIMITS,
+    ArchiveError,
+    PackageLimits,
+    PackageTooLarge,
+    package_parts,
+    stored_package,
+)
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLE_CELL_SEPARATOR = " | "
@@ -76,7 +84,7 @@ _ALTERNATE_CONTENT = f"{{{_MC_NAMESPACE}}}AlternateContent"
 _CHOICE = f"{{{_MC_NAMESPACE}}}Choice"
 
 
-def extract_docx(data: bytes) -> Extraction:
+def extract_docx(data: bytes, *, limits: PackageLimits = DOCUMENT_PACKAGE_LIMITS) -> Extraction:
     """The text of a Word document: paragraphs and table rows separated by blank lines.
 
     Headings (styles "Title" and "Heading 1" to "Heading 9") are paragraphs of their own
@@ -86,8 +94,12 @@ def extract_docx(data: bytes) -> Extraction:
     paragraphs in turn. Metadata from the core properties: ``title``, ``author``,
     ``created`` (when the file was created, which is not when it was published),
     ``language``, and ``direction`` "rtl" when most paragraphs are right to left.
+
+    The package is held to ``limits`` before anything is parsed (a few hundred kilobytes
+    of repeated XML inflate to hundreds of megabytes), and python-docx reads the parts as
+    they were counted.
     """
-    document = _open(data)
+    document = _open(data, limits)
     reader = _Reader(document)
     paragraphs = [
         paragraph
@@ -109,7 +121,7 @@ def extract_docx(data: bytes) -> Extraction:
     )
 
 
-def _open(data: bytes) -> WordDocument:
+def _open(data: bytes, limits: PackageLimits) -> WordDocument:
     """The document in ``data``, or an ExtractionError that says what the file is instead."""
     if data.startswith(_OLE_SIGNATURE):
         raise ExtractionError(
@@ -126,20 +138,27 @@ def _open(data: bytes) -> WordDocument:
             "package, and this is not one."
         )
     try:
-        # Only the ZIP directory is read here; python-docx then reads the parts.
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            members = {info.filename: info for info in package.infolist()}
+        package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as error:
         raise _unreadable(f"the ZIP package is damaged ({error})") from error
-    main = members.get(MAIN_PART)
-    if main is None:
-        raise _unreadable("it has no Word document part (it may be another kind of ZIP file)")
-    if main.flag_bits & 0x1:
-        raise ExtractionError(
-            "This document is password-protected; save it as .docx without a password."
-        )
+    with package:
+        main = next((i for i in package.infolist() if i.filename == MAIN_PART), None)
+        if main is None:
+            raise _unreadable("it has no Word document part (it may be another kind of ZIP file)")
+        if any(info.flag_bits & 0x1 for info in package.infolist()):
+            raise ExtractionError(
+                "This document is password-protected; save it as .docx without a password."
+            )
+        try:
+            parts = package_parts(package, package_size=len(data), limits=limits)
+        except PackageTooLarge as error:
+            raise ExtractionError(
+                f"This Word document was not opened, to keep the server available: {error}."
+            ) from None
+        except ArchiveError as error:
+            raise _unreadable(str(error)) from None
     try:
-        return docx.Document(io.BytesIO(data))
+        return docx.Document(io.BytesIO(stored_package(parts)))
     except PackageNotFoundError as error:
         raise _unreadable("it is not an Office package") from error
     except etree.XMLSyntaxError as error:

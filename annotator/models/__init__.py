@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from annotator.models.agreement import AgreementReport
 from annotator.models.annotations import Annotation, EvidenceStatus, SourceType
-from annotator.models.audit import AuditChainHead, AuditEvent
+from annotator.models.audit import (
+    INSTALLATION_CHAIN,
+    AuditChainHead,
+    AuditEvent,
+    project_chain,
+)
 from annotator.models.documents import (
     SHA256_HEX_LENGTH,
     Assignment,
@@ -19,6 +24,7 @@ from annotator.models.documents import (
     ImportedSpan,
     TextDirection,
 )
+from annotator.models.importing import ImportOutcome, ImportRow, ImportRun, ImportState, ImportVia
 from annotator.models.moderation import (
     GoldOrigin,
     GoldSpan,
@@ -32,6 +38,7 @@ from annotator.models.tokens import ApiToken
 
 __all__ = [
     "HEX_COLOUR",
+    "INSTALLATION_CHAIN",
     "SHA256_HEX_LENGTH",
     "AgreementReport",
     "Annotation",
@@ -45,6 +52,11 @@ __all__ = [
     "EvidenceStatus",
     "GoldOrigin",
     "GoldSpan",
+    "ImportOutcome",
+    "ImportRow",
+    "ImportRun",
+    "ImportState",
+    "ImportVia",
     "ImportedSpan",
     "ItemStatus",
     "Membership",
@@ -55,4 +67,5 @@ __all__ = [
     "Role",
     "SourceType",
     "TextDirection",
+    "project_chain",
 ]

@@ -1,4 +1,11 @@
-"""The append-only audit log and its chain head."""
+"""The append-only audit log: one hash chain per project (and one for the installation),
+each with a head row.
+
+A chain per project keeps every project's history one verifiable, append-only line while
+writers in unrelated projects never wait for each other: a write locks only its own
+project's head, last in its transaction. The database itself keeps each chain from forking:
+no two events of a chain share a sequence number or a predecessor.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +19,24 @@ from django.utils import timezone
 from annotator.models.documents import SHA256_HEX_LENGTH, Document
 from annotator.models.projects import Project
 
+INSTALLATION_CHAIN = "installation"
+
+
+def project_chain(project_id: int | None) -> str:
+    """The chain an event about this project (or about none) belongs to."""
+    return INSTALLATION_CHAIN if project_id is None else f"project:{project_id}"
+
 
 class AuditEvent(models.Model):
     """One entry of the append-only audit log.
 
-    Events form a hash chain: ``hash`` is the SHA-256 of the previous event's hash and this
-    event's canonical content, so that changing or removing any event breaks every later
-    hash (``manage.py verify_audit`` checks it). Events are never updated or deleted.
+    Events of one chain (``chain``: a project's, or the installation's for events about no
+    project) form a hash chain: ``sequence`` counts them from 1 and ``hash`` is the SHA-256
+    of the previous event's hash and this event's canonical content, so that changing or
+    removing any event breaks every later hash of its chain (``manage.py verify_audit``
+    checks every chain). Events are never updated or deleted. ``version`` 1 marks the events
+    written before chains were per project: one chain for the installation, their content
+    without chain and sequence.
     """
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -40,12 +58,21 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    chain = models.CharField(max_length=40, default=INSTALLATION_CHAIN)
+    sequence = models.PositiveBigIntegerField()
+    version = models.PositiveSmallIntegerField(default=2)
     previous_hash = models.CharField(max_length=SHA256_HEX_LENGTH)
     hash = models.CharField(max_length=SHA256_HEX_LENGTH, unique=True)
 
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["document", "id"], name="audit_document_history")]
+        constraints = [
+            # No chain forks: one event per place in a chain, one successor per event.
+            models.UniqueConstraint(fields=["chain", "sequence"], name="audit_chain_sequence"),
+            models.UniqueConstraint(fields=["chain", "previous_hash"], name="audit_chain_link"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="audit_sequence_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"
@@ -60,14 +87,12 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The one row that holds the latest audit hash; locking it orders concurrent writers."""
+    """A chain's latest hash and length. Locking it orders the chain's writers, and it lets
+    the verification notice events removed from a chain's end."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.CharField(max_length=40, primary_key=True)
     last_hash = models.CharField(max_length=SHA256_HEX_LENGTH)
     event_count = models.PositiveBigIntegerField(default=0)
 
-    class Meta:
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
-
     def __str__(self) -> str:
-        return f"audit head after {self.event_count} events"
+        return f"audit chain {self.chain} after {self.event_count} events"

@@ -39,7 +39,8 @@ class Project(models.Model):
     )
     anonymous_moderation = models.BooleanField(
         default=False,
-        help_text="Moderators see reviewers as Reviewer A, B, C instead of by name.",
+        help_text="Moderators see a document's reviewers as Reviewer A, B, C instead of by "
+        "name, on every page about it; managers, who assign reviewers, still see names.",
     )
     auto_accept_unanimous = models.BooleanField(
         default=True,

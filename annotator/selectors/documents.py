@@ -63,6 +63,16 @@ def assignment_list(*, document: Document) -> QuerySet[Assignment]:
     )
 
 
+def document_assignment(*, document: Document, assignment_id: int) -> Assignment | None:
+    """One assignment of this document, with its reviewer; None if it is not this
+    document's (an assignment of another document is never reached through this one)."""
+    return (
+        Assignment.objects.filter(document=document, pk=assignment_id)
+        .select_related("reviewer")
+        .first()
+    )
+
+
 def next_document(*, project: Project, user: User) -> Document | None:
     """The reviewer's first assigned document they have not submitted yet."""
     return (

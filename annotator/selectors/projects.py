@@ -18,6 +18,7 @@ from annotator.models import (
     Project,
     Role,
 )
+from annotator.queries import first
 from annotator.selectors.common import subquery_count
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def category_in_use(category: Category) -> bool:
 
 def category_by_code(*, project_id: int, code: str) -> Category | None:
     """The project's category with ``code``, if there is one."""
-    return Category.objects.filter(project_id=project_id, code=code).first()
+    return first(Category.objects.filter(project_id=project_id, code=code))
 
 
 def usernames(*, user_ids: list[int]) -> dict[int, str]:

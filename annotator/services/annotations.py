@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 from annotator.models import (
@@ -18,7 +18,7 @@ from annotator.models import (
 )
 from annotator.selectors.annotations import annotation_record
 from annotator.selectors.documents import document_text_slice
-from annotator.services.audit import audit_record
+from annotator.services.audit import audit_record, audited
 from annotator.text import SpanError, check_span_bounds, check_span_quote
 
 NOTE_MAX_LENGTH = 10_000
@@ -31,6 +31,14 @@ class AnnotationError(ValueError):
 
 class AnnotationForbidden(AnnotationError):
     """The reviewer may not change this layer (not assigned, or already submitted)."""
+
+
+class AnnotationGone(Exception):
+    """The annotation does not exist (any more): deleted, perhaps by another tab meanwhile."""
+
+    def __init__(self, annotation_id: int) -> None:
+        self.annotation_id = annotation_id
+        super().__init__(f"Annotation {annotation_id} does not exist (any more).")
 
 
 class AnnotationConflict(Exception):
@@ -65,11 +73,19 @@ def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
     return {**annotation_record(annotation, times=False), "reviewer": annotation.reviewer_id}
 
 
-def _check_layer_open(document_id: int, reviewer_id: int) -> None:
+def _lock_layer(document_id: int, reviewer_id: int) -> None:
+    """Lock the reviewer's layer of the document (their assignment row), refusing if it is
+    not theirs to change.
+
+    This is the first lock of every span write, and submitting takes the same lock first
+    (``review_submit``): a span write and the submission of its layer therefore happen one
+    after the other, never interleaved, so a span is either in the layer that was submitted
+    and aligned, or refused because the layer is submitted.
+    """
     submitted = list(
-        Assignment.objects.filter(document_id=document_id, reviewer_id=reviewer_id).values_list(
-            "submitted_at", flat=True
-        )[:1]
+        Assignment.objects.select_for_update()
+        .filter(document_id=document_id, reviewer_id=reviewer_id)
+        .values_list("submitted_at", flat=True)[:1]
     )
     if not submitted:
         raise AnnotationForbidden("You are not assigned to this document.")
@@ -103,7 +119,6 @@ def _check(document: Document, annotation: Annotation) -> None:
         raise AnnotationError(str(error)) from error
 
 
-@transaction.atomic
 def annotation_create(
     *,
     document: Document,
@@ -117,7 +132,6 @@ def annotation_create(
     source_type: str = SourceType.OTHER,
 ) -> Annotation:
     """Tag ``document.text[start:end]`` (code points) in the reviewer's own layer."""
-    _check_layer_open(document.pk, reviewer.pk)
     annotation = Annotation(
         document=document,
         reviewer=reviewer,
@@ -129,10 +143,19 @@ def annotation_create(
         evidence_status=evidence_status,
         source_type=source_type,
     )
+    # Checked before the transaction, as a document's text never changes: the layer is
+    # locked (and, on SQLite, the database) only for the writes themselves.
     _check(document, annotation)
+    return _create(annotation)
+
+
+@audited
+def _create(annotation: Annotation) -> Annotation:
+    document = annotation.document
+    _lock_layer(document.pk, annotation.reviewer_id)
     annotation.save()
     audit_record(
-        actor=reviewer,
+        actor=annotation.reviewer,
         action="annotation.create",
         object_type="annotation",
         object_id=annotation.pk,
@@ -144,15 +167,28 @@ def annotation_create(
 
 
 def _locked(annotation_id: int) -> Annotation:
-    return (
+    """The annotation, locked, after its layer: the lock order of every span write."""
+    layer = (
+        Annotation.objects.filter(pk=annotation_id)
+        .values_list("document_id", "reviewer_id")
+        .first()
+    )
+    if layer is None:
+        raise AnnotationGone(annotation_id)
+    _lock_layer(*layer)
+    annotation = (
         Annotation.objects.select_for_update(of=("self",))
         .select_related("category", "document__project")
         .defer("document__text")
-        .get(pk=annotation_id)
+        .filter(pk=annotation_id)
+        .first()
     )
+    if annotation is None:  # deleted while this change waited for the layer
+        raise AnnotationGone(annotation_id)
+    return annotation
 
 
-@transaction.atomic
+@audited
 def annotation_update(
     *,
     annotation_id: int,
@@ -168,7 +204,6 @@ def annotation_update(
     if unknown:
         raise AnnotationError(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
     annotation = _locked(annotation_id)
-    _check_layer_open(annotation.document_id, annotation.reviewer_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     moves = {"start", "end"} & set(changes)
@@ -196,11 +231,10 @@ def annotation_update(
     return annotation
 
 
-@transaction.atomic
+@audited
 def annotation_delete(*, annotation_id: int, actor: User, version: int) -> None:
     """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict."""
     annotation = _locked(annotation_id)
-    _check_layer_open(annotation.document_id, annotation.reviewer_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     before = annotation_snapshot(annotation)

@@ -10,11 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from annotator.models import Assignment, Document, DocumentStatus, Membership, Project, Role
-from annotator.services.audit import audit_record
+from annotator.services.audit import audit_record, audited
 from annotator.services.moderation import MIN_LAYERS, moderation_start
 from annotator.services.projects import layers_changed
 
@@ -59,7 +58,7 @@ def _is_reviewer(project: Project, user: User) -> bool:
     return Membership.objects.filter(project=project, user=user, role=Role.REVIEWER).exists()
 
 
-@transaction.atomic
+@audited
 def assignment_create(*, document: Document, reviewer: User, actor: User | None) -> Assignment:
     """Assign one reviewer to one document by hand."""
     if not _is_reviewer(document.project, reviewer):
@@ -80,7 +79,7 @@ def assignment_create(*, document: Document, reviewer: User, actor: User | None)
     return assignment
 
 
-@transaction.atomic
+@audited
 def assignments_auto(*, project: Project, actor: User | None) -> AutoAssignReport:
     """Give every document of the project its reviewers-per-document count of reviewers.
 
@@ -152,7 +151,7 @@ def _assignment(document: Document, reviewer: User) -> Assignment:
     return assignment
 
 
-@transaction.atomic
+@audited
 def review_submit(*, document: Document, reviewer: User) -> Assignment:
     """The reviewer is done: their layer becomes read-only to them."""
     assignment = _assignment(document, reviewer)
@@ -180,7 +179,7 @@ def review_submit(*, document: Document, reviewer: User) -> Assignment:
     return assignment
 
 
-@transaction.atomic
+@audited
 def review_reopen(*, document: Document, reviewer: User, actor: User) -> Assignment:
     """A moderator gives a submitted layer back to its reviewer for changes."""
     assignment = _assignment(document, reviewer)

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.utils import timezone
 
 from annotator.agreement import unitizing_alpha
@@ -35,7 +34,7 @@ from annotator.models import (
     Resolution,
     ResolutionReason,
 )
-from annotator.services.audit import audit_record
+from annotator.services.audit import audit_record, audited
 from annotator.services.projects import layers_changed
 from annotator.text import SpanError, check_span_bounds
 
@@ -107,10 +106,16 @@ def layers_agreement(layers: Mapping[int, Iterable[Span]], text_length: int) -> 
     return None if math.isnan(alpha) else alpha
 
 
-@transaction.atomic
+@audited
 def moderation_start(*, document: Document, actor: User | None) -> AlignmentSummary:
     """Align the document's submitted layers into the queue (at least two are needed)."""
-    document = Document.objects.select_for_update().select_related("project").get(pk=document.pk)
+    # No key update: spans being saved by reviewers still open hold a key-share lock on
+    # the document (their foreign key), which this must not wait for.
+    document = (
+        Document.objects.select_for_update(no_key=True)
+        .select_related("project")
+        .get(pk=document.pk)
+    )
     layers = submitted_layers(document)
     if len(layers) < MIN_LAYERS:
         raise ModerationError(
@@ -265,7 +270,7 @@ def _refresh_status(document: Document) -> None:
         document.status = status
 
 
-@transaction.atomic
+@audited
 def item_resolve(
     *,
     item_id: int,

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 
 from annotator.models import Membership, Project, Role
-from annotator.services.audit import audit_record
+from annotator.services.audit import audit_record, audited
+from annotator.services.tokens import api_tokens_revoke_for_user
 
 # What a project's settings are: what is created, changed and recorded.
 PROJECT_FIELDS = (
@@ -29,7 +29,7 @@ def _settings(project: Project, names: tuple[str, ...] | list[str] = PROJECT_FIE
     return {name: getattr(project, name) for name in names}
 
 
-@transaction.atomic
+@audited
 def project_create(*, actor: User | None = None, slug: str, name: str, **fields: Any) -> Project:
     """Create a project with ``fields`` (any of ``PROJECT_FIELDS``; defaults otherwise)."""
     unknown = set(fields) - set(PROJECT_FIELDS)
@@ -49,7 +49,7 @@ def project_create(*, actor: User | None = None, slug: str, name: str, **fields:
     return project
 
 
-@transaction.atomic
+@audited
 def project_update(*, project: Project, actor: User | None, changes: dict[str, Any]) -> Project:
     """Change a project's settings; the audit log keeps what each was and became."""
     unknown = set(changes) - set(PROJECT_FIELDS)
@@ -76,7 +76,7 @@ def project_update(*, project: Project, actor: User | None, changes: dict[str, A
     return current
 
 
-@transaction.atomic
+@audited
 def membership_set(
     *, project: Project, user: User, role: Role | str, actor: User | None = None
 ) -> Membership:
@@ -100,12 +100,16 @@ def membership_set(
     return membership
 
 
-@transaction.atomic
+@audited
 def membership_remove(*, project: Project, user: User, actor: User | None) -> None:
     """Take ``user`` out of ``project``; what they submitted stays."""
     membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
     if membership is None:
         return
+    # A token opens every project of its user: one taken out of a project keeps none.
+    api_tokens_revoke_for_user(
+        user=user, reason=f"removed from project {project.slug}", actor=actor
+    )
     audit_record(
         actor=actor,
         action="membership.remove",

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from annotator.models import Category, Project
 from annotator.selectors.projects import category_in_use
-from annotator.services.audit import audit_record
+from annotator.services.audit import audit_record, audited
 from annotator.taxonomy import CategorySpec, TaxonomyError
 
 
@@ -36,7 +35,7 @@ class TaxonomyReport:
 SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
 
 
-@transaction.atomic
+@audited
 def taxonomy_load(
     *,
     project: Project,
@@ -136,12 +135,16 @@ def _category_state(category: Category) -> dict[str, Any]:
     return state
 
 
-@transaction.atomic
+@audited
 def category_save(*, category: Category, actor: User | None) -> Category:
     """Create or change one category, checked; a code in use is refused a new value."""
     before = None
     if category.pk is not None:
-        stored = Category.objects.select_for_update().select_related("parent").get(pk=category.pk)
+        stored = (
+            Category.objects.select_for_update(of=("self",))
+            .select_related("parent")
+            .get(pk=category.pk)
+        )
         before = _category_state(stored)
         if stored.code != category.code and category_in_use(stored):
             raise ValidationError(
@@ -166,7 +169,7 @@ def category_save(*, category: Category, actor: User | None) -> Category:
     return category
 
 
-@transaction.atomic
+@audited
 def category_delete(*, category: Category, actor: User | None) -> None:
     """Delete a category nothing uses yet; one in use is refused."""
     if category_in_use(category):

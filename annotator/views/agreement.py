@@ -121,6 +121,7 @@ def _agreement_download(
             names=names,
             figures=report.figures,
             documents=rows,
+            hide_ids=project.anonymous_moderation,
         )
         response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
     else:

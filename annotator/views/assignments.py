@@ -4,16 +4,22 @@ submitting and reopening a layer."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from annotator.access import AuthenticatedHttpRequest, member_document_access, project_access
+from annotator.access import (
+    AuthenticatedHttpRequest,
+    NoAccess,
+    member_document_access,
+    project_access,
+)
 from annotator.forms import AssignReviewerForm
 from annotator.models import Role
+from annotator.selectors.documents import document_assignment
 from annotator.selectors.documents import next_document as next_of
 from annotator.selectors.projects import project_reviewers
+from annotator.selectors.pseudonyms import document_reviewer_labels
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
@@ -83,15 +89,25 @@ def document_assign(request: AuthenticatedHttpRequest, project_slug: str, pk: in
 
 @require_POST
 def assignment_reopen(
-    request: AuthenticatedHttpRequest, project_slug: str, pk: int, reviewer_id: int
+    request: AuthenticatedHttpRequest, project_slug: str, pk: int, assignment_id: int
 ) -> HttpResponse:
-    """Give a submitted layer back to its reviewer (moderators and managers)."""
+    """Give a submitted layer back to its reviewer (moderators and managers).
+
+    The URL names the assignment, never the reviewer: a user id in a URL would tell a
+    moderator of an anonymously moderated project who the reviewer is.
+    """
     access = member_document_access(user=request.user, project_slug=project_slug, pk=pk)
     access.require(Role.MODERATOR, Role.MANAGER, to="reopen a layer")
-    reviewer = get_object_or_404(User, pk=reviewer_id)
+    assignment = document_assignment(document=access.document, assignment_id=assignment_id)
+    if assignment is None:
+        raise NoAccess("No such assignment on this document.")
+    reviewer = document_reviewer_labels(access, document_id=access.document.pk).shown(
+        assignment.reviewer_id
+    )
     try:
-        review_reopen(document=access.document, reviewer=reviewer, actor=request.user)
-        messages.success(request, "Reopened the reviewer's layer.")
-    except AssignmentError as error:
-        messages.error(request, str(error))
+        review_reopen(document=access.document, reviewer=assignment.reviewer, actor=request.user)
+        messages.success(request, f"Reopened the layer of {reviewer}.")
+    except AssignmentError:
+        # The service's message names the reviewer by user name; this one as the page does.
+        messages.error(request, f"The layer of {reviewer} is not submitted: nothing to reopen.")
     return redirect(access.document.get_absolute_url())

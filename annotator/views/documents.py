@@ -34,6 +34,7 @@ from annotator.selectors.documents import (
     document_list as documents_of,
 )
 from annotator.selectors.projects import project_reviewers
+from annotator.selectors.pseudonyms import document_reviewer_labels, history_entries, labels_for
 from annotator.services.documents import document_retitle
 
 DOCUMENTS_PER_PAGE = 50
@@ -85,18 +86,20 @@ def _work_on(access: DocumentAccess) -> dict[str, Any]:
     project, document = access.project, access.document
     kwargs = {"project_slug": project.slug, "pk": document.pk}
     assignments = list(assignment_list(document=document))
+    labels = labels_for(access, assignments=assignments)
     context: dict[str, Any] = {
         "imported_layers": imported_layers(document=document),
         "show_assignments": True,
+        # The Reopen button names the assignment, never the reviewer's user id.
         "assignments": [
             (
                 assignment,
+                labels.shown(assignment.reviewer_id),
                 ActionForm(
                     label="Reopen",
                     style="btn-sm btn-outline-secondary",
                     action=reverse(
-                        "assignment_reopen",
-                        kwargs={**kwargs, "reviewer_id": assignment.reviewer_id},
+                        "assignment_reopen", kwargs={**kwargs, "assignment_id": assignment.pk}
                     ),
                 )
                 if assignment.submitted
@@ -155,10 +158,16 @@ def document_history(request: AuthenticatedHttpRequest, project_slug: str, pk: i
     page = Paginator(history_of(document=access.document), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    labels = document_reviewer_labels(access, document_id=access.document.pk)
     return render(
         request,
         "annotator/document_history.html",
-        {"project": access.project, "document": access.document, "page": page},
+        {
+            "project": access.project,
+            "document": access.document,
+            "page": page,
+            "entries": history_entries(page.object_list, labels=labels),
+        },
     )
 
 

@@ -1,33 +1,34 @@
-"""Pages for importing: the upload form, the report of what became of each file, and
-loading an imported bundle's taxonomy."""
+"""Pages for importing: the upload form, the project's imports, the report of what became of
+each file of one, and loading an imported bundle's taxonomy from it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.crypto import get_random_string
 from django.views.decorators.http import require_POST
 
 from annotator.access import AuthenticatedHttpRequest, project_access
-from annotator.forms import ActionForm, ImportForm
-from annotator.models import Project, Role
+from annotator.forms import LARGEST_ID, ActionForm, ImportForm
+from annotator.models import ImportOutcome, ImportRun, ImportVia, Project, Role
+from annotator.selectors.importing import import_row_list, import_run_get, import_run_list
 from annotator.services.importing import (
-    bundle_taxonomy_load,
     documents_import,
-    taxonomy_note,
+    import_row_taxonomy_load,
     uploaded_sources,
 )
 from annotator.taxonomy import TaxonomyError
 
-IMPORT_REPORTS_KEPT = 5
+RUNS_PER_PAGE = 50
+ROWS_PER_PAGE = 100
 
 
 def document_import(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
-    """Managers upload files; the report of each import is kept in their session to show."""
+    """Managers upload files; the import is kept as a run, whose report they are shown."""
     access = project_access(user=request.user, slug=project_slug)
     access.require(Role.MANAGER, to="import documents")
     project = access.project
@@ -37,78 +38,92 @@ def document_import(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
             project=project,
             sources=uploaded_sources(form.cleaned_data["files"]),
             imported_by=request.user,
+            via=ImportVia.WEB,
         )
-        token = get_random_string(12)
-        reports = request.session.get("import_reports", {})
-        reports[token] = {
-            "project": project.slug,
-            "summary": report.summary(),
-            "failed": report.failed,
-            "results": [
-                [r.name, str(r.outcome), r.reason, r.document_id, r.spans] for r in report.results
-            ],
-            # A bundle's taxonomy the project lacks some of, kept for the button that loads it.
-            "taxonomies": {
-                str(index): {
-                    "categories": list(r.taxonomy.categories),
-                    "missing": list(r.taxonomy.missing),
-                }
-                for index, r in enumerate(report.results)
-                if r.taxonomy and r.taxonomy.missing and not r.taxonomy.loaded
-            },
-        }
-        request.session["import_reports"] = dict(list(reports.items())[-IMPORT_REPORTS_KEPT:])
-        return redirect("document_import_report", project_slug=project.slug, token=token)
+        return redirect("document_import_report", project_slug=project.slug, token=report.run_id)
     return render(request, "annotator/document_import.html", {"project": project, "form": form})
+
+
+def import_runs(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
+    """The project's imports, the newest first: who ran each, when, what came of its files,
+    and whether it finished (managers)."""
+    access = project_access(user=request.user, slug=project_slug)
+    access.require(Role.MANAGER, to="see the imports")
+    page = Paginator(import_run_list(project=access.project), RUNS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "annotator/import_runs.html", {"project": access.project, "page": page})
 
 
 def document_import_report(
     request: AuthenticatedHttpRequest, project_slug: str, token: str
 ) -> HttpResponse:
-    """What became of each file of an import: imported, duplicate, failed or a note, and why;
-    a bundle's taxonomy with categories the project lacks has a button to load them."""
+    """What became of each file of an import (``token`` is the run's id): imported,
+    duplicate, failed or a note, and why, a page at a time and of one outcome if asked; a
+    bundle's taxonomy with categories the project lacks has a button to load them."""
     access = project_access(user=request.user, slug=project_slug)
-    access.require(Role.MANAGER, to="import documents")
+    access.require(Role.MANAGER, to="see the imports")
     project = access.project
-    report = _import_report(request, project, token)
-    offers = report.get("taxonomies", {})
-    rows = []
-    for index, (name, outcome, reason, pk, spans) in enumerate(report["results"]):
-        offer = offers.get(str(index))
-        rows.append(
-            {
-                "name": name,
-                "outcome": outcome,
-                "reason": reason,
-                "document_id": pk,
-                "spans": spans,
-                "load_form": ActionForm(
-                    label=f"Load the {len(offer['missing'])} missing "
-                    f"categor{'y' if len(offer['missing']) == 1 else 'ies'}",
-                    style="btn-sm btn-outline-primary",
-                    action=reverse(
-                        "document_import_taxonomy",
-                        kwargs={"project_slug": project.slug, "token": token, "row": index},
-                    ),
-                )
-                if offer
-                else None,
-            }
-        )
+    run = _run(project, token)
+    outcome = request.GET.get("outcome", "")
+    if outcome not in ImportOutcome.values:
+        outcome = ""
+    page = Paginator(import_row_list(run=run, outcome=outcome), ROWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "row": row,
+            "load_form": _load_form(project, run, row.index, row.taxonomy)
+            if row.taxonomy_offered
+            else None,
+        }
+        for row in page.object_list
+    ]
     return render(
         request,
         "annotator/document_import_report.html",
-        {"project": project, "report": report, "rows": rows},
+        {
+            "project": project,
+            "run": run,
+            "state": run.shown_state,
+            "page": page,
+            "rows": rows,
+            "outcome": outcome,
+            "outcomes": [
+                ("", "All", run.total),
+                (ImportOutcome.IMPORTED, "Imported", run.imported),
+                (ImportOutcome.DUPLICATE, "Duplicates", run.duplicates),
+                (ImportOutcome.FAILED, "Failed", run.failed),
+                (ImportOutcome.NOTE, "Notes", run.notes),
+            ],
+        },
     )
 
 
-def _import_report(
-    request: AuthenticatedHttpRequest, project: Project, token: str
-) -> dict[str, Any]:
-    report = request.session.get("import_reports", {}).get(token)
-    if report is None or report["project"] != project.slug:
-        raise Http404("This import report is no longer kept; the documents list shows the result.")
-    return report
+def _load_form(project: Project, run: ImportRun, index: int, taxonomy: Any) -> ActionForm:
+    missing = len(taxonomy["missing"])
+    return ActionForm(
+        label=f"Load the {missing} missing categor{'y' if missing == 1 else 'ies'}",
+        style="btn-sm btn-outline-primary",
+        action=reverse(
+            "document_import_taxonomy",
+            kwargs={"project_slug": project.slug, "token": str(run.pk), "row": index},
+        ),
+    )
+
+
+# Ids and row numbers beyond what the database holds are no import's (and SQLite could not
+# even bind them).
+LARGEST_ROW = 2**31 - 1
+
+
+def _run(project: Project, token: str) -> ImportRun:
+    number = int(token) if token.isascii() and token.isdigit() else 0
+    run = import_run_get(project=project, run_id=number) if 0 < number <= LARGEST_ID else None
+    if run is None:
+        raise Http404("No such import in this project.")
+    return run
 
 
 @require_POST
@@ -119,23 +134,19 @@ def document_import_taxonomy(
     access = project_access(user=request.user, slug=project_slug)
     access.require(Role.MANAGER, to="import documents")
     project = access.project
-    report = _import_report(request, project, token)
-    offer = report.get("taxonomies", {}).get(str(row))
-    back = redirect("document_import_report", project_slug=project.slug, token=token)
-    if offer is None:
+    run = _run(project, token)
+    if row > LARGEST_ROW:
+        raise Http404("No such row in this import.")
+    back = redirect("document_import_report", project_slug=project.slug, token=run.pk)
+    try:
+        loaded = import_row_taxonomy_load(run=run, index=row, actor=request.user)
+    except TaxonomyError as error:
+        messages.error(request, f"The categories could not be loaded: {error}")
+        return back
+    if loaded is None:
         messages.info(request, "This taxonomy has been loaded already.")
         return back
-    name = report["results"][row][0]
-    try:
-        created = bundle_taxonomy_load(
-            project=project, categories=offer["categories"], actor=request.user, source=name
-        )
-    except TaxonomyError as error:
-        messages.error(request, f"The categories of {name} could not be loaded: {error}")
-        return back
-    report["results"][row][2] = taxonomy_note(len(offer["categories"]), created, loaded=True)
-    del report["taxonomies"][str(row)]
-    request.session.modified = True
+    created = loaded.created
     messages.success(
         request,
         f"Loaded {len(created)} categor{'y' if len(created) == 1 else 'ies'}"

@@ -3,6 +3,7 @@ with each reviewer's version and the moderator's decision."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,9 +19,10 @@ from annotator.access import (
     NoAccess,
     member_document_access,
     moderated_projects,
+    project_access,
 )
 from annotator.forms import QueueFilterForm, ResolveForm
-from annotator.models import ItemStatus, ModerationItem, Project, Resolution, Role
+from annotator.models import ItemStatus, ModerationItem, Resolution, Role
 from annotator.selectors.documents import document_text_slice
 from annotator.selectors.moderation import (
     item_for_moderator,
@@ -29,7 +31,8 @@ from annotator.selectors.moderation import (
     with_passages,
 )
 from annotator.selectors.moderation import moderation_queue as open_items
-from annotator.selectors.projects import category_list, usernames
+from annotator.selectors.projects import category_list
+from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
 from annotator.services.moderation import (
     ItemConflict,
     ModerationError,
@@ -85,23 +88,6 @@ def moderation_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _reviewer_labels(item: ModerationItem, project: Project) -> list[tuple[int, str, str]]:
-    """(reviewer id, letter, shown name) for each reviewer of the item, in a stable order."""
-    ids = sorted(int(reviewer) for reviewer in item.versions)
-    names = usernames(user_ids=ids)
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return [
-        (
-            reviewer,
-            letters[index],
-            f"Reviewer {letters[index]}"
-            if project.anonymous_moderation
-            else f"{letters[index]}: {names.get(reviewer, reviewer)}",
-        )
-        for index, reviewer in enumerate(ids)
-    ]
-
-
 def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """One queue item: each reviewer's version of the passage, and the decision."""
     item = item_for_moderator(user=request.user, item_id=item_id)
@@ -114,7 +100,15 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     )
     categories = list(category_list(project=project))
     names = {category.code: category for category in categories}
-    reviewers = _reviewer_labels(item, project)
+    # Reviewers are lettered as on every page about the document, and the form posts the
+    # letter ("accept:A"), never a user id, which _resolve maps back.
+    labels = document_reviewer_labels(
+        project_access(user=request.user, slug=project.slug), document_id=item.document_id
+    )
+    reviewers = [
+        (reviewer, labels.letter(reviewer), labels.lettered(reviewer))
+        for reviewer in labels.ordered(item.versions)
+    ]
 
     def quote(span: list) -> str:
         return context_text[span[0] - context_start : span[1] - context_start]
@@ -134,10 +128,10 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
         )
         for start, end, code in distinct
     ]
-    form_kwargs = {
+    form_kwargs: dict[str, Any] = {
         "span_choices": span_choices,
         "categories": categories,
-        "reviewers": [(reviewer, letter) for reviewer, letter, _ in reviewers],
+        "reviewers": [letter for _, letter, _ in reviewers],
     }
     if request.method == "POST" and item.status != ItemStatus.OPEN:
         messages.warning(request, str(ItemConflict(item)))
@@ -145,7 +139,7 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     if request.method == "POST":
         form = ResolveForm(request.POST, **form_kwargs)
         if form.is_valid():
-            outcome = _resolve(request, item, form)
+            outcome = _resolve(request, item, form, labels)
             if outcome is not None:
                 return outcome
     else:
@@ -187,14 +181,20 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
 
 
 def _resolve(
-    request: AuthenticatedHttpRequest, item: ModerationItem, form: ResolveForm
+    request: AuthenticatedHttpRequest,
+    item: ModerationItem,
+    form: ResolveForm,
+    labels: ReviewerLabels,
 ) -> HttpResponse | None:
     data = form.cleaned_data
     decision = request.POST.get("decision") or data["decision"]
     ticked = [value.split(":") for value in data["spans"]]
     ticked = [(int(start), int(end), code) for start, end, code in ticked]
     if decision.startswith("accept:"):
-        resolution, spans = Resolution.ACCEPT_REVIEWER, item.versions.get(decision[7:], None)
+        # A letter, never a user id: posting ids must not tell which accounts reviewed.
+        reviewer = labels.reviewer_for(decision.removeprefix("accept:"))
+        spans = None if reviewer is None else item.versions.get(str(reviewer))
+        resolution = Resolution.ACCEPT_REVIEWER
         if spans is None:
             form.add_error(None, "No such reviewer in this item.")
             return None

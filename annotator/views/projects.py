@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
@@ -12,6 +13,7 @@ from django.templatetags.static import static
 
 from annotator.access import MODERATING_ROLES, AuthenticatedHttpRequest, project_access
 from annotator.forms import LoginForm
+from annotator.middleware import session_refreshed
 from annotator.selectors.projects import category_list
 from annotator.selectors.projects import project_list as projects_of_member
 
@@ -28,6 +30,11 @@ def favicon(request: AuthenticatedHttpRequest) -> HttpResponseRedirect:
 class AnnotatorLoginView(LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        session_refreshed(self.request)  # saved with the new session: no extra write
+        return response
 
 
 def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:

@@ -61,6 +61,7 @@ class Command(ProjectCommand):
                 names=names,
                 figures=figures,
                 documents=documents,
+                hide_ids=project.anonymous_moderation,
             )
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=1))
         elif options["format"] == "csv":

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
+from django.urls import reverse
 from tqdm import tqdm
 
 from annotator.management.commands._project import ProjectCommand
+from annotator.models import ImportVia
 from annotator.services.importing import FileResult, Outcome, SourceFile, documents_import
 
 MARKS = {
@@ -26,7 +28,8 @@ class Command(ProjectCommand):
     help = (
         "Import documents (text, Markdown, HTML, PDF, DOCX, JSONL corpora, ZIP archives of "
         "these, this product's JSONL export bundles; folders are walked) into a project. "
-        "Exits with status 1 if any file failed."
+        "The report is kept as an import run, whose id it prints. Exits with status 1 if "
+        "any file failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -77,6 +80,7 @@ class Command(ProjectCommand):
             imported_by=user,
             progress=results.append,
             load_taxonomy=options["load_taxonomy"],
+            via=ImportVia.COMMAND,
         )
         bar.close()
         offered = False
@@ -93,6 +97,13 @@ class Command(ProjectCommand):
             taxonomy = result.taxonomy
             offered = offered or bool(taxonomy and taxonomy.missing and not taxonomy.loaded)
         self.stdout.write(f"{report.summary()}.")
+        self.stdout.write(
+            f"Kept as import run {report.run_id}: its report is on the project's Imports page, "
+            + reverse(
+                "document_import_report",
+                kwargs={"project_slug": project.slug, "token": report.run_id},
+            )
+        )
         if offered:
             self.stdout.write(
                 "To add a bundle's missing categories, import it again with --load-taxonomy "

@@ -8,13 +8,13 @@ from pathlib import PurePath
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from annotator.extractors import CORPUS_SUFFIXES
 from annotator.formats.archive import Member
 from annotator.formats.bundle import MANIFEST, TAXONOMY, Bundle, taxonomy_file_data, verify_members
 from annotator.models import Category, ImportedSpan, Project
+from annotator.services.audit import audited
 from annotator.services.importing.corpora import corpus
 from annotator.services.importing.report import (
     Context,
@@ -147,7 +147,7 @@ def taxonomy_note(total: int, missing: Sequence[str], loaded: bool) -> str:
     return f"{held}; {len(missing)} not yet in this project: {codes}."
 
 
-@transaction.atomic
+@audited
 def bundle_taxonomy_load(
     *,
     project: Project,

@@ -4,6 +4,7 @@ file one document; each extracted and checked, nothing written yet."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.uploadedfile import UploadedFile
@@ -14,27 +15,61 @@ from annotator.formats.bundle import find_bundle
 from annotator.services.documents import NewDocument
 from annotator.services.importing.bundles import bundle_entries
 from annotator.services.importing.corpora import corpus
-from annotator.services.importing.report import Context, FileResult, Ready, SourceFile, failed
+from annotator.services.importing.report import (
+    Context,
+    FileResult,
+    ImportLimits,
+    Ready,
+    SourceFile,
+    failed,
+)
 from annotator.text import canonical_offsets, canonicalize
 
 
-def uploaded_sources(files: Iterable[UploadedFile]) -> Iterator[SourceFile]:
-    """Uploaded files as sources, read one at a time (a large upload is spooled to disk)."""
+@dataclass(frozen=True)
+class OversizedUpload(SourceFile):
+    """An uploaded file over its size limit, left unread: it fails by name alone."""
+
+    size: int = 0
+    limit: int = 0
+
+
+def size_limit(name: str, limits: ImportLimits) -> int:
+    """How large the file ``name`` may be: an archive's limit or one file's, by suffix."""
+    suffix = PurePath(name).suffix.lower()
+    return limits.max_archive_bytes if suffix in ARCHIVE_SUFFIXES else limits.max_file_bytes
+
+
+def too_large(name: str, size: int, limit: int) -> FileResult:
+    return failed(name, f"The file is {size / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB.")
+
+
+def uploaded_sources(
+    files: Iterable[UploadedFile], *, limits: ImportLimits | None = None
+) -> Iterator[SourceFile]:
+    """Uploaded files as sources, read one at a time (a large upload streamed to a temporary
+    file as it arrived). Each is checked against its size limit first: one over it is never
+    read into memory, and fails alone, by name."""
+    limits = limits or ImportLimits.from_settings()
     for upload in files:
         name = PurePath((upload.name or "upload").replace("\\", "/")).name
-        yield SourceFile(name=name, data=upload.read())
+        limit = size_limit(name, limits)
+        size = upload.size or 0
+        if size > limit:
+            yield OversizedUpload(name=name, data=b"", size=size, limit=limit)
+        else:
+            # One byte past the limit at most, whatever the size said: expand() refuses it.
+            yield SourceFile(name=name, data=upload.read(limit + 1))
 
 
 def expand(source: SourceFile, context: Context) -> Iterator[FileResult | Ready]:
     """What a source holds: results for what failed, ready documents for the rest."""
-    limits = context.limits
     suffix = PurePath(source.name).suffix.lower()
-    limit = limits.max_archive_bytes if suffix in ARCHIVE_SUFFIXES else limits.max_file_bytes
-    if len(source.data) > limit:
-        yield failed(
-            source.name,
-            f"The file is {len(source.data) / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB.",
-        )
+    limit = size_limit(source.name, context.limits)
+    if isinstance(source, OversizedUpload):
+        yield too_large(source.name, source.size, source.limit)
+    elif len(source.data) > limit:
+        yield too_large(source.name, len(source.data), limit)
     elif not source.data:
         yield failed(source.name, "The file is empty.")
     elif suffix in ARCHIVE_SUFFIXES:
