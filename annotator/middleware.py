@@ -122,6 +122,7 @@ class ApiJsonErrorsMiddleware:
             response.status_code < 400
             or not is_api(request)
             or response.get("Content-Type", "").startswith("application/json")
+            or response.streaming
         ):
             return response
         return self.as_json(response)
@@ -137,8 +138,9 @@ class ApiJsonErrorsMiddleware:
             if name.lower() not in _CONTENT_HEADERS:
                 replacement[name] = value
         replacement.cookies = response.cookies
-        if hasattr(response, "close"):
-            response.close()
+        # The replaced page holds no resource, and is not closed: ``close()`` sends
+        # ``request_finished``, which mid-request closes the database connection under
+        # whatever runs after this middleware.
         return replacement
 
 
