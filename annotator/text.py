@@ -8,6 +8,7 @@ the Basic Multilingual Plane (emoji, CJK Extension B) count once here and twice 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -180,3 +181,66 @@ def check_span_quote(actual: str, start: int, end: int, quote: str) -> None:
 
 def _excerpt(value: str, limit: int = 60) -> str:
     return repr(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+# Offsets counted in UTF-16 code units ------------------------------------------------------
+# JavaScript's string indices (doccano's and Label Studio's editors, the browser) and Java's
+# (UIMA, INCEpTION, WebAnno) count UTF-16 code units: a character outside the Basic
+# Multilingual Plane counts two there and one here.
+
+
+def has_astral(text: str) -> bool:
+    """Whether ``text`` holds a character outside the Basic Multilingual Plane, where code
+    points and UTF-16 code units part ways."""
+    return any(ord(character) > 0xFFFF for character in text)
+
+
+def utf16_length(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units (JavaScript's and Java's ``length``)."""
+    return len(text) + sum(1 for character in text if ord(character) > 0xFFFF)
+
+
+def _astral_starts(text: str) -> list[int]:
+    """The UTF-16 offset of each character outside the BMP, in order."""
+    starts: list[int] = []
+    for index, character in enumerate(text):
+        if ord(character) > 0xFFFF:
+            starts.append(index + len(starts))
+    return starts
+
+
+def utf16_to_code_points(text: str, offsets: list[int]) -> list[int]:
+    """Offsets into ``text`` counted in UTF-16 code units, as code points.
+
+    Raises ``SpanError`` for an offset outside the text, or one that falls between the two
+    halves of a surrogate pair (inside a character, which no editor can select).
+    """
+    starts = _astral_starts(text)
+    length = len(text) + len(starts)
+    converted = []
+    for offset in offsets:
+        if not 0 <= offset <= length:
+            raise SpanError(
+                f"Offset {offset} is outside the text, which has {length} UTF-16 code units."
+            )
+        before = bisect.bisect_left(starts, offset)
+        if before and starts[before - 1] + 1 == offset:
+            raise SpanError(
+                f"UTF-16 offset {offset} falls inside the character {text[offset - before]!r} "
+                "(between the two halves of its surrogate pair)."
+            )
+        converted.append(offset - before)
+    return converted
+
+
+def code_points_to_utf16(text: str, offsets: list[int]) -> list[int]:
+    """Code-point offsets into ``text`` as UTF-16 code units (the inverse of
+    ``utf16_to_code_points``)."""
+    starts = _astral_starts(text)
+    code_point_starts = [start - number for number, start in enumerate(starts)]
+    converted = []
+    for offset in offsets:
+        if not 0 <= offset <= len(text):
+            raise SpanError(f"Offset {offset} is outside a text of {len(text)} characters.")
+        converted.append(offset + bisect.bisect_left(code_point_starts, offset))
+    return converted

@@ -8,8 +8,10 @@ rotated slug sit where real reports put them.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import io
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,8 +39,19 @@ def unicode_font(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_box_font(tmp_path_factory.mktemp("fonts") / "boxes.ttf")
 
 
+# A word's footnote reference, written "communities^{1}": drawn smaller and raised.
+SUPERSCRIPT = re.compile(r"\^\{([^}]*)\}")
+NOTE_SIZE = 8
+NOTE_LEADING = 10.0
+NOTE_BOTTOM = 770.0  # the baseline of a page's last footnote line, above the page number
+
+
 class Writer:
-    """Lays out pages by hand: justified lines, chosen breaks, heads and feet per page."""
+    """Lays out pages by hand: justified lines, chosen breaks, heads and feet per page.
+
+    A word may carry a footnote reference (``"communities^{1}"``), drawn at 60 % of the text
+    size and raised by a third of it, as word processors set them.
+    """
 
     def __init__(self, *, font: Path | None = None) -> None:
         self.pdf = FPDF(unit="pt", format="A4")
@@ -51,6 +64,7 @@ class Writer:
         self.y = TOP
         self.left = LEFT
         self.width = WIDTH
+        self.size: float = SIZE
         self.decorate: Callable[[int], None] | None = None
 
     def page(self) -> None:
@@ -58,16 +72,48 @@ class Writer:
         self.y = TOP
         if self.decorate is not None:
             self.decorate(self.pdf.page_no())
-        self.pdf.set_font(self.family, size=SIZE)
+        self.font(SIZE)
 
-    def wrap(self, text: str, *, indent: float = 0.0) -> list[str]:
+    def font(self, size: float) -> None:
+        self.size = size
+        self.pdf.set_font(self.family, size=size)
+
+    def measure(self, text: str) -> float:
+        """The width of ``text`` as drawn, its references at their smaller size."""
+        width = 0.0
+        for number, piece in enumerate(SUPERSCRIPT.split(text)):
+            if number % 2:
+                self.pdf.set_font(self.family, size=0.6 * self.size)
+                width += self.pdf.get_string_width(piece)
+                self.pdf.set_font(self.family, size=self.size)
+            else:
+                width += self.pdf.get_string_width(piece)
+        return width
+
+    def draw(self, x: float, y: float, text: str) -> float:
+        """Draw ``text`` at ``x``, its references raised; return its width."""
+        start = x
+        for number, piece in enumerate(SUPERSCRIPT.split(text)):
+            if not piece:
+                continue
+            if number % 2:
+                self.pdf.set_font(self.family, size=0.6 * self.size)
+                self.pdf.text(x, y - self.size / 3, piece)
+                x += self.pdf.get_string_width(piece)
+                self.pdf.set_font(self.family, size=self.size)
+            else:
+                self.pdf.text(x, y, piece)
+                x += self.pdf.get_string_width(piece)
+        return x - start
+
+    def wrap(self, text: str, *, indent: float = 0.0, width: float | None = None) -> list[str]:
         """Greedy line breaking at the column width (the first line shortened by indent)."""
         lines: list[str] = []
         current = ""
         for word in text.split():
             candidate = f"{current} {word}" if current else word
-            room = self.width - (indent if not lines else 0.0)
-            if current and self.pdf.get_string_width(candidate) > room:
+            room = (width or self.width) - (indent if not lines else 0.0)
+            if current and self.measure(candidate) > room:
                 lines.append(current)
                 current = word
             else:
@@ -79,13 +125,12 @@ class Writer:
         x = self.left + indent
         words = text.split(" ")
         if justify and len(words) > 1:
-            natural = sum(self.pdf.get_string_width(word) for word in words)
+            natural = sum(self.measure(word) for word in words)
             space = (self.width - indent - natural) / (len(words) - 1)
             for word in words:
-                self.pdf.text(x, self.y, word)
-                x += self.pdf.get_string_width(word) + space
+                x += self.draw(x, self.y, word) + space
         else:
-            self.pdf.text(x, self.y, text)
+            self.draw(x, self.y, text)
         self.y += LEADING
 
     def lines(self, lines: list[str], *, indent: float = 0.0, gap: float = LEADING) -> None:
@@ -99,6 +144,29 @@ class Writer:
         lines = self.wrap(text, indent=indent)
         self.lines(lines, indent=indent, gap=gap)
         return lines
+
+    def footnotes(self, notes: list[tuple[str, str]], *, raised: bool = True) -> None:
+        """A page's footnotes at its foot under a short rule, in small type: each note's
+        number (raised, or on the line) and its text, wrapped with a hanging indent."""
+        body = self.size
+        self.font(NOTE_SIZE)
+        hang = 14.0
+        laid = [(number, self.wrap(text, width=self.width - hang)) for number, text in notes]
+        count = sum(len(lines) for _number, lines in laid)
+        y = NOTE_BOTTOM - (count - 1) * NOTE_LEADING
+        self.pdf.set_line_width(0.5)
+        self.pdf.line(self.left, y - NOTE_LEADING, self.left + 144, y - NOTE_LEADING)
+        for number, lines in laid:
+            if raised:
+                self.pdf.set_font(self.family, size=0.6 * NOTE_SIZE)
+                self.pdf.text(self.left, y - NOTE_SIZE / 3, number)
+                self.pdf.set_font(self.family, size=NOTE_SIZE)
+            else:
+                self.pdf.text(self.left, y, number)
+            for text in lines:
+                self.pdf.text(self.left + hang, y, text)
+                y += NOTE_LEADING
+        self.font(body)
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
@@ -462,26 +530,579 @@ def test_the_generated_font_has_a_glyph_and_a_width_for_every_character_written(
 
 
 # ---------------------------------------------------------------------------------------
+# Reports: footnotes and their references, charts, tables of contents, compounds
+# ---------------------------------------------------------------------------------------
+
+RUNS_ON = (
+    "Further to the 'do no harm' principle,^{3} additional measures were taken to protect "
+    "the people who spoke to the Office, their families and their communities^{4} from "
+    "reprisals, and the authorities were informed of the Office's concerns in 2018.^{5} "
+    "Interviews were held in safe locations and with the informed consent of every person."
+)
+NOTES = {
+    "1": "The methodology is described in the Office's annual report, A/HRC/49/20.",
+    "2": "Statement of the Government of 18 August 2022.",
+    "3": "On the principle, see the Office's guidance on the protection of victims and "
+    "witnesses, which sets out the precautions taken before, during and after interviews.",
+    "4": "Interviews conducted between 2019 and 2022.",
+    "5": "See A/HRC/41/G/17.",
+    "6": "Accounts of 26 former detainees.",
+}
+
+
+def _report_with_footnotes(*, raised: bool = True, rule: bool = True) -> tuple[bytes, list[str]]:
+    """Three pages of a report: footnotes at the foot of each, a paragraph that runs from
+    the first page on to the second with the first page's notes between its halves."""
+    writer = Writer()
+    writer.decorate = running_heads(writer.pdf, "plain", total=3)
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0].replace("centres.", "centres.^{1}"))
+    writer.paragraph(PARAGRAPHS[2].replace("2019.", "2019.^{2}"))
+    lines = writer.wrap(RUNS_ON)
+    assert lines[2][0].islower(), "the test needs a page break before a lower-case word"
+    for text in lines[:2]:
+        writer.line(text, justify=True)
+    # Each note at the foot of the page its reference is on.
+    first = ["1", "2", *SUPERSCRIPT.findall(" ".join(lines[:2]))]
+    writer.footnotes([(n, NOTES[n]) for n in first], raised=raised)
+    writer.page()
+    writer.lines(lines[2:])
+    writer.paragraph(PARAGRAPHS[3])
+    writer.footnotes([(n, NOTES[n]) for n in ("3", "4", "5") if n not in first], raised=raised)
+    writer.page()
+    writer.paragraph(PARAGRAPHS[1].replace("food.", "food.^{6}"))
+    writer.footnotes([("6", NOTES["6"])], raised=raised)
+    data = writer.output()
+    if not rule:
+        assert raised, "a page's notes need a sign that they are notes"
+    return data, lines
+
+
+def _bracketed(text: str) -> str:
+    return SUPERSCRIPT.sub(r"[\1]", text)
+
+
+def test_footnotes_go_after_the_body_which_runs_on_across_the_page_break():
+    data, lines = _report_with_footnotes()
+
+    extraction = extract_pdf(data)
+
+    first = _bracketed(" ".join(lines[:2]))
+    rest = _bracketed(" ".join(lines[2:]))
+    body = [
+        _bracketed(PARAGRAPHS[0].replace("centres.", "centres.^{1}")),
+        _bracketed(PARAGRAPHS[2].replace("2019.", "2019.^{2}")),
+        f"{first}\n{rest}",
+        PARAGRAPHS[3],
+        _bracketed(PARAGRAPHS[1].replace("food.", "food.^{6}")),
+    ]
+    notes = [f"{number} {text}" for number, text in NOTES.items()]
+    assert extraction.text == "\n\n".join([*body, "Notes", *notes])
+    assert "principle,[3] additional" in extraction.text
+    assert "communities[4] from" in extraction.text
+    assert "in 2018.[5] Interviews" in extraction.text
+    assert extraction.steps == (
+        "pdf:drop-running-headers",
+        "pdf:drop-page-numbers",
+        "pdf:footnotes-to-end",
+        "pdf:note-references",
+    )
+
+
+def test_each_reference_is_linked_to_its_note_by_offsets():
+    data, _lines = _report_with_footnotes()
+
+    extraction = extract_pdf(data)
+    text, links = extraction.text, extraction.metadata["notes"]
+
+    assert [link["number"] for link in links] == ["1", "2", "3", "4", "5", "6"]
+    assert [link["page"] for link in links] == [1, 1, 1, 1, 2, 3]
+    starts = extraction.page_starts
+    notes_start = text.index("\n\nNotes\n\n")
+    for link in links:
+        start, end = link["reference"]
+        assert text[start:end] == f"[{link['number']}]"
+        assert bisect.bisect_right(starts, start) == link["page"]  # the note's page
+        start, end = link["note"]
+        assert text[start:end] == f"{link['number']} {NOTES[link['number']]}"
+        assert start > notes_start
+
+
+def test_footnotes_numbered_on_the_line_under_a_rule_are_notes_too():
+    data, _lines = _report_with_footnotes(raised=False)
+
+    extraction = extract_pdf(data)
+
+    notes = [f"{number} {text}" for number, text in NOTES.items()]
+    assert extraction.text.endswith("\n\n".join(["Notes", *notes]))
+    assert [link["number"] for link in extraction.metadata["notes"]] == list(NOTES)
+
+
+def test_a_footnote_running_on_to_the_next_page_stays_one_note():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0].replace("families.", "families.^{1}"))
+    long_note = (
+        "The accounts were collected by the Office in interviews held in several countries "
+        "between 2019 and 2022, each with the informed consent of the person interviewed"
+    )
+    writer.footnotes([("1", long_note)])
+    writer.page()
+    writer.paragraph(PARAGRAPHS[1].replace("food.", "food.^{2}"))
+    writer.font(NOTE_SIZE)  # the rest of note 1, then note 2, at the foot of page 2
+    writer.pdf.line(
+        LEFT, NOTE_BOTTOM - 2 * NOTE_LEADING, LEFT + 144, NOTE_BOTTOM - 2 * NOTE_LEADING
+    )
+    writer.pdf.text(LEFT + 14, NOTE_BOTTOM - NOTE_LEADING, "and recorded in writing.")
+    writer.pdf.set_font("Helvetica", size=0.6 * NOTE_SIZE)
+    writer.pdf.text(LEFT, NOTE_BOTTOM - NOTE_SIZE / 3, "2")
+    writer.pdf.set_font("Helvetica", size=NOTE_SIZE)
+    writer.pdf.text(LEFT + 14, NOTE_BOTTOM, "Statement of the Government.")
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join(
+        [
+            PARAGRAPHS[0].replace("families.", "families.[1]"),
+            PARAGRAPHS[1].replace("food.", "food.[2]"),
+            "Notes",
+            f"1 {long_note} and recorded in writing.",
+            "2 Statement of the Government.",
+        ]
+    )
+
+
+def test_references_set_with_a_text_rise_are_bracketed_and_notes_glued_to_numbers_split():
+    writer = Writer()
+    writer.page()
+    writer.pdf.set_xy(LEFT, TOP)
+    for piece, raised in (
+        ("Relatives abroad were summoned by the police in 2018.", False),
+        ("7", True),
+        (" The", False),
+        (" communities", False),
+        ("8", True),
+        (" were watched.", False),
+    ):
+        writer.pdf.char_vpos = "SUP" if raised else "LINE"
+        writer.pdf.write(LEADING, piece)
+    writer.pdf.char_vpos = "LINE"
+    writer.font(NOTE_SIZE)
+    writer.pdf.line(
+        LEFT, NOTE_BOTTOM - 2 * NOTE_LEADING, LEFT + 144, NOTE_BOTTOM - 2 * NOTE_LEADING
+    )
+    for y, number, note in (
+        (NOTE_BOTTOM - NOTE_LEADING, "7", "The Office's interviews."),
+        (NOTE_BOTTOM, "8", "See A/HRC/41/G/17."),
+    ):
+        # The note's number raised and its text straight after it: "⁷The Office's …".
+        writer.pdf.set_font("Helvetica", size=0.6 * NOTE_SIZE)
+        writer.pdf.text(LEFT, y - NOTE_SIZE / 3, number)
+        x = LEFT + writer.pdf.get_string_width(number)
+        writer.pdf.set_font("Helvetica", size=NOTE_SIZE)
+        writer.pdf.text(x, y, note)
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == (
+        "Relatives abroad were summoned by the police in 2018.[7] The communities[8] were "
+        "watched.\n\nNotes\n\n7 The Office's interviews.\n\n8 See A/HRC/41/G/17."
+    )
+
+
+def test_a_reference_to_two_notes_is_linked_to_both():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[3].replace("police.", "police.^{8,9}"))
+    writer.footnotes([("8", NOTES["5"]), ("9", NOTES["6"])])
+
+    extraction = extract_pdf(writer.output())
+    text = extraction.text
+
+    assert text == "\n\n".join(
+        [
+            PARAGRAPHS[3].replace("police.", "police.[8,9]"),
+            "Notes",
+            f"8 {NOTES['5']}",
+            f"9 {NOTES['6']}",
+        ]
+    )
+    links = extraction.metadata["notes"]
+    assert [link["number"] for link in links] == ["8", "9"]
+    assert {text[slice(*link["reference"])] for link in links} == {"[8,9]"}
+
+
+def test_a_raised_number_without_a_note_is_still_set_apart():
+    writer = Writer()
+    writer.page()
+    writer.paragraph("The facilities held communities^{1} from 12 counties in 2019.^{2}")
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "The facilities held communities[1] from 12 counties in 2019.[2]"
+    assert "notes" not in extraction.metadata
+    assert "pdf:note-references" in extraction.steps
+
+
+def test_small_print_at_the_foot_without_numbers_stays_in_the_body():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0])
+    writer.font(NOTE_SIZE)
+    writer.pdf.text(LEFT, NOTE_BOTTOM, "Source: the Office's own figures, 2022.")
+    writer.pdf.text(LEFT, NOTE_BOTTOM + NOTE_LEADING, "12 of the sites were visited in 2019.")
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == (
+        f"{PARAGRAPHS[0]}\n\nSource: the Office's own figures, 2022.\n\n"
+        "12 of the sites were visited in 2019."
+    )
+    assert "notes" not in extraction.metadata
+
+
+def test_a_page_of_endnotes_under_its_heading_stays_where_it_is():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0].replace("families.", "families.^{1}"))
+    writer.paragraph(PARAGRAPHS[1].replace("food.", "food.^{2}"))
+    writer.page()
+    heading(writer, "Notes", size=16)
+    writer.font(NOTE_SIZE)
+    for number, note in (("1", NOTES["1"]), ("2", NOTES["2"])):
+        writer.pdf.text(LEFT, writer.y, number)
+        writer.pdf.text(LEFT + 14, writer.y, note)
+        writer.y += NOTE_LEADING
+
+    extraction = extract_pdf(writer.output())
+
+    body = [
+        PARAGRAPHS[0].replace("families.", "families.[1]"),
+        PARAGRAPHS[1].replace("food.", "food.[2]"),
+    ]
+    assert extraction.text.startswith("\n\n".join([*body, "Notes", "1 The methodology"]))
+    assert extraction.text.count("Notes") == 1
+    assert extraction.text.endswith(f"2 {NOTES['2']}")
+    assert "pdf:footnotes-to-end" not in extraction.steps
+    assert "notes" not in extraction.metadata
+
+
+def test_small_print_above_the_rule_is_no_part_of_the_notes():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0].replace("families.", "families.^{1}"))
+    writer.footnotes([("1", NOTES["1"])])
+    writer.page()
+    writer.paragraph(PARAGRAPHS[1].replace("food.", "food.^{2}"))
+    writer.font(NOTE_SIZE)
+    source = "Source: the Office's own figures."
+    writer.pdf.text(LEFT, NOTE_BOTTOM - 4 * NOTE_LEADING, source)
+    writer.footnotes([("2", NOTES["2"])])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join(
+        [
+            PARAGRAPHS[0].replace("families.", "families.[1]"),
+            PARAGRAPHS[1].replace("food.", "food.[2]"),
+            source,
+            "Notes",
+            f"1 {NOTES['1']}",
+            f"2 {NOTES['2']}",
+        ]
+    )
+
+
+def test_the_importer_maps_note_offsets_to_the_canonical_text(unicode_font):
+    from annotator.services.importing.report import SourceFile
+    from annotator.services.importing.sources import document_of
+
+    writer = Writer(font=unicode_font)
+    writer.page()
+    # An Arabic presentation form (U+FEFB, lam-alef) becomes two letters in the canonical
+    # text, so every offset after it moves by one.
+    writer.paragraph("The sign read \ufefb and the detainees were held in the centres.^{1}")
+    writer.footnotes([("1", "Witness testimony of a former detainee, \ufefb.")])
+
+    ready = document_of(SourceFile("report.pdf", writer.output()))
+
+    extraction, canonical = ready.new.extraction, ready.new.canonical
+    [link] = extraction.metadata["notes"]
+    assert canonical.text[slice(*link["reference"])] == "[1]"
+    assert canonical.text[slice(*link["note"])] == (
+        "1 Witness testimony of a former detainee, \u0644\u0627."
+    )
+
+
+def _chart(writer: Writer, *, top: float, bars: list[tuple[str, int]]) -> float:
+    """A bar chart: a vertical axis 0 to 10 with its labels, bars, labels under them."""
+    base = top + 150
+    writer.pdf.set_line_width(0.7)
+    writer.pdf.line(LEFT + 40, top, LEFT + 40, base)
+    writer.pdf.line(LEFT + 40, base, LEFT + 340, base)
+    writer.pdf.set_font("Helvetica", size=8)
+    for step, value in enumerate(range(0, 11, 2)):
+        label = str(value)
+        writer.pdf.text(LEFT + 32 - writer.pdf.get_string_width(label), base - step * 30 + 3, label)
+    for index, (label, value) in enumerate(bars):
+        x = LEFT + 70 + index * 90
+        writer.pdf.rect(x, base - value * 15, 40, value * 15, style="F")
+        writer.pdf.text(x + 8, base + 12, label)
+    writer.font(SIZE)
+    return base + 40
+
+
+def test_a_charts_labels_are_left_out_of_the_text_and_kept_in_the_metadata():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[4])
+    writer.y = _chart(writer, top=writer.y + 10, bars=[("2017", 4), ("2018", 9), ("Kashgar", 7)])
+    caption = "Figure 1. Sites with new perimeter walls, by year of construction."
+    writer.paragraph(caption)
+    writer.paragraph(PARAGRAPHS[5])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join([PARAGRAPHS[4], caption, PARAGRAPHS[5]])
+    assert extraction.metadata["figures"] == [{"page": 1, "text": "10 8 6 4 2 0 2017 2018 Kashgar"}]
+    assert "pdf:drop-figure-text" in extraction.steps
+
+
+def test_a_table_of_numbers_is_not_taken_for_a_chart():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[4])
+    rows = [
+        ("Year", "Sites", "Walls"),
+        ("2017", "4", "12"),
+        ("2018", "9", "30"),
+        ("2019", "7", "21"),
+    ]
+    writer.pdf.set_line_width(0.5)
+    for row in rows:
+        writer.pdf.line(LEFT, writer.y - 11, LEFT + 300, writer.y - 11)
+        for column, cell in enumerate(row):
+            writer.pdf.text(LEFT + 4 + 100 * column, writer.y, cell)
+        writer.y += 2 * LEADING
+    writer.y += LEADING
+    writer.paragraph(PARAGRAPHS[5])
+
+    extraction = extract_pdf(writer.output())
+
+    table = "\n\n".join(" ".join(row) for row in rows)
+    assert extraction.text == "\n\n".join([PARAGRAPHS[4], table, PARAGRAPHS[5]])
+    assert "figures" not in extraction.metadata
+
+
+def _contents(writer: Writer, entries: list[tuple[str, str, str | None]]) -> None:
+    """A table of contents: number, title, dot leaders and page number, drawn apart."""
+    for number, title, page in entries:
+        if number:
+            writer.pdf.text(LEFT, writer.y, number)
+        writer.pdf.text(LEFT + 30, writer.y, title)
+        if page is not None:
+            start = LEFT + 34 + writer.pdf.get_string_width(title)
+            dots = ""
+            while writer.pdf.get_string_width(dots + " .") < LEFT + WIDTH - 24 - start:
+                dots += " ."
+            writer.pdf.text(start, writer.y, dots)
+            writer.pdf.text(LEFT + WIDTH - writer.pdf.get_string_width(page), writer.y, page)
+        writer.y += LEADING
+
+
+def test_a_table_of_contents_is_one_clean_line_per_entry():
+    writer = Writer()
+    writer.page()
+    heading(writer, "Contents", size=16)
+    writer.font(SIZE)
+    _contents(
+        writer,
+        [
+            ("", "Executive summary", "iii"),
+            ("I.", "Introduction", "1"),
+            ("II.", "Legal framework governing national security, counter-terrorism and", None),
+            ("", "the rights of persons belonging to minorities", "4"),
+            ("III.", "Findings", "12"),
+        ],
+    )
+    writer.y += LEADING
+    writer.paragraph(PARAGRAPHS[0])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == (
+        "Contents\n\n"
+        "Executive summary — iii\n"
+        "I. Introduction — 1\n"
+        "II. Legal framework governing national security, counter-terrorism and the rights "
+        "of persons belonging to minorities — 4\n"
+        "III. Findings — 12\n\n" + PARAGRAPHS[0]
+    )
+    assert "pdf:table-of-contents" in extraction.steps
+
+
+def test_compound_hyphens_at_line_ends_are_kept_and_hyphenation_undone():
+    writer = Writer()
+    writer.page()
+    writer.lines(
+        [
+            "The Office reviewed documents issued by county-level bodies and by the provincial-",
+            "level authorities, by state-run media and by the community-",
+            "led groups; some self-",
+            "censorship was reported, and the re-education of former detain-",
+            "ees was re-",
+            "ported, as was the non-",
+            "payment of wages in the evidence-",
+            "based review of the facili-",
+            "ties.",
+        ]
+    )
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == (
+        "The Office reviewed documents issued by county-level bodies and by the "
+        "provincial-level authorities, by state-run media and by the community-led groups; "
+        "some self-censorship was reported, and the re-education of former detainees was "
+        "reported, as was the non-payment of wages in the evidence-based review of the "
+        "facilities."
+    )
+
+
+def test_a_large_title_on_page_one_stays_though_the_running_head_repeats_it():
+    writer = Writer()
+
+    def decorate(number: int) -> None:
+        if number > 1:
+            writer.pdf.set_font("Helvetica", size=8)
+            writer.pdf.text(LEFT, 50, "China Primer: Uyghurs")
+
+    writer.decorate = decorate
+    writer.page()
+    writer.pdf.set_font("Helvetica", size=22)
+    writer.pdf.text(LEFT, 60, "China Primer: Uyghurs")
+    writer.font(SIZE)
+    for paragraph in PARAGRAPHS[:4]:
+        if paragraph is not PARAGRAPHS[0]:
+            writer.page()
+        writer.paragraph(paragraph)
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join(["China Primer: Uyghurs", *PARAGRAPHS[:4]])
+    assert extraction.metadata["title"] == "China Primer: Uyghurs"
+
+
+def test_a_two_page_brief_keeps_its_title_and_leaves_out_its_small_footer():
+    writer = Writer()
+
+    def decorate(number: int) -> None:
+        writer.pdf.set_font("Helvetica", size=8)
+        writer.pdf.text(LEFT, 815, "https://crsreports.congress.gov")
+
+    writer.decorate = decorate
+    writer.page()
+    writer.pdf.set_font("Helvetica", size=8)
+    writer.pdf.text(LEFT, 50, "Updated December 2022")
+    writer.pdf.set_font("Helvetica", size=22)
+    writer.pdf.text(LEFT, 80, "China Primer: Uyghurs")
+    writer.font(SIZE)
+    writer.paragraph(PARAGRAPHS[0])
+    writer.page()
+    writer.paragraph(PARAGRAPHS[1])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join(
+        ["Updated December 2022", "China Primer: Uyghurs", PARAGRAPHS[0], PARAGRAPHS[1]]
+    )
+
+
+def test_a_sentence_runs_on_across_a_page_break_before_a_capital():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0])
+    first = "Detainees were moved between facilities in the prefectures of the"
+    writer.line(first, justify=True)
+    writer.page()
+    rest = "Xinjiang Uyghur Autonomous Region and to other provinces of the country."
+    writer.lines([rest])
+    writer.paragraph(PARAGRAPHS[1])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == f"{PARAGRAPHS[0]}\n\n{first}\n{rest}\n\n{PARAGRAPHS[1]}"
+
+
+def test_a_heading_atop_the_next_page_is_a_paragraph_of_its_own():
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0])
+    first = "Detainees were moved between facilities in the prefectures of the"
+    writer.line(first, justify=True)
+    writer.page()
+    heading(writer, "Xinjiang Uyghur Autonomous Region", size=15)
+    writer.font(SIZE)
+    writer.paragraph(PARAGRAPHS[1])
+
+    text = extract_pdf(writer.output()).text
+
+    assert text == "\n\n".join(
+        [PARAGRAPHS[0], first, "Xinjiang Uyghur Autonomous Region", PARAGRAPHS[1]]
+    )
+
+
+def test_a_page_ending_a_sentence_or_short_does_not_run_on_before_a_capital():
+    writer = Writer()
+    writer.page()
+    writer.lines(["The Office's findings are set out below, region by region, in the order of"])
+    writer.page()
+    writer.paragraph("Xinjiang Uyghur Autonomous Region")
+    writer.paragraph(PARAGRAPHS[1])
+
+    text = extract_pdf(writer.output()).text
+
+    assert text.startswith(
+        "The Office's findings are set out below, region by region, in the order of\n\nXinjiang"
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # Metadata
 # ---------------------------------------------------------------------------------------
 
 
-def test_metadata_title_author_date_and_versions():
+def _with_modification_date(data: bytes, producer: bytes, date: bytes) -> bytes:
+    """The PDF with its /Producer entry made a /ModDate (fpdf2 writes none), the bytes
+    padded so that every offset in the file stays where it was."""
+    entry = b"/Producer (" + producer + b")"
+    replacement = b"/ModDate (" + date + b")"
+    assert data.count(entry) == 1
+    return data.replace(entry, replacement.ljust(len(entry)))
+
+
+def test_metadata_title_author_file_dates_and_versions():
     writer = Writer()
+    producer = "p" * 40
+    writer.pdf.set_producer(producer)
     writer.pdf.set_title("Assessment of human rights concerns")
     writer.pdf.set_author("Office of the High Commissioner")
     writer.page()
     writer.paragraph(PARAGRAPHS[0])
+    data = _with_modification_date(writer.output(), producer.encode(), b"D:20230105093000Z")
 
-    extraction = extract_pdf(writer.output())
+    extraction = extract_pdf(data)
 
     assert extraction.metadata == {
         "pages": 1,
         "title": "Assessment of human rights concerns",
         "title_source": "metadata",
         "author": "Office of the High Commissioner",
-        "published_on": "2022-12-23",
+        # When the file was made and changed, not when the report was published.
+        "pdf_created": "2022-12-23",
+        "pdf_modified": "2023-01-05",
     }
+    assert "published_on" not in extraction.metadata
     assert "pypdfium2" in extraction.extractor_version
     assert "pdfium" in extraction.extractor_version
     assert len(extraction.extractor_version) <= 50  # Document.extractor_version

@@ -7,17 +7,24 @@ import pypdfium2
 from annotator import __version__
 from annotator.extractors.base import Extraction, ExtractionError
 from annotator.extractors.pdf.assembly import assemble
+from annotator.extractors.pdf.contents import collapse_contents
+from annotator.extractors.pdf.figures import drop_figure_text
 from annotator.extractors.pdf.furniture import drop_running_heads
 from annotator.extractors.pdf.metadata import document_metadata, title_from_largest_text
 from annotator.extractors.pdf.model import (
     STEP_DEHYPHENATE,
     STEP_DROP_CONTROL_CHARACTERS,
+    STEP_DROP_FIGURE_TEXT,
     STEP_DROP_PAGE_NUMBERS,
     STEP_DROP_RUNNING_HEADERS,
+    STEP_FOOTNOTES_TO_END,
     STEP_HYPHEN_MARKERS,
     STEP_LIGATURES,
+    STEP_NOTE_REFERENCES,
+    STEP_TABLE_OF_CONTENTS,
     Steps,
 )
+from annotator.extractors.pdf.notes import body_height, split_notes
 from annotator.extractors.pdf.reading import (
     NO_TEXT,
     check_container,
@@ -43,6 +50,10 @@ _STEP_ORDER = (
     STEP_LIGATURES,
     STEP_DROP_RUNNING_HEADERS,
     STEP_DROP_PAGE_NUMBERS,
+    STEP_TABLE_OF_CONTENTS,
+    STEP_DROP_FIGURE_TEXT,
+    STEP_FOOTNOTES_TO_END,
+    STEP_NOTE_REFERENCES,
     STEP_DEHYPHENATE,
     STEP_HYPHEN_MARKERS,
 )
@@ -67,18 +78,25 @@ def extract_pdf(data: bytes) -> Extraction:
     drop_running_heads(pages, steps)
     # Before the text is assembled, which merges the pieces of a line into one segment.
     heading = title_from_largest_text(pages[0])
-    text, page_starts = assemble(pages, steps)
-    if not text.strip():
+    collapse_contents(pages, steps)
+    figures = drop_figure_text(pages, steps, body_height(pages))
+    notes = split_notes(pages, steps)
+    assembled = assemble(pages, steps, notes)
+    if not assembled.text.strip():
         raise ExtractionError(NO_TEXT)
     metadata = document_metadata(info, pages, heading)
+    if assembled.notes:
+        metadata["notes"] = assembled.notes
+    if figures:
+        metadata["figures"] = figures
     return Extraction(
-        text=text,
+        text=assembled.text,
         extractor=EXTRACTOR,
         extractor_version=_extractor_version(),
         content_type="application/pdf",
         steps=tuple(step for step in _STEP_ORDER if steps.counts[step]),
         metadata=metadata,
-        page_starts=tuple(page_starts),
+        page_starts=tuple(assembled.page_starts),
     )
 
 

@@ -3,29 +3,44 @@
 A segment in the top or bottom band of the page (``MARGIN_BAND``) whose text, digits
 normalised, recurs on enough pages is a running head or footer; rotated text that recurs the
 same way is a slug; among the two outermost lines of a page, a segment that is only a page
-number is one (rule 2 of the package's docstring). They are marked ``dropped``.
+number, with no other text beside it, is one (rule 2 of the package's docstring). They are
+marked ``dropped``.
+
+Text set smaller than the body text that recurs so on both pages of a two-page document is
+furniture too (a brief's footer). A recurring text set much larger than where it recurs is
+no furniture: a report's title on
+its first page, repeated small as the running head of the others, stays.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import defaultdict
 
 from annotator.extractors.pdf.model import (
+    SMALL_TEXT,
     STEP_DROP_PAGE_NUMBERS,
     STEP_DROP_RUNNING_HEADERS,
     Page,
     Segment,
     Steps,
+    body_height,
     group_lines,
 )
 
 # Share of the page height, at the top and at the bottom, where running heads are looked for.
 MARGIN_BAND = 0.15
-# A running head recurs on at least this share of the pages, and on at least so many pages.
+# A running head recurs on at least this share of the pages, and on at least so many pages;
+# one set smaller than the body text (a footer's address) on both pages of two.
 RUNNING_SHARE = 0.5
 RUNNING_MIN_PAGES = 3
+RUNNING_MIN_PAGES_SMALL = 2
+# A recurring text this many times as tall as it usually is, is a heading, not furniture.
+RUNNING_LARGER = 1.25
+# A page number stands apart: no other text within this many text heights on its line.
+PAGE_NUMBER_ISOLATION = 3.0
 
 _DIGITS = re.compile(r"\d+")
 _ROMAN = r"(?=[mdclxvi])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
@@ -45,6 +60,7 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
     """Mark running heads and footers, slugs and page numbers ``dropped``, counting each."""
     candidates: list[list[Segment]] = []
     pages_with: defaultdict[str, set[int]] = defaultdict(set)
+    heights: defaultdict[str, list[float]] = defaultdict(list)
     for number, page in enumerate(pages):
         band = MARGIN_BAND * (page.top - page.bottom)
         in_band = [
@@ -56,13 +72,32 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
         ]
         candidates.append(in_band)
         for segment in in_band:
-            pages_with[_running_key(segment.text)].add(number)
+            key = _running_key(segment.text)
+            pages_with[key].add(number)
+            heights[key].append(segment.height)
     needed = max(RUNNING_MIN_PAGES, math.ceil(RUNNING_SHARE * len(pages)))
-    running = {key for key, found in pages_with.items() if len(found) >= needed}
+    needed_small = max(RUNNING_MIN_PAGES_SMALL, math.ceil(RUNNING_SHARE * len(pages)))
+    small = SMALL_TEXT * body_height(pages)
+    running = {
+        key
+        for key, found in pages_with.items()
+        if len(found) >= needed or (len(found) >= needed_small and max(heights[key]) <= small)
+    }
+    usual = {key: statistics.median_low(heights[key]) for key in running}
     for page, in_band in zip(pages, candidates, strict=True):
-        outermost = _outermost_lines(page)
+        lines = group_lines([s for s in page.segments if not s.rotated])
+        outermost = _outermost_lines(lines)
+        apart = _standing_apart(lines)
         for segment in in_band:
-            if _running_key(segment.text) in running:
+            key = _running_key(segment.text)
+            # A number recurs on every page as page numbers do, and as the numbers of
+            # footnotes do: only one standing apart from the rest of its line is furniture.
+            number_only = _PAGE_NUMBER.fullmatch(segment.text.strip()) is not None
+            if (
+                key in running
+                and segment.height <= RUNNING_LARGER * usual[key]
+                and (not number_only or segment.rotated or id(segment) in apart)
+            ):
                 segment.dropped = True
                 steps.add(STEP_DROP_RUNNING_HEADERS)
             elif (
@@ -74,8 +109,23 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
                 steps.add(STEP_DROP_PAGE_NUMBERS)
 
 
-def _outermost_lines(page: Page) -> set[int]:
-    """The segments on the two topmost and the two lowest lines of a page."""
-    lines = group_lines([s for s in page.segments if not s.rotated])
-    chosen = lines[:2] + lines[-2:]
-    return {id(segment) for line in chosen for segment in line}
+def _standing_apart(lines: list[list[Segment]]) -> set[int]:
+    """The segments with no other text on their line within a few text heights."""
+    return {
+        id(segment)
+        for line in lines
+        for segment in line
+        if all(
+            max(other.left - segment.right, segment.left - other.right)
+            > PAGE_NUMBER_ISOLATION * max(segment.height, other.height)
+            for other in line
+            if other is not segment
+        )
+    }
+
+
+def _outermost_lines(lines: list[list[Segment]]) -> set[int]:
+    """The segments on the two topmost and the two lowest lines of a page that stand apart
+    from the rest of their line (a footnote's number beside its text does not)."""
+    chosen = lines[:2] + lines[-2:] if len(lines) > 2 else lines
+    return _standing_apart(chosen)

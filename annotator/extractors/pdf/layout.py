@@ -2,7 +2,7 @@
 
 A vertical gutter splits a block into columns, read left to right (right to left on a mostly
 right-to-left page); otherwise the widest horizontal gaps split it, read top to bottom. A
-narrow, sparse column beside a wide one (margin notes) is marked marginal (rule 3 of the
+narrow, sparse column beside a wide one (margin notes) is marked marginal (rule 4 of the
 package's docstring).
 """
 

@@ -1,8 +1,14 @@
-"""Metadata: the title (the metadata's, else the largest text on page 1), author, date, pages.
+"""Metadata: the title (the metadata's, else the largest text on page 1), author, the
+file's own dates, pages.
 
 ``is_placeholder_title`` tells a metadata title that is a placeholder or a file name; then
 the title is the largest text on page 1 (``title_from_largest_text``); failing that, the
 document takes its first line. ``metadata["title_source"]`` says which.
+
+The dates in a PDF's information dictionary are when the file was made and changed, not
+when the document was published (a report is often exported again years later), so they
+are kept as ``pdf_created`` and ``pdf_modified`` and the publication date is left to what
+the document itself says.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from annotator.extractors.pdf.model import (
     Segment,
     group_lines,
     percentile,
+    plain,
 )
 
 # Text on page 1 is a heading, and may be the title, when its font size is at least this
@@ -124,7 +131,7 @@ def title_from_largest_text(page: Page) -> str | None:
         return None
     text = ""
     for line in title:
-        words = " ".join(line.text.replace("\x02", "-").split())
+        words = " ".join(plain(line.text).replace("\x02", "-").split())
         # A hyphen at a line's end after a letter joins ("Self-" "determination").
         text += words if not text or re.search(r"[^\W\d_]-$", text) else " " + words
     return text if len(text) <= TITLE_MAX_CHARACTERS else None
@@ -192,7 +199,7 @@ def _continues_title(
 def document_metadata(
     info: dict[str, str], pages: list[Page], heading: str | None
 ) -> dict[str, Any]:
-    """Pages, title and its source, author, date and pages without text, for ``Extraction``."""
+    """Pages, title and its source, author, the file's dates and pages without text."""
     metadata: dict[str, Any] = {"pages": len(pages)}
     title = " ".join(info.get("Title", "").split())
     if not is_placeholder_title(title):
@@ -205,9 +212,10 @@ def document_metadata(
     author = " ".join(info.get("Author", "").split())
     if author:
         metadata["author"] = author
-    published = _pdf_date(info.get("CreationDate", ""))
-    if published:
-        metadata["published_on"] = published
+    for key, name in (("CreationDate", "pdf_created"), ("ModDate", "pdf_modified")):
+        date = _pdf_date(info.get(key, ""))
+        if date:
+            metadata[name] = date
     without_text = [
         number
         for number, page in enumerate(pages, start=1)

@@ -1,6 +1,6 @@
 """Paragraphs: where, among a page's lines in reading order, a new paragraph starts.
 
-Rule 4 of the package's docstring: gaps larger than the document's usual gap between lines,
+Rule 5 of the package's docstring: gaps larger than the document's usual gap between lines,
 changes of text size, lines that end short on purpose, first-line and hanging indents. Margin
 notes become paragraphs of their own, anchored to the paragraph they stand beside.
 """
@@ -12,7 +12,17 @@ import re
 import statistics
 from collections import defaultdict
 
-from annotator.extractors.pdf.model import HYPHENS, Line, Paragraph, Segment, percentile
+from annotator.extractors.pdf.model import (
+    HYPHENS,
+    REFERENCE_CLOSE,
+    REFERENCE_OPEN,
+    Line,
+    Paragraph,
+    Segment,
+    is_raised_reference,
+    percentile,
+    plain,
+)
 
 # How close to the column's end, in points, the lines of justified text end.
 JUSTIFIED_TOLERANCE = 1.0
@@ -25,13 +35,32 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u061f\u06d4][\"'\u2019\u201d\u00bb)\]]*$
 
 
 def merge_same_line(lines: list[Line]) -> list[Line]:
-    """Consecutive pieces of one printed line (a superscript, a change of font) as one."""
+    """Consecutive pieces of one printed line (a superscript, a change of font) as one.
+
+    A note reference set apart from its word (a raised "8" drawn as a piece of its own) is
+    marked as a reference and does not make the line taller.
+    """
     merged: list[Line] = []
     for line in lines:
         if merged and merged[-1].column == line.column:
             previous = merged[-1].segment
             current = line.segment
             middle = (current.bottom + current.top) / 2
+            if is_raised_reference(current, previous) and current.bottom < previous.top:
+                previous.text = (
+                    previous.text.rstrip() + REFERENCE_OPEN + current.text.strip() + REFERENCE_CLOSE
+                )
+                previous.left = min(previous.left, current.left)
+                previous.right = max(previous.right, current.right)
+                continue
+            if is_raised_reference(previous, current) and previous.bottom < current.top:
+                # A note's number before its text, the first piece of the line.
+                reference = REFERENCE_OPEN + previous.text.strip() + REFERENCE_CLOSE
+                current.text = reference + current.text.lstrip()
+                current.left = min(previous.left, current.left)
+                current.right = max(previous.right, current.right)
+                merged[-1] = line
+                continue
             if previous.bottom <= middle <= previous.top:
                 if previous.rtl:
                     gap = previous.left - current.right
@@ -125,12 +154,17 @@ def _starts_paragraph(
     usual_gap: float,
 ) -> bool:
     a, b = paragraph.lines[-1], line.segment
+    if a.contents or b.contents:  # each entry of a table of contents is a paragraph
+        return True
     if line.column != paragraph.column:
-        return not text_runs_on(a.text, b.text)
+        if text_runs_on(a.text, b.text):
+            return False
+        below = following.segment if following and following.column == line.column else None
+        return not runs_on_before_capital(a, b, below, ends[paragraph.column][0])
     edge = ends[line.column]
     if _set_apart(a, b, edge, usual_gap):
         return True
-    a_text = a.text.rstrip()
+    a_text = plain(a.text).rstrip()
     tolerance = 0.5 * min(a.height, b.height)
     # The line after this one, if it carries on this one's paragraph.
     c = following.segment if following and following.column == line.column else None
@@ -164,7 +198,7 @@ def _set_apart(a: Segment, b: Segment, edge: tuple[float, bool], usual_gap: floa
         return True
     if _other_size(a, b):
         return True
-    a_text = a.text.rstrip()
+    a_text = plain(a.text).rstrip()
     if a_text.endswith(("\x02", *HYPHENS)):
         return False
     column_end, justified = edge
@@ -193,12 +227,51 @@ def text_runs_on(before: str, after: str) -> bool:
     It does when ``before`` does not end a sentence and ``after`` starts in lower case, or
     with a digit after a lower-case word or a comma ("by the end of" / "2019.").
     """
-    before, after = before.rstrip(), after.lstrip()
+    before, after = plain(before).rstrip(), plain(after).lstrip()
     if not before or not after or _SENTENCE_END.search(before):
         return False
     if after[0].islower():
         return True
     return after[0].isdigit() and (before[-1] == "," or before[-1].islower())
+
+
+def paragraph_runs_on(before: Paragraph, after: Paragraph, lines: list[Line]) -> bool:
+    """Whether the paragraph ``after`` (at the top of the next page) carries on ``before``
+    (at the foot of the page whose ``lines`` are given), though it starts in upper case
+    (``runs_on_before_capital``). Only where the column has lines enough to tell its end."""
+    if sum(line.column == before.column for line in lines) < 3:
+        return False
+    column_end, _justified = _column_ends(lines).get(before.column, (0.0, False))
+    following = after.lines[1] if len(after.lines) > 1 else None
+    return runs_on_before_capital(before.lines[-1], after.lines[0], following, column_end)
+
+
+def runs_on_before_capital(
+    last: Segment, first: Segment, following: Segment | None, column_end: float
+) -> bool:
+    """Whether the line ``first`` (atop a column or page) carries on the line ``last`` (at
+    the foot of the one before), though it starts in upper case.
+
+    ``text_runs_on`` decides by case alone; a sentence also runs on before a capital
+    ("the Xinjiang" / "Uyghur Autonomous Region"). It does when ``last`` ends in a letter,
+    digit, comma or closing quote and runs to its column's end (the next word would not
+    have fitted), and ``first`` is set in the same size and not indented from the line
+    ``following`` it.
+    """
+    if last.contents or first.contents or _other_size(last, first):
+        return False
+    ending = plain(last.text).rstrip()
+    if not ending or not (ending[-1].isalnum() or ending[-1] in ",;\u2019\u201d\"')"):
+        return False
+    if _SENTENCE_END.search(ending):
+        return False
+    starting = plain(first.text).lstrip()
+    if not starting or not (starting[0].isupper() or starting[0].isdigit()):
+        return False
+    room = column_end - (-last.left if last.rtl else last.right)
+    if room > first.first_word + 0.5 * first.height:
+        return False
+    return following is None or _further_in(first, following) <= 0.5 * first.height
 
 
 def anchor_notes(paragraphs: list[Paragraph], notes: list[Paragraph]) -> list[Paragraph]:

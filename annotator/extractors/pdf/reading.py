@@ -19,7 +19,15 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 
 from annotator.extractors.base import ExtractionError
-from annotator.extractors.pdf.model import MIN_CHARACTERS_PER_PAGE, Page, Segment
+from annotator.extractors.pdf.model import (
+    MIN_CHARACTERS_PER_PAGE,
+    REFERENCE_CHARACTERS,
+    REFERENCE_CLOSE,
+    REFERENCE_JOINERS,
+    REFERENCE_OPEN,
+    Page,
+    Segment,
+)
 
 # Horizontal gap, in text heights, that splits a line into separate segments; a narrower
 # gap does too where the text size changes across it (a line, then a margin note beside it).
@@ -31,6 +39,27 @@ NOTE_GAP = 0.7
 _HYPHEN_MARKERS = frozenset({0x02, 0xFFFE, 0xAD})
 _SPACES = frozenset({0x09, 0x20})
 _BREAKS = frozenset({0x0A, 0x0D})
+# Unicode's noncharacters U+FDD0 to U+FDEF: the stages mark note references with two of
+# them, so none may come from the file.
+_NONCHARACTERS = range(0xFDD0, 0xFDF0)
+# pdfium breaks the line where a text object ends (after a raised note reference, say);
+# where the next character carries on the same line, a gap of this many text heights
+# between them is a space.
+BREAK_SPACE = 0.12
+# A note reference is set at most this share of its line's text height, its bottom raised
+# above the line's by at least this share.
+SUPERSCRIPT_HEIGHT = 0.8
+SUPERSCRIPT_RISE = 0.2
+# What else is drawn on a page (paths, images, shadings, forms), read up to this many.
+MAX_GRAPHICS = 5000
+_GRAPHICS = frozenset(
+    {
+        pdfium_c.FPDF_PAGEOBJ_PATH,
+        pdfium_c.FPDF_PAGEOBJ_IMAGE,
+        pdfium_c.FPDF_PAGEOBJ_SHADING,
+        pdfium_c.FPDF_PAGEOBJ_FORM,
+    }
+)
 
 _LOCK = threading.Lock()
 
@@ -117,9 +146,33 @@ def _read_page(document: pypdfium2.PdfDocument, index: int, *, sizes: bool) -> P
             segments, visible, controls = _page_segments(textpage.raw, sizes=sizes)
         finally:
             textpage.close()
+        graphics = _page_graphics(page.raw)
     finally:
         page.close()
-    return Page(bottom, top, segments, visible, controls)
+    return Page(
+        bottom,
+        top,
+        segments,
+        visible,
+        controls,
+        graphics=graphics,
+        left=min(box.left, box.right),
+        right=max(box.left, box.right),
+    )
+
+
+def _page_graphics(handle: Any) -> list[tuple[float, float, float, float]]:
+    """The boxes of the page's own paths, images, shadings and forms (not nested ones)."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = [ctypes.byref(value) for value in (left, bottom, right, top)]
+    boxes: list[tuple[float, float, float, float]] = []
+    for index in range(min(pdfium_c.FPDFPage_CountObjects(handle), MAX_GRAPHICS)):
+        item = pdfium_c.FPDFPage_GetObject(handle, index)
+        if pdfium_c.FPDFPageObj_GetType(item) in _GRAPHICS and pdfium_c.FPDFPageObj_GetBounds(
+            item, *refs
+        ):
+            boxes.append((left.value, bottom.value, right.value, top.value))
+    return boxes
 
 
 def _page_text(handle: Any, count: int) -> str | None:
@@ -180,7 +233,7 @@ def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[Segment], 
     run: list[_Char] = []
     run_rotated = False
     band_bottom = band_top = last_left = last_right = last_height = 0.0
-    pending_space = False
+    pending_space = space_from_break = False
     visible = controls = 0
 
     for index in range(count):
@@ -189,12 +242,13 @@ def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[Segment], 
             if run_rotated and run:
                 segments.append(_segment(run, rotated=True))
                 run = []
-            pending_space = bool(run)
+            pending_space = space_from_break = bool(run)
             continue
         if code in _SPACES:
             pending_space = bool(run)
+            space_from_break = False
             continue
-        if code < 0x20 and code not in _HYPHEN_MARKERS:
+        if (code < 0x20 and code not in _HYPHEN_MARKERS) or code in _NONCHARACTERS:
             controls += 1
             continue
         get_box(handle, index, rect_ref)
@@ -216,8 +270,10 @@ def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[Segment], 
                 and (gap < NOTE_GAP * height or abs(height - last_height) <= 0.15 * height)
             ):
                 # Same line, so (as pdfium sees text) the same orientation: no angle needed.
+                if space_from_break:
+                    pending_space = gap > BREAK_SPACE * max(height, last_height)
                 run.append((character, left, bottom, right, top, pending_space, size))
-                pending_space = False
+                pending_space = space_from_break = False
                 last_left, last_right, last_height = left, right, height
                 continue
         rotated = _is_rotated(get_angle(handle, index))
@@ -229,7 +285,7 @@ def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[Segment], 
             run_rotated = rotated
             band_bottom, band_top = bottom, top
         run.append((character, left, bottom, right, top, pending_space, size))
-        pending_space = False
+        pending_space = space_from_break = False
         last_left, last_right, last_height = left, right, height
     if run:
         segments.append(_segment(run, rotated=run_rotated))
@@ -238,11 +294,13 @@ def _page_segments(handle: Any, *, sizes: bool = False) -> tuple[list[Segment], 
 
 def _segment(chars: list[_Char], *, rotated: bool) -> Segment:
     characters, lefts, bottoms, rights, tops, spaces, sizes = zip(*chars, strict=True)
-    text = "".join(
-        " " + character if space and index else character
-        for index, (character, space) in enumerate(zip(characters, spaces, strict=True))
-    )
+    raised = _superscripts(chars) if not rotated else [False] * len(chars)
+    text = _marked_text(characters, spaces, raised)
     first_word = spaces.index(True, 1) if True in spaces[1:] else len(chars)
+    # The line's box is its text's: a raised reference does not make the line taller.
+    body = [index for index, flag in enumerate(raised) if not flag]
+    bottoms = tuple(bottoms[index] for index in body)
+    tops = tuple(tops[index] for index in body)
     rtl = False
     if max(text) >= "\u0590":
         letters = [c for c in characters if c.isalpha()]
@@ -259,6 +317,74 @@ def _segment(chars: list[_Char], *, rotated: bool) -> Segment:
         rotated=rotated,
         size=statistics.median(sizes) if sizes[0] else 0.0,
     )
+
+
+def _superscripts(chars: list[_Char]) -> list[bool]:
+    """Which characters are a note reference: digits or note symbols set small and raised.
+
+    Against the height and bottom most of the line's characters have, a reference is at most
+    ``SUPERSCRIPT_HEIGHT`` as tall and raised by ``SUPERSCRIPT_RISE`` of that height at
+    least; a comma or dash counts only between two of its digits ("8,9").
+    """
+    heights = [top - bottom for _c, _l, bottom, _r, top, _s, _z in chars]
+    if len(chars) < 2 or min(heights) > SUPERSCRIPT_HEIGHT * max(heights):
+        return [False] * len(chars)  # all of one size, as most lines are
+    height = statistics.median_high(heights)
+    baseline = statistics.median_low(bottom for _c, _l, bottom, _r, _t, _s, _z in chars)
+    flags = [
+        (char[0] in REFERENCE_CHARACTERS or char[0] in REFERENCE_JOINERS)
+        and char_height <= SUPERSCRIPT_HEIGHT * height
+        and char[2] >= baseline + SUPERSCRIPT_RISE * height
+        for char, char_height in zip(chars, heights, strict=True)
+    ]
+    # A run of raised characters must start and end with a digit or symbol, not a joiner.
+    index = 0
+    while index < len(flags):
+        if not flags[index]:
+            index += 1
+            continue
+        end = index
+        while end < len(flags) and flags[end]:
+            end += 1
+        start, stop = index, end
+        while start < stop and chars[start][0] not in REFERENCE_CHARACTERS:
+            flags[start] = False
+            start += 1
+        while stop > start and chars[stop - 1][0] not in REFERENCE_CHARACTERS:
+            flags[stop - 1] = False
+            stop -= 1
+        index = end
+    return flags
+
+
+def _marked_text(characters: tuple[str, ...], spaces: tuple[bool, ...], raised: list[bool]) -> str:
+    """The characters as text, each run of raised ones between the reference marks.
+
+    A reference belongs to what it follows, so the space before it goes, and so do spaces
+    inside it ("8, 9" is "8,9").
+    """
+    if not any(raised):
+        return "".join(
+            " " + character if space and index else character
+            for index, (character, space) in enumerate(zip(characters, spaces, strict=True))
+        )
+    parts: list[str] = []
+    inside = False
+    for index, (character, space, flag) in enumerate(zip(characters, spaces, raised, strict=True)):
+        if flag and not inside:
+            parts.append(REFERENCE_OPEN)
+            inside = True
+        elif not flag and inside:
+            parts.append(REFERENCE_CLOSE)
+            inside = False
+            if space:
+                parts.append(" ")
+        elif space and index and not inside:
+            parts.append(" ")
+        parts.append(character)
+    if inside:
+        parts.append(REFERENCE_CLOSE)
+    return "".join(parts)
 
 
 def _is_rtl(character: str) -> bool:
