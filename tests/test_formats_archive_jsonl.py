@@ -207,6 +207,12 @@ def jsonl(*records: object) -> bytes:
     )
 
 
+def only_with(data: bytes, **options: str) -> CorpusLine:
+    lines = list(read_jsonl(data, **options))
+    assert len(lines) == 1, f"expected one line, got {lines}"
+    return lines[0]
+
+
 def only(data: bytes) -> CorpusLine:
     lines = list(read_jsonl(data))
     assert len(lines) == 1, f"expected one line, got {lines}"
@@ -237,8 +243,8 @@ def test_doccano_entities_form():
     )
 
 
-def test_own_spans_form_with_quote_note_and_attributes_wins_over_label():
-    record = {
+def own_span_record(label):
+    return {
         "text": "They took my brother.",
         "spans": [
             {
@@ -254,9 +260,12 @@ def test_own_spans_form_with_quote_note_and_attributes_wins_over_label():
                 "unknown": "dropped",
             }
         ],
-        "label": [[0, 4, "ignored"]],
+        "label": label,
     }
-    line = only(jsonl(record))
+
+
+def test_own_spans_form_with_quote_note_and_attributes_wins_over_the_label_it_wrote():
+    line = only(jsonl(own_span_record([[5, 9, "detention"]])))
     assert line.error == ""
     assert line.spans == (
         CorpusSpan(
@@ -267,7 +276,27 @@ def test_own_spans_form_with_quote_note_and_attributes_wins_over_label():
             note="verb of arrest",
             attributes={"layer": "gold", "reviewer": "amina", "page": 2},
         ),
-    ), "own spans win over label; empty and unknown attributes are dropped"
+    ), "own spans win over the label they wrote; empty and unknown attributes are dropped"
+    assert line.notes == ()
+
+
+def test_a_label_edited_in_doccano_wins_over_the_stale_exported_spans():
+    line = only(jsonl(own_span_record([[5, 12, "detention"], [13, 20, "person"]])))
+    assert line.error == ""
+    assert [(s.start, s.end, s.category) for s in line.spans] == [
+        (5, 12, "detention"),
+        (13, 20, "person"),
+    ]
+    assert line.notes[0] == (
+        "edits made in doccano kept over the exported spans: 1 span added, 0 removed, 1 moved"
+    ), line.notes
+    removed = only(jsonl(own_span_record([[0, 4, "arrest"]])))
+    assert [(s.start, s.end, s.category) for s in removed.spans] == [(0, 4, "arrest")]
+    assert removed.notes[0].endswith("1 span added, 1 removed, 0 moved"), removed.notes
+    # The export's label holds the gold layer's spans: an empty one here is doccano's edit.
+    emptied = only(jsonl(own_span_record([])))
+    assert emptied.spans == ()
+    assert emptied.notes[0].endswith("0 spans added, 1 removed, 0 moved"), emptied.notes
 
 
 def test_metadata_and_meta_are_merged_and_id_becomes_source_id():
@@ -442,12 +471,21 @@ def test_offsets_count_code_points_with_emoji_cjk_extension_b_and_uyghur():
     assert [(span.start, span.end) for span in line.spans] == [(0, 1), (1, 2), (3, 9), (10, 14)]
 
 
-def test_offsets_counted_in_utf16_units_are_caught():
-    # The same Uyghur word at UTF-16 offsets (5-11): caught by its quote, or by the length.
+def test_offsets_counted_in_utf16_units_are_placed_by_their_quote_or_read_as_doccanos():
+    # The same Uyghur word at UTF-16 offsets (5-11): its quote says the unit.
     utf16 = {
         "text": EMOJI_TEXT,
         "spans": [{"start": 5, "end": 11, "category": "w", "quote": "ئۇيغۇر"}],
     }
-    assert "quotes" in only(jsonl(utf16)).error
-    past_end = {"text": EMOJI_TEXT, "label": [[12, 16, "w"]]}
-    assert "ends beyond the text, which has 14 characters" in only(jsonl(past_end)).error
+    line = only(jsonl(utf16))
+    assert line.error == "", line.error
+    assert [(s.start, s.end, s.quote) for s in line.spans] == [(3, 9, "ئۇيغۇر")]
+    assert (line.offset_unit, line.offset_unit_source) == ("utf-16", "the spans' quotes")
+    # doccano's label carries no quote: its editor's UTF-16 units, unless told otherwise.
+    doccano = {"text": EMOJI_TEXT, "label": [[12, 16, "w"]]}
+    line = only(jsonl(doccano))
+    assert [(s.start, s.end) for s in line.spans] == [(10, 14)]
+    assert EMOJI_TEXT[10:14] == "تىلى"
+    assert (line.offset_unit, line.offset_unit_source) == ("utf-16", "the format's default")
+    told = only_with(jsonl(doccano), offset_unit="code-points")
+    assert "ends beyond the text, which has 14 characters" in told.error

@@ -267,8 +267,8 @@ def test_the_report_page_runs_the_same_queries_for_ten_rows_and_ten_thousand(
     ]
     client.get(urls[0])  # the session, warmed
     for url in urls:
-        # session, user, membership and project, run, count, rows
-        with django_assert_num_queries(6):
+        # session, user, membership and project, run, count, rows, whether the user moderates
+        with django_assert_num_queries(7):
             assert client.get(url).status_code == 200
 
 
@@ -288,7 +288,8 @@ def test_the_imports_page_lists_each_run_with_its_state_in_constant_queries(
     client = client_for(manager)
     url = f"/projects/{project.slug}/imports/"
     client.get(url)
-    with django_assert_num_queries(5):  # session, user, membership and project, count, runs
+    # session, user, membership and project, count, runs, whether the user moderates (nav)
+    with django_assert_num_queries(6):
         html = client.get(url).content.decode()
     table = html.split('data-testid="import-runs"', 1)[1]
     listed = re.findall(r'href="/projects/[^/]+/import/(\d+)/"', table)
@@ -303,7 +304,7 @@ def test_the_imports_page_lists_each_run_with_its_state_in_constant_queries(
     assert re.search(r'text-danger">2</td>', table.split("<tr>")[4]), "its failures stand out"
     for _ in range(20):
         a_run(project, 1, user=other)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(url)
 
 

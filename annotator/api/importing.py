@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import File, Form, Router, UploadedFile
@@ -26,12 +26,20 @@ def import_documents(
     # Optional as django-ninja reads it: its File marker must stay the outermost type.
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
     load_taxonomy: Form[bool] = False,
+    offsets: Form[Literal["", "code-points", "utf-16"]] = "",
 ) -> dict[str, Any]:
     """Import files (multipart field ``files``, one or many) into a project; managers only.
 
-    Text, Markdown, HTML, PDF, DOCX, JSONL corpora (one document a line, with doccano's or
-    this product's spans), ZIP archives of these, and this product's JSONL export bundles
-    (verified against their manifest; a bundle that does not verify is refused). Each file
+    Text, Markdown, HTML, PDF, DOCX, and corpora with their spans (each file's in imported
+    layers of their own): JSONL (doccano's or this product's spans), Label Studio JSON and
+    JSON-MIN, W3C Web Annotation (onto documents already in the project when the file does
+    not hold their text), brat (``.txt`` with its ``.ann``, sent together), CoNLL / IOB,
+    WebAnno TSV 3 and UIMA XMI (with its ``TypeSystem.xml``); ZIP archives of these, and this
+    product's JSONL export bundles (verified against their manifest; a bundle that does not
+    verify is refused). ``offsets`` says what the offsets of spans without a quote count
+    (doccano's): ``utf-16`` (its editor's, the default for doccano) or ``code-points``; a
+    span with a quote is placed by it. A text already in the project is not imported again,
+    but the spans that came with it are added to that document. Each file
     is imported on its own: the report says for every file (archive member, corpus line)
     whether it was imported, was a duplicate of a text already in the project, or failed,
     and why; a bundle's manifest and taxonomy are notes. With the multipart field
@@ -47,7 +55,7 @@ def import_documents(
         raise HttpError(400, 'Send the files to import as the multipart field "files".')
     report = documents_import(
         project=access.project,
-        sources=uploaded_sources(files),
+        sources=uploaded_sources(files, offset_unit=offsets),
         imported_by=request.user,
         load_taxonomy=load_taxonomy,
         via=ImportVia.API,

@@ -5,13 +5,26 @@ Each line is a JSON object with at least ``text``. Spans come in any of three fo
 - doccano's sequence-labelling export: ``"label": [[start, end, "category"], …]``;
 - doccano's newer form: ``"entities": [{"start_offset": …, "end_offset": …, "label": …}]``;
 - this product's own export: ``"spans": [{"start": …, "end": …, "category": …, "quote": …,
-  "note": …, …}]`` (when present it wins over ``label``, which the export also writes).
+  "note": …, …}]``, written beside doccano's ``label`` for the same spans.
 
-Offsets are half-open Unicode code points into ``text``, as doccano and this product count
-them. A span is checked here against the line's own text (in range, not empty, and its
-``quote`` equal to the text it covers when a quote is given); a line with any bad span is
-refused as a whole rather than imported with spans missing. Other keys are metadata:
-``metadata`` or ``meta`` objects are merged in, ``id`` is kept as ``source_id``.
+Offsets are half-open. This product's spans count Unicode code points and carry their
+quote, which decides (``annotator.formats.reading.anchor``). doccano's carry no quote, and
+its editor counts UTF-16 code units (JavaScript string indices; only spans made through its
+API count code points): they are read as UTF-16 units unless the person importing says
+otherwise (``offset_unit``), which matters only for texts with characters outside the BMP.
+The unit used is recorded with the document.
+
+Round trips. A file exported here, edited in doccano and exported again holds both
+``spans`` (kept by doccano as metadata, stale) and the edited ``label``. When ``label`` is
+not what the export wrote (the spans of the whole export, or of one layer), doccano's edit
+wins: the spans are read from ``label``, each keeping the note and attributes of the
+exported span it still equals, and the line's notes say how many were added, removed and
+moved. A ``label`` entry equal to an exported span is read in code points, as written.
+
+A span is checked here against the line's own text; a line with any bad span is refused as
+a whole rather than imported with spans missing. Other keys are metadata: ``metadata`` or
+``meta`` objects are merged in, ``id`` is kept as ``source_id`` (unless the metadata already
+has one, from an earlier import: then it stays, and ``id`` is kept as ``exported_id``).
 """
 
 from __future__ import annotations
@@ -19,10 +32,23 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.formats.corpus import ExportDocument, ExportSpan
+from annotator.formats.reading import (
+    CODE_POINTS,
+    UTF16,
+    AnchorError,
+    CorpusLine,
+    CorpusSpan,
+    SourceSpan,
+    anchor,
+    anchoring_notes,
+    plural,
+)
+from annotator.text import has_astral
+
+__all__ = ["CorpusLine", "CorpusSpan", "json_lines", "jsonl_lines", "read_jsonl"]
 
 SPAN_KEYS = ("spans", "label", "entities")
 # What the product's own export writes about a span besides offsets, category and quote.
@@ -35,30 +61,9 @@ _SPAN_ATTRIBUTES = (
     "proposed_by",
     "decided_by",
     "page",
+    "created",
+    "modified",
 )
-
-
-@dataclass(frozen=True)
-class CorpusSpan:
-    start: int
-    end: int
-    category: str
-    quote: str | None = None
-    note: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CorpusLine:
-    """One line of a corpus: a document to import, or why it cannot be."""
-
-    number: int
-    raw: bytes
-    text: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-    spans: tuple[CorpusSpan, ...] = ()
-    text_sha256: str = ""
-    error: str = ""
 
 
 class _LineError(ValueError):
@@ -75,20 +80,24 @@ def json_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
         yield number, line.rstrip(b"\r")
 
 
-def read_jsonl(data: bytes) -> Iterator[CorpusLine]:
-    """Every non-blank line of a JSONL corpus, parsed and checked, in order."""
+def read_jsonl(data: bytes, *, offset_unit: str = "") -> Iterator[CorpusLine]:
+    """Every non-blank line of a JSONL corpus, parsed and checked, in order.
+
+    ``offset_unit`` (``"code-points"`` or ``"utf-16"``) is the unit doccano's spans were
+    counted in, when the person importing knows it; "" reads them as UTF-16 units.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for number, raw in json_lines(data):
         if not raw.strip():
             continue
         try:
-            yield _line(number, raw)
+            yield _line(number, raw, offset_unit)
         except _LineError as error:
             yield CorpusLine(number=number, raw=raw, error=f"Line {number}: {error}")
 
 
-def _line(number: int, raw: bytes) -> CorpusLine:
+def _line(number: int, raw: bytes, offset_unit: str) -> CorpusLine:
     try:
         record = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
@@ -101,7 +110,7 @@ def _line(number: int, raw: bytes) -> CorpusLine:
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _LineError('it has no "text", or the text is empty.')
-    spans = _spans(record, text)
+    spans, unit, unit_source, notes = _spans(record, text, offset_unit)
     metadata: dict[str, Any] = {}
     for key in ("metadata", "meta"):
         if isinstance(record.get(key), dict):
@@ -109,15 +118,21 @@ def _line(number: int, raw: bytes) -> CorpusLine:
     for key, value in record.items():
         if key in ("text", "metadata", "meta", "text_sha256", "source_sha256", *SPAN_KEYS):
             continue
-        metadata["source_id" if key == "id" else key] = value
+        if key == "id":
+            metadata["exported_id" if "source_id" in metadata else "source_id"] = value
+        else:
+            metadata[key] = value
     text_hash = record.get("text_sha256")
     return CorpusLine(
         number=number,
         raw=raw,
         text=text,
         metadata=metadata,
-        spans=tuple(spans),
+        spans=spans,
         text_sha256=text_hash if isinstance(text_hash, str) else "",
+        offset_unit=unit,
+        offset_unit_source=unit_source,
+        notes=notes,
     )
 
 
@@ -162,34 +177,115 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
-def _spans(record: dict[str, Any], text: str) -> list[CorpusSpan]:
-    if "spans" in record:
-        items = _list(record, "spans")
-        spans = [_own_span(item, index) for index, item in enumerate(items, start=1)]
-    elif "entities" in record:
+Triple = tuple[int, int, str]
+
+
+def _spans(
+    record: dict[str, Any], text: str, offset_unit: str
+) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...]]:
+    """The line's spans in code points, the unit read and why, and notes for the report."""
+    own = (
+        [_own_span(item, index) for index, item in enumerate(_list(record, "spans"), start=1)]
+        if "spans" in record
+        else None
+    )
+    doccano: list[SourceSpan] | None = None
+    if "entities" in record and (own is None or record["entities"]):
         items = _list(record, "entities")
-        spans = [_entity(item, index) for index, item in enumerate(items, start=1)]
+        doccano = [_entity(item, index) for index, item in enumerate(items, start=1)]
     elif "label" in record:
         items = _list(record, "label")
-        spans = [_doccano_span(item, index) for index, item in enumerate(items, start=1)]
-    else:
-        spans = []
-    for index, span in enumerate(spans, start=1):
-        if not 0 <= span.start < span.end:
-            raise _LineError(
-                f"span {index} ({span.start}-{span.end}) is empty or has a negative offset."
+        doccano = [_doccano_span(item, index) for index, item in enumerate(items, start=1)]
+    if own is not None and (doccano is None or _unedited(own, doccano)):
+        return _anchored(text, own, offset_unit, CODE_POINTS)
+    if doccano is None:
+        return (), "", "", ()
+    if own is None:
+        return _anchored(text, doccano, offset_unit, UTF16)
+    return _edited(text, own, doccano, offset_unit)
+
+
+def _anchored(
+    text: str, spans: list[SourceSpan], unit: str, default: str
+) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...]]:
+    try:
+        anchored = anchor(text, spans, unit=unit, default=default)
+    except AnchorError as error:
+        raise _LineError(str(error)) from None
+    return (
+        anchored.spans,
+        anchored.unit if spans else "",
+        anchored.unit_source if spans else "",
+        anchoring_notes(anchored, has_astral(text)),
+    )
+
+
+def _triple(span: SourceSpan) -> Triple:
+    return (span.start or 0, span.end or 0, span.category)
+
+
+def _layers(own: list[SourceSpan]) -> list[list[Triple]]:
+    """What the export may have written as ``label``: every span, or one layer's (the gold
+    layer's, which may be empty, unless the export was of reviewers' layers only)."""
+    groups: dict[Any, list[Triple]] = {}
+    for span in own:
+        groups.setdefault(span.attributes.get("layer"), []).append(_triple(span))
+    empty: list[list[Triple]] = [] if "gold" in groups else [[]]
+    return [[_triple(span) for span in own], *groups.values(), *empty]
+
+
+def _unedited(own: list[SourceSpan], doccano: list[SourceSpan]) -> bool:
+    label = sorted(_triple(span) for span in doccano)
+    return any(sorted(group) == label for group in _layers(own))
+
+
+def _edited(
+    text: str, own: list[SourceSpan], doccano: list[SourceSpan], offset_unit: str
+) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...]]:
+    """doccano's edited ``label`` over the stale exported ``spans`` (see the module)."""
+    exported = {_triple(span): span for span in own}
+    as_written = [span for span in doccano if _triple(span) in exported]
+    edited = [span for span in doccano if _triple(span) not in exported]
+    kept, _, _, _ = _anchored(text, as_written, CODE_POINTS, CODE_POINTS)
+    new, unit, unit_source, notes = _anchored(text, edited, offset_unit, UTF16)
+    spans = []
+    for span in (*kept, *new):
+        match = exported.get((span.start, span.end, span.category))
+        if match is not None:
+            span = CorpusSpan(
+                span.start,
+                span.end,
+                span.category,
+                quote=text[span.start : span.end],
+                note=match.note,
+                attributes=match.attributes,
             )
-        if span.end > len(text):
-            raise _LineError(
-                f"span {index} ({span.start}-{span.end}) ends beyond the text, which has "
-                f"{len(text)} characters (Unicode code points)."
-            )
-        if span.quote is not None and text[span.start : span.end] != span.quote:
-            raise _LineError(
-                f"span {index} ({span.start}-{span.end}) quotes {span.quote[:40]!r} but the text "
-                f"there is {text[span.start : span.end][:40]!r}."
-            )
-    return spans
+        spans.append(span)
+    # Against the group of exported spans the label came from: the one it shares most with.
+    now = {(span.start, span.end, span.category) for span in spans}
+    before = max(({*group} for group in _layers(own)), key=lambda group: len(group & now))
+    added = sorted(now - before)
+    removed = sorted(before - now)
+    moved = 0
+    for old in list(removed):
+        partner = next(
+            (new for new in added if new[2] == old[2] and new[0] < old[1] and old[0] < new[1]),
+            None,
+        )
+        if partner is not None:
+            moved += 1
+            removed.remove(old)
+            added.remove(partner)
+    change = (
+        f"edits made in doccano kept over the exported spans: {plural(len(added), 'span')} added, "
+        f"{len(removed)} removed, {moved} moved"
+    )
+    return (
+        tuple(sorted(spans, key=lambda span: (span.start, span.end))),
+        unit or (CODE_POINTS if kept else ""),
+        unit_source,
+        (change, *notes),
+    )
 
 
 def _list(record: dict[str, Any], key: str) -> list:
@@ -211,33 +307,33 @@ def _category(value: Any, index: int) -> str:
     return value.strip()
 
 
-def _doccano_span(item: Any, index: int) -> CorpusSpan:
+def _doccano_span(item: Any, index: int) -> SourceSpan:
     if not isinstance(item, list) or len(item) != 3:
         raise _LineError(f'label {index} is not [start, end, "category"].')
     start, end, category = item
-    return CorpusSpan(
+    return SourceSpan(
         _offset(start, "start", index), _offset(end, "end", index), _category(category, index)
     )
 
 
-def _entity(item: Any, index: int) -> CorpusSpan:
+def _entity(item: Any, index: int) -> SourceSpan:
     if not isinstance(item, dict):
         raise _LineError(f"entity {index} is not an object.")
-    return CorpusSpan(
+    return SourceSpan(
         _offset(item.get("start_offset"), "start", index),
         _offset(item.get("end_offset"), "end", index),
         _category(item.get("label"), index),
     )
 
 
-def _own_span(item: Any, index: int) -> CorpusSpan:
+def _own_span(item: Any, index: int) -> SourceSpan:
     if not isinstance(item, dict):
         raise _LineError(f"span {index} is not an object.")
     quote = item.get("quote")
     note = item.get("note") or ""
     if quote is not None and not isinstance(quote, str):
         raise _LineError(f"span {index} has a quote that is not text.")
-    return CorpusSpan(
+    return SourceSpan(
         start=_offset(item.get("start"), "start", index),
         end=_offset(item.get("end"), "end", index),
         category=_category(item.get("category"), index),

@@ -3,8 +3,12 @@
 spaCy is optional (``pip install 'annotator[spacy]'``); nothing here imports it until a
 DocBin is asked for, and then ``RuntimeError(SPACY_MISSING)`` says how to install it.
 
-Each document becomes a ``Doc`` made by a blank pipeline (``spacy.blank("xx")``, spaCy's
-multi-language tokenizer, by default: no model is downloaded). spaCy's character offsets
+Each document becomes a ``Doc`` made by a blank pipeline (no model is downloaded): its
+language's where spaCy has one needing nothing more for a script the multi-language
+tokenizer cannot split (Chinese, ``spacy.blank("zh")``, which segments characters), else
+``spacy.blank("xx")``, spaCy's multi-language tokenizer, whose tokens in scripts written
+without spaces (Han, kana, Thai…) are split into characters, so that spans in them stay
+exact (``pipeline_language``). spaCy's character offsets
 are Python string indices, that is Unicode code points, the unit of this product's offsets.
 
 - Every span goes into ``doc.spans["sc"]`` (the span group spaCy's ``spancat`` trains on by
@@ -45,6 +49,7 @@ only be written once everything is in.
 from __future__ import annotations
 
 import importlib.util
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -76,7 +81,7 @@ def spacy_available() -> bool:
 
 
 def docbin_bytes(
-    documents: Iterable[ExportDocument], *, language: str = "xx", batch_size: int = BATCH_SIZE
+    documents: Iterable[ExportDocument], *, language: str = "", batch_size: int = BATCH_SIZE
 ) -> tuple[bytes, dict[str, Any]]:
     """The documents as one serialised DocBin, with counts of what was done to the spans.
 
@@ -84,20 +89,56 @@ def docbin_bytes(
     (written to ``doc.ents``), ``expanded`` (widened to whole tokens), ``not_aligned`` (left
     out: no token) and ``not_in_entities`` (in the span group but not in ``doc.ents``,
     because they overlap a longer one); ``categories`` has the counts but ``documents`` for
-    each category code. A fresh blank pipeline tokenizes each ``batch_size`` documents; the
-    bytes do not depend on it.
+    each category code. Each document is tokenized as ``pipeline_language`` says for its
+    language (``language`` for every document, when given). Fresh blank pipelines tokenize
+    each ``batch_size`` documents; the bytes do not depend on it.
     """
-    nlp = _blank(language)
+    _blank("xx")  # spaCy missing: say so before reading any document
     from spacy.tokens import DocBin
 
     docbin = DocBin(store_user_data=True)
     statistics = _Statistics()
+    pipelines: dict[str, Language] = {}
     for index, document in enumerate(documents):
         if index and index % batch_size == 0:
-            nlp = _blank(language)
-        docbin.add(_doc(nlp, document, statistics))
-    del nlp  # the last batch's vocabulary is not needed to write the file
+            pipelines.clear()
+        code = pipeline_language(language or document.language)
+        if code not in pipelines:
+            pipelines[code] = _blank(code)
+        split = None if code in NATIVE_PIPELINES else _SPLIT.get(code, _CONTINUOUS_SCRIPTS)
+        docbin.add(_doc(pipelines[code], document, statistics, split))
+    pipelines.clear()  # the last batch's vocabularies are not needed to write the file
     return b"".join(docbin_chunks(docbin)), statistics.as_dict()
+
+
+# Languages whose text the multi-language tokenizer cannot split, because they are written
+# without spaces between words, and the blank pipeline spaCy has for them without anything
+# more to install: Chinese ("zh", which segments characters unless told to use jieba or
+# pkuseg). Japanese needs SudachiPy and its dictionary, Thai PyThaiNLP, Korean mecab-ko,
+# Vietnamese pyvi: none is a dependency here, so those documents get the multi-language
+# tokenizer and the character-level fallback below.
+NATIVE_PIPELINES = ("zh",)
+# Scripts written without spaces between words: Han (with CJK Extension B and beyond), kana,
+# Thai, Lao, Khmer and Myanmar. A token of the multi-language tokenizer holding them is split
+# into characters (the runs of other characters kept whole), so that a span over part of a
+# run is exact, not widened to the whole run. Hangul too, in Korean documents.
+_CONTINUOUS = (
+    "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # Han
+    "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"  # kana
+    "\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f"  # Thai, Lao, Khmer, Myanmar
+)
+_CONTINUOUS_SCRIPTS = re.compile(f"[{_CONTINUOUS}]")
+_SPLIT = {"xx-ko": re.compile(f"[{_CONTINUOUS}\uac00-\ud7af]")}
+
+
+def pipeline_language(language: str) -> str:
+    """The blank pipeline a document of ``language`` (a BCP 47 tag) is tokenized with: its
+    own where spaCy has one that needs nothing more (``NATIVE_PIPELINES``), else the
+    multi-language ``xx`` (with the character-level fallback for ``ko``: ``xx-ko``)."""
+    primary = (language or "").split("-", 1)[0].lower()
+    if primary in NATIVE_PIPELINES:
+        return primary
+    return "xx-ko" if primary == "ko" else "xx"
 
 
 def docbin_chunks(docbin: DocBin) -> Iterator[bytes]:
@@ -176,12 +217,47 @@ def _blank(language: str) -> Language:
         import spacy
     except ImportError:
         raise RuntimeError(SPACY_MISSING) from None
-    return spacy.blank(language)
+    return spacy.blank(language.split("-", 1)[0])
 
 
-def _doc(nlp: Language, document: ExportDocument, statistics: _Statistics) -> Doc:
-    text = document.text
+def _make_doc(nlp: Language, text: str, pattern: re.Pattern[str] | None) -> Doc:
+    """The document's tokens: the pipeline's, with the characters ``pattern`` matches (the
+    scripts it does not split, ``_CONTINUOUS_SCRIPTS``) made tokens of their own."""
     doc = nlp.make_doc(text)
+    if pattern is None or not pattern.search(text):
+        return doc
+    words: list[str] = []
+    spaces: list[bool] = []
+    for token in doc:
+        if len(token.text) == 1 or not pattern.search(token.text):
+            words.append(token.text)
+            spaces.append(bool(token.whitespace_))
+            continue
+        pieces = [piece for piece in _pieces(token.text, pattern) if piece]
+        words += pieces
+        spaces += [False] * (len(pieces) - 1) + [bool(token.whitespace_)]
+    from spacy.tokens import Doc
+
+    return Doc(nlp.vocab, words=words, spaces=spaces)
+
+
+def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """``text`` cut before and after each character ``pattern`` matches."""
+    pieces, start = [], 0
+    for match in pattern.finditer(text):
+        pieces += [text[start : match.start()], match.group()]
+        start = match.end()
+    return [*pieces, text[start:]]
+
+
+def _doc(
+    nlp: Language,
+    document: ExportDocument,
+    statistics: _Statistics,
+    split: re.Pattern[str] | None = _CONTINUOUS_SCRIPTS,
+) -> Doc:
+    text = document.text
+    doc = _make_doc(nlp, text, split)
     spans: list[Span] = []
     exported: list[dict[str, Any]] = []
     for span in document.spans:

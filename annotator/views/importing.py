@@ -36,7 +36,9 @@ def document_import(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
     if form.is_bound and form.is_valid():
         report = documents_import(
             project=project,
-            sources=uploaded_sources(form.cleaned_data["files"]),
+            sources=uploaded_sources(
+                form.cleaned_data["files"], offset_unit=form.cleaned_data["offsets"]
+            ),
             imported_by=request.user,
             via=ImportVia.WEB,
         )

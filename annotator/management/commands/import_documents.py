@@ -26,8 +26,10 @@ MARKS = {
 
 class Command(ProjectCommand):
     help = (
-        "Import documents (text, Markdown, HTML, PDF, DOCX, JSONL corpora, ZIP archives of "
-        "these, this product's JSONL export bundles; folders are walked) into a project. "
+        "Import documents (text, Markdown, HTML, PDF, DOCX; corpora with their spans: JSONL, "
+        "Label Studio JSON, W3C Web Annotation, brat .txt with .ann, CoNLL, WebAnno TSV, UIMA "
+        "XMI with TypeSystem.xml; ZIP archives of these, this product's JSONL export bundles; "
+        "folders are walked) into a project. "
         "The report is kept as an import run, whose id it prints. Exits with status 1 if "
         "any file failed."
     )
@@ -40,6 +42,14 @@ class Command(ProjectCommand):
         )
         parser.add_argument(
             "--quiet-progress", action="store_true", help="No progress bar, only the report."
+        )
+        parser.add_argument(
+            "--offsets",
+            choices=("code-points", "utf-16"),
+            default="",
+            help="What the offsets of spans without a quote count (doccano's label): its "
+            "editor's UTF-16 units (the default for doccano's JSONL) or code points (this "
+            "product's JSONL, doccano's API). Spans with a quote are placed by it.",
         )
         parser.add_argument(
             "--load-taxonomy",
@@ -69,10 +79,21 @@ class Command(ProjectCommand):
         )
         results: list[FileResult] = []
 
+        offsets = options["offsets"]
+        names = {str(path).lower(): path for path in files}
+
         def sources() -> Iterator[SourceFile]:
             for path in files:
-                yield SourceFile(name=path.name, data=path.read_bytes())
                 bar.update(1)
+                companions = _companions(path, names)
+                if companions is None:  # a brat .ann, read with its .txt
+                    continue
+                yield SourceFile(
+                    name=path.name,
+                    data=path.read_bytes(),
+                    offset_unit=offsets,
+                    companions=companions,
+                )
 
         report = documents_import(
             project=project,
@@ -91,7 +112,7 @@ class Command(ProjectCommand):
                 line += f" (document {result.document_id})"
             if result.spans:
                 line += f", {result.spans} imported spans"
-            if result.reason and result.outcome is not Outcome.IMPORTED:
+            if result.reason:
                 line += f": {result.reason}"
             self.stdout.write(line)
             taxonomy = result.taxonomy
@@ -111,6 +132,24 @@ class Command(ProjectCommand):
             )
         if report.failed:
             raise CommandError(f"{report.failed} file(s) failed; see the reasons above.")
+
+
+def _companions(path: Path, named: dict[str, Path]) -> dict[str, bytes] | None:
+    """The files read with ``path`` (a brat ``.txt``'s ``.ann`` beside it, an XMI's
+    ``TypeSystem.xml`` in its folder or one above), or None for a file read only with another
+    (a ``.ann`` whose ``.txt`` is imported too)."""
+    suffix = path.suffix.lower()
+    if suffix == ".ann" and str(path.with_suffix(".txt")).lower() in named:
+        return None
+    if suffix == ".txt":
+        ann = named.get(str(path.with_suffix(".ann")).lower())
+        return {"ann": ann.read_bytes()} if ann is not None else {}
+    if suffix == ".xmi":
+        for folder in list(path.parents)[:2]:
+            for candidate in (folder / "TypeSystem.xml", folder / "typesystem.xml"):
+                if candidate.is_file():
+                    return {"typesystem.xml": candidate.read_bytes()}
+    return {}
 
 
 def _files(paths: list[Path]) -> Iterator[Path]:

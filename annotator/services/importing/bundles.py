@@ -10,12 +10,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import OuterRef, Subquery
 
-from annotator.extractors import CORPUS_SUFFIXES
+from annotator.extractors import COMPANION_FILE_NAMES, CORPUS_SUFFIXES
 from annotator.formats.archive import Member
 from annotator.formats.bundle import MANIFEST, TAXONOMY, Bundle, taxonomy_file_data, verify_members
 from annotator.models import Category, ImportedSpan, Project
 from annotator.services.audit import audited
-from annotator.services.importing.corpora import corpus
+from annotator.services.importing.corpora import companions_of, corpus
 from annotator.services.importing.report import (
     Context,
     FileResult,
@@ -28,6 +28,10 @@ from annotator.services.importing.report import (
 )
 from annotator.services.taxonomy import taxonomy_load
 from annotator.taxonomy import TaxonomyError, taxonomy_from_data
+
+# Bundles whose data files are imported. The readers of brat, CoNLL and W3C files would read
+# those bundles' files too, but they are refused as before until that is decided.
+IMPORTABLE_FORMATS = ("jsonl",)
 
 
 def bundle_entries(
@@ -44,9 +48,12 @@ def bundle_entries(
         for member in members
         if bundle.relative(member.name) not in (MANIFEST, TAXONOMY, None)
     ]
-    importable = bundle.format == "jsonl" and all(
-        PurePath(name).suffix.lower() in CORPUS_SUFFIXES for name in data_files
+    importable = bundle.format in IMPORTABLE_FORMATS and all(
+        PurePath(name).suffix.lower() in (*CORPUS_SUFFIXES, ".txt")
+        or PurePath(name).name.lower() in COMPANION_FILE_NAMES
+        for name in data_files
     )
+    companions, consumed = companions_of({name: read[name] for name in data_files if name in read})
     taxonomy_path = bundle.path(TAXONOMY)
     # Loaded (when asked) before the corpus is written, so its spans find their categories.
     taxonomy = (
@@ -70,8 +77,25 @@ def bundle_entries(
             )
         elif relative == TAXONOMY and taxonomy is not None:
             yield taxonomy
+        elif importable and member.name in consumed:
+            continue  # read with the file it belongs to (a brat .ann with its .txt)
+        elif importable and PurePath(member.name).name.lower() == "annotation.conf":
+            yield FileResult(
+                name,
+                Outcome.NOTE,
+                "brat's configuration: the bundle's taxonomy.json is offered instead.",
+            )
         elif importable:
-            yield from corpus(SourceFile(name, member.data, source.metadata))
+            yield from corpus(
+                SourceFile(
+                    name,
+                    member.data,
+                    source.metadata,
+                    source.offset_unit,
+                    companions.get(member.name, {}),
+                ),
+                context,
+            )
         elif not refused_format:
             refused_format = True
             yield failed(
@@ -112,11 +136,19 @@ def bundle_taxonomy(name: str, data: bytes, context: Context) -> FileResult:
     """The report's row for a bundle's taxonomy; its missing categories loaded if asked."""
     try:
         file_data = taxonomy_file_data(data)
+    except ValueError as error:
+        return failed(name, str(error))
+    return taxonomy_offer(name, file_data, context)
+
+
+def taxonomy_offer(name: str, file_data: dict[str, Any], context: Context) -> FileResult:
+    """The report's row for a taxonomy that came with an import (a bundle's taxonomy.json,
+    brat's annotation.conf), in a taxonomy file's form: a note saying which of its categories
+    the project lacks, those loaded when asked (``load_taxonomy``)."""
+    try:
         specs = taxonomy_from_data(file_data)
     except TaxonomyError as error:
         return failed(name, f"It is not a taxonomy that can be loaded: {error}")
-    except ValueError as error:
-        return failed(name, str(error))
     existing = set(Category.objects.filter(project=context.project).values_list("code", flat=True))
     missing = tuple(spec.code for spec in specs if spec.code not in existing)
     offer = OfferedTaxonomy(categories=tuple(file_data["categories"]), missing=missing)

@@ -12,18 +12,26 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from annotator.models import Document, Project
-from annotator.services.documents import NewDocument
+from annotator.services.documents import NewDocument, NewSpan
 
 logger = logging.getLogger("annotator.services.importing")
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file to import: its name, its bytes, and metadata its importer knows."""
+    """One file to import: its name, its bytes, and metadata its importer knows.
+
+    ``offset_unit`` is the unit its spans' offsets count when they carry no quote to say it
+    ("code-points" or "utf-16"), as the person importing said; "" leaves it to the format
+    (``annotator.formats.reading``). ``companions`` are the files read with it: a brat
+    ``.txt``'s ``.ann`` and ``annotation.conf``, an XMI's ``TypeSystem.xml``, by name.
+    """
 
     name: str
     data: bytes
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    offset_unit: str = ""
+    companions: Mapping[str, bytes] = field(default_factory=dict)
 
 
 # What one document's text may hold. Characters: IMPORT_MAX_TEXT_CHARACTERS's default (a
@@ -127,11 +135,37 @@ class Context:
 
 
 @dataclass(frozen=True)
+class ImportedLayer:
+    """Spans of one imported layer (``import: <file> (annotator 3)``)."""
+
+    name: str
+    spans: tuple[NewSpan, ...]
+
+
+@dataclass(frozen=True)
 class Ready:
-    """A file that extracted cleanly, waiting to be written."""
+    """A file that extracted cleanly, waiting to be written.
+
+    ``new`` holds the document and its first imported layer (``new.layer``, ``new.spans``);
+    ``more_layers`` the others (one per annotator of a Label Studio task, say). ``notes`` are
+    what the report says of it besides its outcome (spans re-anchored, doccano's edits kept).
+    When its text is already in the project, its spans are added to that document.
+    """
 
     name: str
     new: NewDocument
+    more_layers: tuple[ImportedLayer, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def layers(self) -> tuple[ImportedLayer, ...]:
+        """Every imported layer of it that has spans."""
+        first = (ImportedLayer(self.new.layer, self.new.spans),) if self.new.spans else ()
+        return tuple(layer for layer in (*first, *self.more_layers) if layer.spans)
+
+    @property
+    def span_count(self) -> int:
+        return sum(len(layer.spans) for layer in self.layers)
 
 
 def failed(name: str, reason: str) -> FileResult:
@@ -141,7 +175,42 @@ def failed(name: str, reason: str) -> FileResult:
 def imported(ready: Ready, document: Document) -> FileResult:
     logger.debug("imported %s as document %s", ready.name, document.pk)
     return FileResult(
-        ready.name, Outcome.IMPORTED, document_id=document.pk, spans=len(ready.new.spans)
+        ready.name,
+        Outcome.IMPORTED,
+        notes_text(ready.notes),
+        document_id=document.pk,
+        spans=ready.span_count,
+    )
+
+
+def notes_text(notes: tuple[str, ...]) -> str:
+    """A ready file's notes as the report's reason: "Re-anchored 3 spans by their quote."."""
+    if not notes:
+        return ""
+    text = "; ".join(notes)
+    return text[:1].upper() + text[1:] + "."
+
+
+def spans_added(ready: Ready, document_id: int, added: int) -> FileResult:
+    """The result of a file whose text the project has: its spans added to that document."""
+    layers = ", ".join(f'"{layer.name}"' for layer in ready.layers)
+    if added:
+        reason = (
+            f"The same text is already in this project as document {document_id}: spans added "
+            f"to document {document_id} ({count_of(added, 'span')}, in {layers})."
+        )
+    else:
+        reason = (
+            f"The same text is already in this project as document {document_id}, with these "
+            f"spans in {layers} already: nothing added."
+        )
+    notes = notes_text(ready.notes)
+    return FileResult(
+        ready.name,
+        Outcome.DUPLICATE,
+        f"{reason} {notes}".strip(),
+        document_id=document_id,
+        spans=added,
     )
 
 

@@ -3,18 +3,25 @@ file one document; each extracted and checked, nothing written yet."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.uploadedfile import UploadedFile
 
-from annotator.extractors import ARCHIVE_SUFFIXES, CORPUS_SUFFIXES, ExtractionError, extract
+from annotator.extractors import (
+    ARCHIVE_SUFFIXES,
+    COMPANION_FILE_NAMES,
+    CORPUS_SUFFIXES,
+    ExtractionError,
+    extract,
+)
 from annotator.formats.archive import ArchiveError, zip_members
 from annotator.formats.bundle import find_bundle
 from annotator.services.documents import NewDocument
 from annotator.services.importing.bundles import bundle_entries
-from annotator.services.importing.corpora import corpus
+from annotator.services.importing.corpora import TYPESYSTEM, companions_of, corpus, is_conll_text
 from annotator.services.importing.report import (
     Context,
     FileResult,
@@ -45,21 +52,70 @@ def too_large(name: str, size: int, limit: int) -> FileResult:
 
 
 def uploaded_sources(
-    files: Iterable[UploadedFile], *, limits: ImportLimits | None = None
+    files: Iterable[UploadedFile],
+    *,
+    limits: ImportLimits | None = None,
+    offset_unit: str = "",
 ) -> Iterator[SourceFile]:
     """Uploaded files as sources, read one at a time (a large upload streamed to a temporary
     file as it arrived). Each is checked against its size limit first: one over it is never
-    read into memory, and fails alone, by name."""
+    read into memory, and fails alone, by name.
+
+    Files that are read together are paired by name: a brat ``x.ann`` with ``x.txt`` (one
+    source, the ``.txt`` with its ``.ann``), an XMI with a ``TypeSystem.xml`` uploaded with it.
+    ``offset_unit`` is the unit the person importing said offsets count (see ``SourceFile``).
+    """
     limits = limits or ImportLimits.from_settings()
-    for upload in files:
-        name = PurePath((upload.name or "upload").replace("\\", "/")).name
+    uploads = list(files)
+    names = [PurePath((upload.name or "upload").replace("\\", "/")).name for upload in uploads]
+    lowered = {name.lower(): index for index, name in enumerate(names)}
+    partner: dict[int, int] = {}  # a .txt's upload -> its .ann's
+    for index, name in enumerate(names):
+        if PurePath(name).suffix.lower() == ".ann":
+            txt = lowered.get(str(PurePath(name).with_suffix(".txt")).lower())
+            if txt is not None:
+                partner[txt] = index
+    typesystem = lowered.get(TYPESYSTEM)
+    held: dict[int, bytes] = {}
+
+    def read(index: int) -> bytes | None:
+        if index not in held:
+            upload = uploads[index]
+            if (upload.size or 0) > size_limit(names[index], limits):
+                return None
+            # One byte past the limit at most, whatever the size said: expand() refuses it.
+            held[index] = upload.read(size_limit(names[index], limits) + 1)
+        return held[index]
+
+    consumed = set(partner.values())
+    for index, upload in enumerate(uploads):
+        name = names[index]
+        if index in consumed:
+            continue
         limit = size_limit(name, limits)
         size = upload.size or 0
         if size > limit:
             yield OversizedUpload(name=name, data=b"", size=size, limit=limit)
-        else:
-            # One byte past the limit at most, whatever the size said: expand() refuses it.
-            yield SourceFile(name=name, data=upload.read(limit + 1))
+            continue
+        companions: dict[str, bytes] = {}
+        if index in partner:
+            ann = read(partner[index])
+            if ann is None:
+                yield OversizedUpload(
+                    name=names[partner[index]],
+                    data=b"",
+                    size=uploads[partner[index]].size or 0,
+                    limit=size_limit(names[partner[index]], limits),
+                )
+                continue
+            companions["ann"] = ann
+        elif PurePath(name).suffix.lower() == ".xmi" and typesystem is not None:
+            data = read(typesystem)
+            if data is not None:
+                companions[TYPESYSTEM] = data
+        data = read(index) or b""
+        held.pop(index, None)
+        yield SourceFile(name=name, data=data, offset_unit=offset_unit, companions=companions)
 
 
 def expand(source: SourceFile, context: Context) -> Iterator[FileResult | Ready]:
@@ -74,8 +130,13 @@ def expand(source: SourceFile, context: Context) -> Iterator[FileResult | Ready]
         yield failed(source.name, "The file is empty.")
     elif suffix in ARCHIVE_SUFFIXES:
         yield from archive(source, context)
-    elif suffix in CORPUS_SUFFIXES:
-        yield from corpus(source)
+    elif (
+        suffix in CORPUS_SUFFIXES
+        or source.companions
+        or PurePath(source.name).name.lower() in COMPANION_FILE_NAMES
+        or is_conll_text(source)
+    ):
+        yield from corpus(source, context)
     else:
         yield document_of(source)
 
@@ -98,12 +159,24 @@ def archive(source: SourceFile, context: Context) -> Iterator[FileResult | Ready
     if bundle is not None:
         yield from bundle_entries(source, members, bundle, context)
         return
+    companions, consumed = companions_of(
+        {member.name: member.data for member in members if member.data is not None}
+    )
     for member in members:
         name = f"{source.name}/{member.name}"
         if member.data is None:
             yield failed(name, member.error)
-        else:
-            yield from expand(SourceFile(name, member.data, source.metadata), context)
+        elif member.name not in consumed:  # a brat .ann is read with its .txt
+            yield from expand(
+                SourceFile(
+                    name,
+                    member.data,
+                    source.metadata,
+                    source.offset_unit,
+                    companions.get(member.name, {}),
+                ),
+                context,
+            )
 
 
 def document_of(source: SourceFile) -> FileResult | Ready:
@@ -119,6 +192,22 @@ def document_of(source: SourceFile) -> FileResult | Ready:
         if extraction.page_starts
         else ()
     )
+    # A PDF's footnotes link each reference to its note by offsets into the extracted text;
+    # they are mapped to the canonical text as the page starts are.
+    notes = extraction.metadata.get("notes")
+    if notes:
+        ends = ("reference", "note")
+        offsets = [
+            offset for link in notes for key in ends if link.get(key) for offset in link[key]
+        ]
+        mapped = iter(canonical_offsets(extraction.text, offsets))
+        notes = [
+            {**link, **{key: [next(mapped), next(mapped)] for key in ends if link.get(key)}}
+            for link in notes
+        ]
+        extraction = dataclasses.replace(
+            extraction, metadata={**extraction.metadata, "notes": notes}
+        )
     return Ready(
         source.name,
         NewDocument(
