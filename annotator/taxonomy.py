@@ -2,8 +2,9 @@
 
 Pure functions, no Django. A file holds a ``categories`` list (or is that list). Each
 category has ``code``, ``name`` and optionally ``definition``, ``colour`` (#RRGGBB),
-``shortcut`` (one character) and either nested ``children`` or a ``parent`` code, so
-hierarchical taxonomies can be written either way::
+``shortcut`` (one character), ``retired`` (true for a category offered for no new span)
+and either nested ``children`` or a ``parent`` code, so hierarchical taxonomies can be
+written either way::
 
     categories:
       - code: detention
@@ -23,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -39,7 +40,17 @@ SHORTCUT_MAX_LENGTH = 1
 CODE_PATTERN = re.compile(rf"^[-a-zA-Z0-9_]{{1,{CODE_MAX_LENGTH}}}$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#0072B2"
-KNOWN_KEYS = {"code", "name", "definition", "colour", "color", "shortcut", "parent", "children"}
+KNOWN_KEYS = {
+    "code",
+    "name",
+    "definition",
+    "colour",
+    "color",
+    "shortcut",
+    "parent",
+    "children",
+    "retired",
+}
 
 
 class TaxonomyError(ValueError):
@@ -59,6 +70,7 @@ class CategorySpec:
     shortcut: str
     parent: str | None
     order: int
+    retired: bool = False
 
 
 def parse_taxonomy(content: str | bytes, *, filename: str = "taxonomy.yaml") -> list[CategorySpec]:
@@ -133,6 +145,9 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
             problems.append(f"{label}: has both a parent key and an enclosing category.")
         parent = nested_parent if explicit_parent is None else str(explicit_parent).strip()
         definition = str(item.get("definition") or "").strip()
+        retired = item.get("retired", False)
+        if not isinstance(retired, bool):
+            problems.append(f"{label}: retired must be true or false.")
         problems.extend(
             f"{label}: {field} contains the NUL character (U+0000), which cannot be stored."
             for field, value in (("name", name), ("definition", definition))
@@ -147,6 +162,7 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
                 shortcut=shortcut,
                 parent=parent or None,
                 order=order,
+                retired=retired is True,
             )
         )
 
@@ -214,3 +230,64 @@ def _parents_first(specs: list[CategorySpec]) -> list[CategorySpec]:
         placed.update(s.code for s in ready)
         remaining = [s for s in remaining if s.code not in placed]
     return ordered
+
+
+def taxonomy_data(specs: Iterable[CategorySpec]) -> dict[str, Any]:
+    """The taxonomy file's data for these categories: ``{"categories": [...]}``, children
+    nested under their parent, siblings by ``order`` then code, and only the keys that
+    differ from a file's defaults (a definition, shortcut or ``retired`` when there is
+    one). ``parse_taxonomy`` of it as YAML or JSON gives the same categories back."""
+    by_parent: dict[str | None, list[CategorySpec]] = {}
+    for spec in specs:
+        by_parent.setdefault(spec.parent, []).append(spec)
+
+    def entries(parent: str | None) -> list[dict[str, Any]]:
+        items = []
+        for spec in sorted(by_parent.get(parent, []), key=lambda s: (s.order, s.code)):
+            item: dict[str, Any] = {"code": spec.code, "name": spec.name, "colour": spec.colour}
+            if spec.shortcut:
+                item["shortcut"] = spec.shortcut
+            if spec.definition:
+                item["definition"] = spec.definition
+            if spec.retired:
+                item["retired"] = True
+            children = entries(spec.code)
+            if children:
+                item["children"] = children
+            items.append(item)
+        return items
+
+    return {"categories": entries(None)}
+
+
+def taxonomy_yaml(specs: Iterable[CategorySpec], *, comment: str = "") -> str:
+    """The taxonomy file, as YAML, of these categories (see ``taxonomy_data``)."""
+    return taxonomy_dump(taxonomy_data(specs), comment=comment)
+
+
+def taxonomy_dump(data: Mapping[str, Any], *, comment: str = "") -> str:
+    """Taxonomy file data (``taxonomy_data``'s) as YAML, after ``comment`` lines."""
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    lines.append("# A taxonomy file: load it with manage.py load_taxonomy or on the taxonomy page.")
+    body = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(lines) + "\n" + body
+
+
+def in_file_order(specs: list[CategorySpec]) -> list[CategorySpec]:
+    """The categories with ``order`` renumbered 0, 1, 2… as a nested file lists them: each
+    parent before its children, siblings by their ``order`` then code. Parents first."""
+    by_parent: dict[str | None, list[CategorySpec]] = {}
+    for spec in specs:
+        by_parent.setdefault(spec.parent, []).append(spec)
+    ordered: list[CategorySpec] = []
+
+    def visit(parent: str | None) -> None:
+        for spec in sorted(by_parent.get(parent, []), key=lambda s: (s.order, s.code)):
+            ordered.append(spec)
+            visit(spec.code)
+
+    visit(None)
+    placed = {spec.code for spec in ordered}
+    ordered.extend(spec for spec in specs if spec.code not in placed)  # parents not given
+    renumbered = [replace(spec, order=index) for index, spec in enumerate(ordered)]
+    return _parents_first(renumbered)

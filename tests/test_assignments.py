@@ -177,12 +177,13 @@ def test_manager_list_query_count_does_not_grow(project, team, django_assert_num
     client = client_for(team["manager"])
     url = reverse("document_list", kwargs={"project_slug": project.slug})
     make_document(project, "first")
-    # session, user, project with role, count, page of documents with assignment counts
-    with django_assert_num_queries(5):
+    # session, user, project with role, count, page of documents with assignment counts,
+    # whether the user moderates (the navigation's link to the queue)
+    with django_assert_num_queries(6):
         client.get(url)
     for number in range(30):
         make_document(project, f"document {number}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(url)
 
 

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from annotator.models.documents import Document
-from annotator.models.projects import Category
+from annotator.models.projects import Category, TaxonomyVersion
 
 
 class EvidenceStatus(models.TextChoices):
@@ -54,6 +54,16 @@ class Annotation(models.Model):
         max_length=24, choices=SourceType.choices, default=SourceType.OTHER
     )
     version = models.PositiveIntegerField(default=1)
+    taxonomy_version = models.ForeignKey(
+        TaxonomyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="annotations",
+        help_text="The project's guidelines and taxonomy when the span was made (empty for "
+        "spans made before versions were kept).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -92,6 +92,12 @@ class Category(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     order = models.PositiveIntegerField(default=0)
+    retired = models.BooleanField(
+        default=False,
+        help_text="Retired categories are offered for no new span (hidden from the editor's "
+        "popup and keys) but stay on existing spans and in exports; a category in use is "
+        "retired, never deleted.",
+    )
 
     class Meta:
         ordering = ["order", "code"]
@@ -147,3 +153,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.get_role_display().lower()} of {self.project}"
+
+
+class TaxonomyVersion(models.Model):
+    """One numbered state of a project's guidelines and taxonomy.
+
+    Every change of either makes the next version (1, 2, 3… per project), and every span
+    records the version it was made under, so that a corpus can say which definitions its
+    reviewers read. ``taxonomy`` is the taxonomy file's data (``{"categories": [...]}``,
+    nested as the download writes it), retired categories included.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="taxonomy_versions")
+    number = models.PositiveIntegerField()
+    guidelines = models.TextField(blank=True)
+    taxonomy = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "number"], name="taxonomy_version_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="taxonomy_version_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} taxonomy version {self.number}"

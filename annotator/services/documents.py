@@ -625,3 +625,86 @@ def document_update(*, document: Document, actor: User | None, changes: dict[str
         after=_json_safe({name: changes[name] for name in changed}),
     )
     return document
+
+
+# Keys of ``Document.metadata`` the product writes itself: where the title came from, the
+# corpus line and id a document came from, the encoding its text was read in. They are
+# provenance, never edited by hand.
+PROVENANCE_METADATA_KEYS = frozenset({"title_source", "source_line", "source_id", "encoding"})
+METADATA_KEY_MAX_LENGTH = 64
+METADATA_VALUE_MAX_LENGTH = 2000
+
+
+def editable_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """The free fields of a document's metadata, which a manager may edit: every entry
+    whose value is text and whose key is not provenance. The others (what an extractor
+    found as lists or numbers, the provenance) are kept as they are."""
+    return {
+        key: value
+        for key, value in metadata.items()
+        if isinstance(value, str) and key not in PROVENANCE_METADATA_KEYS
+    }
+
+
+def _checked_free_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    problems = []
+    checked: dict[str, str] = {}
+    for raw_key, raw_value in fields.items():
+        key, value = " ".join(str(raw_key).split()), str(raw_value).strip()
+        if not key:
+            problems.append("A metadata field needs a name.")
+        elif len(key) > METADATA_KEY_MAX_LENGTH:
+            problems.append(f"The field name {key[:20]!r}… is longer than 64 characters.")
+        elif key in PROVENANCE_METADATA_KEYS:
+            problems.append(f"{key!r} is recorded by the product itself and cannot be set.")
+        elif key in DOCUMENT_METADATA_FIELDS or key == "title":
+            problems.append(f"{key!r} has a field of its own.")
+        elif key in checked:
+            problems.append(f"The field {key!r} is given twice.")
+        elif len(value) > METADATA_VALUE_MAX_LENGTH:
+            problems.append(f"The value of {key!r} is longer than 2,000 characters.")
+        elif "\x00" in key or "\x00" in value:
+            problems.append(f"The field {key!r} contains the NUL character (U+0000).")
+        elif value:
+            checked[key] = value
+    if problems:
+        raise ValidationError({"metadata": problems})
+    return checked
+
+
+@audited
+def document_metadata_edit(
+    *,
+    document: Document,
+    actor: User | None,
+    title: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+    free_fields: Mapping[str, str] | None = None,
+) -> Document:
+    """A manager's correction of a document's description: its title
+    (``document_retitle``), any of ``DOCUMENT_METADATA_FIELDS`` but ``metadata``
+    (``document_update``), and its free metadata fields, which ``free_fields`` replaces
+    (an empty value removes a field; provenance and structured values stay). Each change is
+    in the audit log with what it was; the text, the original and their hashes never
+    change."""
+    wanted = dict(changes or {})
+    if "metadata" in wanted:
+        raise ValidationError({"metadata": "Give the free metadata fields as free_fields."})
+    if free_fields is not None:
+        kept = {
+            key: value
+            for key, value in document.metadata.items()
+            if key not in editable_metadata(document.metadata)
+        }
+        wanted["metadata"] = {**kept, **_checked_free_fields(free_fields)}
+    if title is not None:
+        document_retitle(document=document, title=title, actor=actor)
+    if wanted:
+        if "metadata" in wanted:
+            # The title's provenance may just have changed: merge into what is stored now.
+            wanted["metadata"] = {
+                **{k: v for k, v in document.metadata.items() if k in PROVENANCE_METADATA_KEYS},
+                **wanted["metadata"],
+            }
+        document_update(document=document, actor=actor, changes=wanted)
+    return document

@@ -1,78 +1,132 @@
 """Writes on a project's taxonomy, each in one transaction and in the audit log.
 
 A category's code is what exports, moderation items and imported layers name it by: once
-anything uses it, it never changes and the category is never deleted.
+anything uses it, it never changes and the category is never deleted, only *retired*
+(offered for no new span, still shown on the spans that have it and in exports).
+
+Every change of the taxonomy (or of the project's guidelines, ``services.projects``) makes
+the project's next numbered ``TaxonomyVersion``, in the same transaction: 1 when the
+project is made, then 2, 3… with no gaps. Spans record the version they were made under.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 
-from annotator.models import Category, Project
-from annotator.selectors.projects import category_in_use
+from annotator.models import Category, Project, TaxonomyVersion
+from annotator.selectors.projects import category_in_use, taxonomy_specs
 from annotator.services.audit import audit_record, audited
-from annotator.taxonomy import CategorySpec, TaxonomyError
+from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order, taxonomy_data
+
+# What a file says about a category, besides its code. Each is compared field by field,
+# except the order, which is compared for the whole file (``TaxonomyReport.reordered``): one
+# category added in the middle moves every later one, and is no change of theirs.
+SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
+COMPARED_FIELDS = ("name", "definition", "colour", "shortcut", "parent", "retired")
 
 
 @dataclass
 class TaxonomyReport:
+    """What a taxonomy file changes (or, as a preview, would change).
+
+    ``changes`` has, for each category updated or retired, each field that changes with its
+    value before and after. ``retired`` are the categories the file does not list that are
+    retired (only when asked, ``retire_missing``). ``version`` is the taxonomy version the
+    load made (None for a preview, or when nothing changed).
+    """
+
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    changes: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    reordered: bool = False
+    version: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired or self.reordered)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged"
         )
+        if self.retired:
+            text += f", {len(self.retired)} retired (not in the file)"
+        if self.reordered:
+            text += "; the order changes"
+        return text
 
 
-SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
+def _spec(category: Category, codes: dict[int, str]) -> CategorySpec:
+    """A stored category in a file's terms (its parent by code)."""
+    return CategorySpec(
+        code=category.code,
+        name=category.name,
+        definition=category.definition,
+        colour=category.colour,
+        shortcut=category.shortcut,
+        parent=codes.get(category.parent_id) if category.parent_id else None,
+        order=category.order,
+        retired=category.retired,
+    )
 
 
-@audited
-def taxonomy_load(
-    *,
-    project: Project,
+def _sequence(specs: list[CategorySpec], codes: set[str]) -> list[str]:
+    """These codes in the order a nested file lists them."""
+    ordered = sorted(in_file_order(specs), key=lambda spec: spec.order)
+    return [spec.code for spec in ordered if spec.code in codes]
+
+
+def _effective(spec: CategorySpec) -> CategorySpec:
+    """A retired category keeps no shortcut: its key goes back to the editor's pool."""
+    return replace(spec, shortcut="") if spec.retired else spec
+
+
+@dataclass
+class _Plan:
+    report: TaxonomyReport
+    specs: list[CategorySpec]  # the ones to write, in parents-first order
+    retire: list[str]
+
+
+def _plan(
+    existing: dict[str, Category],
     specs: Sequence[CategorySpec],
-    update_existing: bool = True,
-    actor: User | None = None,
-    source: str = "",
-) -> TaxonomyReport:
-    """Create the project's categories from checked specs, matching existing ones by code.
-
-    With ``update_existing`` off, categories that already exist are left as they are (so a
-    taxonomy edited in the admin survives re-seeding). Categories absent from the file are
-    never deleted: annotations may point at them. A load that changes anything is one
-    ``taxonomy.load`` event naming ``source`` (the file) and what was created and updated.
-    """
-    report = TaxonomyReport()
-    existing = {
-        category.code: category
-        for category in project.categories.select_related("parent").select_for_update(of=("self",))
-    }
-    before = {
-        code: {
-            **{name: getattr(category, name) for name in SPEC_FIELDS},
-            "parent": category.parent.code if category.parent else None,
-        }
-        for code, category in existing.items()
-    }
+    *,
+    update_existing: bool,
+    retire_missing: bool,
+) -> _Plan:
+    """What loading ``specs`` over ``existing`` does; TaxonomyError if it cannot be done."""
+    codes = {category.pk: code for code, category in existing.items()}
+    specs = [_effective(spec) for spec in in_file_order(list(specs))]
     spec_codes = {spec.code for spec in specs}
-    to_write = [s for s in specs if update_existing or s.code not in existing]
-    written_codes = {spec.code for spec in to_write}
-
+    to_write = [spec for spec in specs if update_existing or spec.code not in existing]
+    written = {spec.code for spec in to_write}
+    retire = (
+        sorted(
+            code
+            for code, category in existing.items()
+            if code not in spec_codes and not category.retired
+        )
+        if retire_missing
+        else []
+    )
     # A shortcut may move from one category to another within the file; a category the
-    # file does not rewrite keeps its shortcut, and the file may not take it.
+    # file does not rewrite keeps its shortcut (unless it is retired), and the file may
+    # not take it.
     kept_shortcuts = {
         category.shortcut: code
         for code, category in existing.items()
-        if category.shortcut and code not in written_codes
+        if category.shortcut and code not in written and code not in retire
     }
     clashes = [
         f"category {spec.code!r}: shortcut {spec.shortcut!r} is already used by "
@@ -82,50 +136,226 @@ def taxonomy_load(
     ]
     if clashes:
         raise TaxonomyError(clashes)
-    # Clear the shortcuts being rewritten first, so that swapping two never collides.
+
+    report = TaxonomyReport()
+    for spec in to_write:
+        report.names[spec.code] = spec.name
+        stored = existing.get(spec.code)
+        if stored is None:
+            report.created.append(spec.code)
+            continue
+        before = _spec(stored, codes)
+        differences = {
+            name: (getattr(before, name), getattr(spec, name))
+            for name in COMPARED_FIELDS
+            if getattr(before, name) != getattr(spec, name)
+        }
+        if differences:
+            report.updated.append(spec.code)
+            report.changes[spec.code] = differences
+        else:
+            report.unchanged.append(spec.code)
+    report.unchanged.extend(sorted(spec_codes - written))
+    both = written & set(existing)
+    stored_specs = [_spec(category, codes) for category in existing.values()]
+    report.reordered = _sequence(stored_specs, both) != _sequence(to_write, both)
+    for code in retire:
+        stored = existing[code]
+        report.names[code] = stored.name
+        report.retired.append(code)
+        report.changes[code] = {"retired": (False, True)}
+        if stored.shortcut:
+            report.changes[code]["shortcut"] = (stored.shortcut, "")
+    return _Plan(report=report, specs=to_write, retire=retire)
+
+
+def _existing(project: Project, *, lock: bool) -> dict[str, Category]:
+    categories = project.categories.all()
+    if lock:
+        categories = categories.select_for_update()
+    return {category.code: category for category in categories}
+
+
+def taxonomy_preview(
+    *,
+    project: Project,
+    specs: Sequence[CategorySpec],
+    update_existing: bool = True,
+    retire_missing: bool = False,
+) -> TaxonomyReport:
+    """What ``taxonomy_load`` with the same arguments would change, changing nothing: a
+    dry run (TaxonomyError if the load would be refused)."""
+    return _plan(
+        _existing(project, lock=False),
+        specs,
+        update_existing=update_existing,
+        retire_missing=retire_missing,
+    ).report
+
+
+@audited
+def taxonomy_load(
+    *,
+    project: Project,
+    specs: Sequence[CategorySpec],
+    update_existing: bool = True,
+    retire_missing: bool = False,
+    actor: User | None = None,
+    source: str = "",
+) -> TaxonomyReport:
+    """Create the project's categories from checked specs, matching existing ones by code.
+
+    With ``update_existing`` off, categories that already exist are left as they are (so a
+    taxonomy edited on its page survives re-seeding). Categories absent from the file are
+    never deleted (annotations may point at them); with ``retire_missing`` they are
+    retired. A load that changes anything is one ``taxonomy.load`` event naming ``source``
+    (the file) and what was created, updated and retired, and makes a new taxonomy version.
+    """
+    existing = _existing(project, lock=True)
+    plan = _plan(existing, specs, update_existing=update_existing, retire_missing=retire_missing)
+    report = plan.report
+    if not report.changed:
+        return report
+
+    # Clear the shortcuts being rewritten or freed first, so that swapping two never
+    # collides.
+    rewritten = {spec.code for spec in plan.specs} | set(plan.retire)
     moving = [
-        existing[s.code] for s in to_write if s.code in existing and existing[s.code].shortcut
+        category for code, category in existing.items() if code in rewritten and category.shortcut
     ]
     for category in moving:
         category.shortcut = ""
     Category.objects.bulk_update(moving, ["shortcut"])
 
     by_code = dict(existing)
-    for spec in to_write:
-        values = {name: getattr(spec, name) for name in SPEC_FIELDS}
-        category = existing.get(spec.code) or Category(project=project, code=spec.code)
-        for name, value in values.items():
-            setattr(category, name, value)
+    for spec in plan.specs:
+        stored = existing.get(spec.code)
+        if stored is not None and spec.code in report.unchanged:
+            if stored.order != spec.order:
+                stored.order = spec.order
+                stored.save(update_fields=["order"])
+            continue
+        category = stored or Category(project=project, code=spec.code)
+        for name in (*SPEC_FIELDS, "retired"):
+            setattr(category, name, getattr(spec, name))
         category.full_clean(exclude=["parent"], validate_constraints=False)
         category.save()
         by_code[spec.code] = category
-        if spec.code not in before:
-            report.created.append(spec.code)
-        elif before[spec.code] != {**values, "parent": spec.parent}:
-            report.updated.append(spec.code)
-        else:
-            report.unchanged.append(spec.code)
-
-    for spec in to_write:
+    for spec in plan.specs:
         category = by_code[spec.code]
         parent = by_code[spec.parent] if spec.parent else None
         if category.parent_id != (parent.pk if parent else None):
             category.parent = parent
             category.save(update_fields=["parent"])
-    report.unchanged.extend(sorted(spec_codes - written_codes))
-    if report.created or report.updated:
-        audit_record(
-            actor=actor,
-            action="taxonomy.load",
-            object_type="project",
-            object_id=project.pk,
-            project=project,
-            after={"source": source, "created": report.created, "updated": report.updated},
+    # Those unchanged but whose shortcut was cleared above (a swap) get it back.
+    restored = [
+        by_code[spec.code]
+        for spec in plan.specs
+        if spec.code in report.unchanged and by_code[spec.code].shortcut != spec.shortcut
+    ]
+    for category in restored:
+        category.shortcut = next(s.shortcut for s in plan.specs if s.code == category.code)
+    Category.objects.bulk_update(restored, ["shortcut"])
+    retiring = [existing[code] for code in plan.retire]
+    for category in retiring:
+        category.retired, category.shortcut = True, ""
+    Category.objects.bulk_update(retiring, ["retired", "shortcut"])
+    if update_existing:
+        # The file says the order: the categories it does not list come after its own.
+        listed = {spec.code for spec in plan.specs}
+        after = len(plan.specs)
+        rest = sorted(
+            (c for code, c in existing.items() if code not in listed),
+            key=lambda category: (category.order, category.code),
         )
+        for number, category in enumerate(rest):
+            category.order = after + number
+        Category.objects.bulk_update(rest, ["order"])
+    _renumber(project)
+    audit_record(
+        actor=actor,
+        action="taxonomy.load",
+        object_type="project",
+        object_id=project.pk,
+        project=project,
+        after={
+            "source": source,
+            "created": report.created,
+            "updated": report.updated,
+            **({"retired": report.retired} if report.retired else {}),
+            **({"reordered": True} if report.reordered else {}),
+        },
+    )
+    report.version = taxonomy_version_create(project=project, actor=actor).number
     return report
 
 
-CATEGORY_FIELDS = ("code", "name", "definition", "colour", "shortcut", "parent", "order")
+def _renumber(project: Project) -> None:
+    """Number the project's categories 0, 1, 2… as the taxonomy file lists them (each
+    parent before its children, siblings in their order), writing only those that move."""
+    categories = list(project.categories.all())
+    codes = {category.pk: category.code for category in categories}
+    specs = in_file_order(
+        [
+            CategorySpec(
+                code=category.code,
+                name=category.name,
+                definition="",
+                colour=category.colour,
+                shortcut="",
+                parent=codes.get(category.parent_id) if category.parent_id else None,
+                order=category.order,
+            )
+            for category in categories
+        ]
+    )
+    order = {spec.code: spec.order for spec in specs}
+    moved = [category for category in categories if category.order != order[category.code]]
+    for category in moved:
+        category.order = order[category.code]
+    Category.objects.bulk_update(moved, ["order"])
+
+
+@audited
+def taxonomy_version_create(*, project: Project, actor: User | None) -> TaxonomyVersion:
+    """The project's next taxonomy version: its guidelines and taxonomy as they are now, in
+    the caller's transaction. The project's row is locked, so two changes at once get
+    consecutive numbers."""
+    locked = Project.objects.select_for_update().only("pk", "guidelines").get(pk=project.pk)
+    latest = TaxonomyVersion.objects.filter(project_id=project.pk).aggregate(n=Max("number"))
+    data = taxonomy_data(taxonomy_specs(project=project))
+    version = TaxonomyVersion.objects.create(
+        project_id=project.pk,
+        number=(latest["n"] or 0) + 1,
+        guidelines=locked.guidelines,
+        taxonomy=data,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="taxonomy.version",
+        object_type="taxonomy_version",
+        object_id=version.pk,
+        project=project,
+        after={"number": version.number, "categories": _count(data["categories"])},
+    )
+    return version
+
+
+def _count(entries: list[dict[str, Any]]) -> int:
+    return sum(1 + _count(entry.get("children", [])) for entry in entries)
+
+
+CATEGORY_FIELDS = (
+    "code",
+    "name",
+    "definition",
+    "colour",
+    "shortcut",
+    "parent",
+    "order",
+    "retired",
+)
 
 
 def _category_state(category: Category) -> dict[str, Any]:
@@ -135,9 +365,8 @@ def _category_state(category: Category) -> dict[str, Any]:
     return state
 
 
-@audited
-def category_save(*, category: Category, actor: User | None) -> Category:
-    """Create or change one category, checked; a code in use is refused a new value."""
+def _category_write(category: Category, *, actor: User | None) -> bool:
+    """Create or change one category, checked and audited; whether anything changed."""
     before = None
     if category.pk is not None:
         stored = (
@@ -153,27 +382,95 @@ def category_save(*, category: Category, actor: User | None) -> Category:
                     "imported layers name it), so it cannot change."
                 }
             )
+    elif not category.order:
+        # A new category goes last among its siblings (renumbered below).
+        highest = Category.objects.filter(project_id=category.project_id).aggregate(n=Max("order"))[
+            "n"
+        ]
+        category.order = 0 if highest is None else highest + 1
+    if category.retired:
+        category.shortcut = ""
     category.full_clean()
     category.save()
     after = _category_state(category)
-    if before != after:
-        audit_record(
-            actor=actor,
-            action="category.create" if before is None else "category.update",
-            object_type="category",
-            object_id=category.pk,
-            project=category.project,
-            before=before,
-            after=after,
-        )
+    if before == after:
+        return False
+    audit_record(
+        actor=actor,
+        action="category.create" if before is None else "category.update",
+        object_type="category",
+        object_id=category.pk,
+        project=category.project,
+        before=before,
+        after=after,
+    )
+    if before is None or before["parent"] != after["parent"] or before["order"] != after["order"]:
+        _renumber(category.project)
+        category.refresh_from_db(fields=["order"])
+    return True
+
+
+@audited
+def category_save(*, category: Category, actor: User | None) -> Category:
+    """Create or change one category, checked; a code in use is refused a new value. A
+    change makes a new taxonomy version."""
+    if _category_write(category, actor=actor):
+        taxonomy_version_create(project=category.project, actor=actor)
     return category
 
 
 @audited
+def category_retire(*, category: Category, retired: bool, actor: User | None) -> Category:
+    """Retire a category (offered for no new span; its shortcut is freed), or bring a
+    retired one back. Its spans, moderation items and exports keep it either way."""
+    category.retired = retired
+    return category_save(category=category, actor=actor)
+
+
+@audited
+def category_move(
+    *, category: Category, direction: Literal["up", "down"], actor: User | None
+) -> bool:
+    """Move a category one place up or down among its siblings (with its subcategories);
+    False when it is already first or last."""
+    siblings = list(
+        Category.objects.select_for_update()
+        .filter(project_id=category.project_id, parent_id=category.parent_id)
+        .order_by("order", "code")
+    )
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == category.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(siblings):
+        return False
+    mine, theirs = siblings[index], siblings[other]
+    before = {"order": mine.order}
+    if mine.order == theirs.order:  # equal orders sort by code: make them distinct first
+        theirs.order += 1 if direction == "up" else -1
+    mine.order, theirs.order = theirs.order, mine.order
+    Category.objects.bulk_update([mine, theirs], ["order"])
+    _renumber(category.project)
+    mine.refresh_from_db(fields=["order"])
+    category.order = mine.order
+    audit_record(
+        actor=actor,
+        action="category.move",
+        object_type="category",
+        object_id=category.pk,
+        project=category.project,
+        before=before,
+        after={"order": mine.order, "direction": direction},
+    )
+    taxonomy_version_create(project=category.project, actor=actor)
+    return True
+
+
+@audited
 def category_delete(*, category: Category, actor: User | None) -> None:
-    """Delete a category nothing uses yet; one in use is refused."""
+    """Delete a category nothing uses yet; one in use is refused (retire it instead)."""
     if category_in_use(category):
-        raise ValidationError(f"The category {category.code!r} is in use, so it cannot be deleted.")
+        raise ValidationError(
+            f"The category {category.code!r} is in use, so it cannot be deleted; retire it instead."
+        )
     if category.children.exists():
         raise ValidationError(f"The category {category.code!r} has subcategories.")
     audit_record(
@@ -184,4 +481,7 @@ def category_delete(*, category: Category, actor: User | None) -> None:
         project=category.project,
         before=_category_state(category),
     )
+    project = category.project
     category.delete()
+    _renumber(project)
+    taxonomy_version_create(project=project, actor=actor)
