@@ -11,7 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.models import AgreementReport, Document, ModerationItem, Project, Role
+from annotator.models import (
+    AgreementReport,
+    Annotation,
+    Document,
+    ModerationItem,
+    Project,
+    Role,
+)
+from annotator.selectors.agreement import agreement_documents, agreement_layers
 from annotator.services.agreement import AgreementFilters, agreement_report
 from annotator.services.assignments import review_reopen, review_submit
 from annotator.services.moderation import item_resolve
@@ -243,3 +251,82 @@ def test_download_links_keep_the_filters(world):
     body = json.loads(client.get(url(world, q="Agreed", download="json")).content)
     assert body["filters"]["query"] == "Agreed"
     assert [d["title"] for d in body["documents"]] == ["Agreed"]
+
+
+def test_layers_carry_each_span_s_evidence_attributes(world):
+    Annotation.objects.filter(reviewer=world["ana"], document=world["agreed"]).update(
+        evidence_status="confirmed", source_type="victim_testimony"
+    )
+    documents = agreement_documents(project=world["project"])
+    rows = {
+        row["id"]: row for row in agreement_layers(project=world["project"], documents=documents)
+    }
+    start, end = at("detained", world["agreed"].text)
+    assert rows[world["agreed"].pk]["layers"][world["ana"].pk] == [
+        (start, end, "detention", "confirmed", "victim_testimony")
+    ]
+    assert rows[world["agreed"].pk]["layers"][world["ben"].pk] == [
+        (start, end, "detention", "unknown", "other")
+    ]
+
+
+def test_page_shows_the_confusion_matrix_the_attributes_and_a_rough_interval(world):
+    Annotation.objects.filter(reviewer=world["ana"], document=world["agreed"]).update(
+        evidence_status="confirmed"
+    )
+    html = client_for(world["moderator"]).get(url(world)).content.decode()
+    exact = html.split('data-testid="confusion-exact"')[1].split("</table>")[0]
+    assert "Arbitrary detention" in exact
+    assert 'fw-bold table-light">1<' in exact, "the agreed document's span, on the diagonal"
+    overlap = html.split('data-testid="confusion-overlap"')[1].split("</table>")[0]
+    assert "Torture" in overlap, "the disputed document's detention against torture"
+    attributes = html.split('data-testid="attribute-table"')[1].split("</table>")[0]
+    assert "Status of the allegation" in attributes
+    assert "Type of source" in attributes
+    assert "every matched span has the same value" in attributes, "source: other throughout"
+    headline = html.split('data-testid="headline"')[1].split("</section>")[0]
+    assert "95% CI" in headline
+    assert "Resting on only 2 documents: read the interval as rough." in headline
+
+
+def test_a_report_stored_before_the_new_figures_is_computed_again(world):
+    project = world["project"]
+    report = agreement_report(project=project)
+    old = {
+        k: v for k, v in report.figures.items() if k not in ("schema", "confusion", "attributes")
+    }
+    AgreementReport.objects.filter(pk=report.pk).update(figures=old)
+    again = agreement_report(project=project)
+    assert again.figures["schema"] == report.figures["schema"]
+    assert again.figures["confusion"] == report.figures["confusion"]
+    assert again.computed_at > report.computed_at
+    assert client_for(world["moderator"]).get(url(world)).status_code == 200
+
+
+def test_downloads_carry_the_new_figures_and_the_rough_flag(world):
+    client = client_for(world["moderator"])
+    body = json.loads(client.get(url(world, download="json")).content)
+    figures = body["figures"]
+    assert figures["bootstrap"]["few_documents"] is True
+    assert figures["confusion"]["exact"]["cells"] == [
+        {"a": "detention", "b": "detention", "count": 1}
+    ]
+    assert figures["attributes"]["evidence_status"]["units"] == 1
+    response = client.get(url(world, download="csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    headline = next(row for row in rows if row["figure"] == "unitizing_alpha")
+    assert headline["ci_few_documents"] == "true"
+    confusion = [row for row in rows if row["figure"] == "confusion_exact"]
+    assert [(row["category"], row["category_b"], row["value"]) for row in confusion] == [
+        ("detention", "detention", "1")
+    ]
+    assert {"evidence_status_alpha", "source_type_alpha"} <= {row["figure"] for row in rows}
+
+
+def test_command_table_has_the_new_figures(world):
+    out = io.StringIO()
+    call_command("agreement", project=world["project"].slug, stdout=out)
+    table = out.getvalue()
+    assert "rough: resting on only 2 documents" in table
+    assert "Category confusion between reviewers, spans matched exact" in table
+    assert "Status of the allegation" in table

@@ -4,18 +4,21 @@ the verified oracles of ``tests/oracles.py`` applied to the same data by hand.""
 import csv
 import io
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from annotator.agreement import unitizing_alpha
 from annotator.corpus_agreement import (
+    FEW_DOCUMENTS,
     FIGURE_COLUMNS,
     NO_CATEGORY,
     TOKEN,
     DocumentLayers,
     corpus_figures,
     figure_rows,
+    matched_pairs,
     reading,
     tokens,
 )
@@ -254,3 +257,232 @@ def test_fast_tokens_equal_the_regular_expression():
         starts, ends = tokens(text)
         expected = [match.span() for match in TOKEN.finditer(text)]
         assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected, repr(text)
+
+
+# The category confusion matrix between reviewers
+
+
+def cells(figures, matching="exact"):
+    return {(c["a"], c["b"]): c["count"] for c in figures["confusion"][matching]["cells"]}
+
+
+def test_confusion_counts_each_matched_pair_once_by_its_two_categories():
+    # Reviewer 1 says torture where reviewer 2 says detention; both say detention on "detained";
+    # reviewer 2's "custody" has no counterpart, so it is in no cell.
+    a = [at("detained"), at("beaten", category="torture")]
+    b = [at("detained"), at("beaten"), at("custody", category="torture")]
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: a, 2: b})],
+        categories=["detention", "torture"],
+        n_resamples=10,
+    )
+    assert cells(figures) == {("detention", "detention"): 1, ("detention", "torture"): 1}
+    assert figures["confusion"]["exact"]["pairs"] == 2
+    assert figures["confusion"]["exact"]["agreeing"] == 1
+    swapped = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: b, 2: a})],
+        categories=["detention", "torture"],
+        n_resamples=10,
+    )
+    assert swapped["confusion"] == figures["confusion"], "which reviewer is A does not matter"
+
+
+def test_confusion_cells_name_the_taxonomy_s_first_category_first():
+    a, b = [at("beaten")], [at("beaten", category="torture")]
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: a, 2: b})], categories=["torture", "detention"]
+    )
+    assert cells(figures) == {("torture", "detention"): 1}
+
+
+def test_a_passage_both_reviewers_gave_two_categories_is_two_agreements():
+    both = [at("detained"), at("detained", category="torture")]
+    figures = corpus_figures([DocumentLayers(1, "t", TEXT, {1: both, 2: list(both)})])
+    assert cells(figures) == {("detention", "detention"): 1, ("torture", "torture"): 1}
+
+
+def test_confusion_sums_every_pair_of_reviewers_and_every_document():
+    layers = {1: [at("detained")], 2: [at("detained")], 3: [at("detained", category="torture")]}
+    documents = [DocumentLayers(pk, str(pk), TEXT, layers) for pk in (1, 2)]
+    figures = corpus_figures(documents, categories=["detention", "torture"], n_resamples=10)
+    # Per document: 1-2 agree, 1-3 and 2-3 differ; two documents.
+    assert cells(figures) == {("detention", "detention"): 2, ("detention", "torture"): 4}
+    assert figures["confusion"]["exact"]["pairs"] == 6
+
+
+def test_overlap_matching_pairs_spans_one_to_one_same_category_first():
+    a = [at("was detained")]
+    b = [at("detained in 2017", text=TEXT, category="torture"), at("He was")]
+    figures = corpus_figures([DocumentLayers(1, "t", TEXT, {1: a, 2: b})], n_resamples=10)
+    assert cells(figures) == {}, "no identical boundaries"
+    assert cells(figures, "overlap") == {("detention", "detention"): 1}, (
+        "a span pairs once, with the overlapping span of its own category"
+    )
+    other = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: a, 2: b[:1]})], categories=["detention", "torture"]
+    )
+    assert cells(other, "overlap") == {("detention", "torture"): 1}
+
+
+def test_matched_pairs_find_every_overlap_like_the_plain_definition():
+    rng = np.random.default_rng(11)
+
+    def layer():
+        spans = set()
+        for _ in range(30):
+            start = int(rng.integers(0, 200))
+            spans.add((start, start + int(rng.integers(1, 25)), str(rng.choice(["x", "y"]))))
+        return sorted(spans)
+
+    for _ in range(20):
+        a, b = layer(), layer()
+        pairs = matched_pairs(a, b, match="overlap")
+        assert len({x for x, _ in pairs}) == len(pairs) == len({y for _, y in pairs})
+        assert all(x[0] < y[1] and y[0] < x[1] for x, y in pairs)
+        # Greedy on every overlapping pair: a span left unpaired overlaps only paired spans.
+        left = set(a) - {x for x, _ in pairs}
+        right = set(b) - {y for _, y in pairs}
+        assert not any(x[0] < y[1] and y[0] < x[1] for x in left for y in right)
+        exact = matched_pairs(a, b, match="exact")
+        assert all(x[:2] == y[:2] for x, y in exact)
+        # At each shared pair of boundaries, as many pairs as the smaller side has spans.
+        boundaries = Counter(x[:2] for x in a), Counter(y[:2] for y in b)
+        shared = boundaries[0].keys() & boundaries[1].keys()
+        assert len(exact) == sum(min(boundaries[0][k], boundaries[1][k]) for k in shared)
+
+
+# Agreement on evidence attributes
+
+
+def with_attributes(span, status, source):
+    return (*span, status, source)
+
+
+def test_attribute_alpha_is_nominal_alpha_over_spans_matched_by_boundaries_and_category():
+    a = [
+        with_attributes(at("detained"), "confirmed", "victim_testimony"),
+        with_attributes(at("beaten", category="torture"), "likely", "victim_testimony"),
+        with_attributes(at("custody"), "confirmed", "media_report"),
+    ]
+    b = [
+        with_attributes(at("detained"), "confirmed", "witness_testimony"),
+        with_attributes(at("beaten", category="torture"), "possible", "victim_testimony"),
+        with_attributes(at("custody", category="torture"), "likely", "media_report"),
+    ]
+    c = [with_attributes(at("detained"), "likely", "witness_testimony")]
+    documents = [
+        DocumentLayers(1, "two", TEXT, {1: a, 2: b}),
+        DocumentLayers(2, "three", TEXT, {1: a, 2: b, 3: c}),
+    ]
+    figures = corpus_figures(documents, n_resamples=50)
+    # Units: "detained" and "beaten" in each document ("custody" differs in category).
+    status = [  # coders × units, None where a reviewer has no such span
+        ["confirmed", "likely", "confirmed", "likely"],
+        ["confirmed", "possible", "confirmed", "possible"],
+        [None, None, "likely", None],
+    ]
+    source = [
+        ["victim_testimony"] * 4,
+        ["witness_testimony", "victim_testimony", "witness_testimony", "victim_testimony"],
+        [None, None, "witness_testimony", None],
+    ]
+    attributes = figures["attributes"]
+    assert attributes["evidence_status"]["value"] == pytest.approx(
+        krippendorff_alpha(status, "nominal"), abs=1e-6
+    )
+    assert attributes["source_type"]["value"] == pytest.approx(
+        krippendorff_alpha(source, "nominal"), abs=1e-6
+    )
+    assert attributes["evidence_status"]["units"] == 4
+    assert attributes["evidence_status"]["agreeing"] == 1, "only the first document's detained"
+    assert attributes["evidence_status"]["given"] == {"confirmed": 4, "likely": 3, "possible": 2}
+    assert attributes["evidence_status"]["documents"] == 2
+    assert attributes["evidence_status"]["few_documents"] is True
+
+
+def test_attributes_do_not_change_any_other_figure():
+    plain = {
+        1: [at("detained"), at("beaten", category="torture")],
+        2: [at("was detained"), at("beaten", category="torture")],
+    }
+    attributed = {
+        reviewer: [with_attributes(span, "likely", "other") for span in spans]
+        for reviewer, spans in plain.items()
+    }
+    with_plain = corpus_figures([DocumentLayers(1, "t", TEXT, plain)], n_resamples=20)
+    with_attrs = corpus_figures([DocumentLayers(1, "t", TEXT, attributed)], n_resamples=20)
+    assert {k: v for k, v in with_plain.items() if k != "attributes"} == {
+        k: v for k, v in with_attrs.items() if k != "attributes"
+    }
+    assert with_plain["attributes"]["evidence_status"]["units"] == 0, "no attributes given"
+    assert with_plain["attributes"]["evidence_status"]["value"] is None
+    one_value = with_attrs["attributes"]["evidence_status"]
+    assert one_value["units"] == 1
+    assert one_value["value"] is None, "every value the same: alpha undefined"
+    assert one_value["given"] == {"likely": 2}
+
+
+def test_a_reviewer_s_duplicate_span_gives_one_value():
+    a = [
+        with_attributes(at("detained"), "possible", "other"),
+        with_attributes(at("detained"), "confirmed", "other"),
+    ]
+    b = [with_attributes(at("detained"), "confirmed", "other")]
+    figures = corpus_figures([DocumentLayers(1, "t", TEXT, {1: a, 2: b})], n_resamples=10)
+    assert figures["attributes"]["evidence_status"]["given"] == {"confirmed": 2}
+
+
+# Intervals resting on few documents
+
+
+def test_an_interval_over_few_documents_is_flagged_rough():
+    layers = {1: [at("detained"), at("beaten")], 2: [at("detained"), at("He")]}
+    few = [DocumentLayers(pk, str(pk), TEXT, layers) for pk in range(3)]
+    figures = corpus_figures(few, n_resamples=20)
+    assert figures["bootstrap"]["few_documents"] is True
+    assert figures["bootstrap"]["few_documents_below"] == FEW_DOCUMENTS == 10
+    enough = [DocumentLayers(pk, str(pk), TEXT, layers) for pk in range(FEW_DOCUMENTS)]
+    assert corpus_figures(enough, n_resamples=20)["bootstrap"]["few_documents"] is False
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO("".join(csv_lines(FIGURE_COLUMNS, figure_rows(figures, names={}))))
+        )
+    )
+    by_figure = {row["figure"]: row for row in rows if not row["category"]}
+    assert by_figure["unitizing_alpha"]["ci_few_documents"] == "true"
+    assert by_figure["token_kappa"]["ci_few_documents"] == "", "no interval, no flag"
+
+
+def test_figure_rows_carry_the_confusion_cells_and_the_attribute_alphas():
+    a = [with_attributes(at("detained"), "confirmed", "other"), at("beaten", category="torture")]
+    b = [with_attributes(at("detained"), "likely", "other"), at("beaten")]
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: a, 2: b})], categories=["detention", "torture"]
+    )
+    rows = list(
+        csv.DictReader(
+            io.StringIO("".join(csv_lines(FIGURE_COLUMNS, figure_rows(figures, names={}))))
+        )
+    )
+    confusion = {
+        (row["category"], row["category_b"]): row
+        for row in rows
+        if row["figure"] == "confusion_exact"
+    }
+    assert set(confusion) == {("detention", "detention"), ("detention", "torture")}
+    assert confusion[("detention", "torture")]["value"] == "1"
+    assert confusion[("detention", "torture")]["n"] == "2", "n: every matched pair"
+    status = next(row for row in rows if row["figure"] == "evidence_status_alpha")
+    assert status["n"] == "1"
+    assert {"source_type_alpha", "confusion_overlap"} <= {row["figure"] for row in rows}
+
+
+def test_figure_rows_read_figures_stored_before_the_new_ones():
+    layers = {1: [at("detained")], 2: [at("detained")]}
+    figures = corpus_figures([DocumentLayers(1, "t", TEXT, layers)], n_resamples=10)
+    old = {k: v for k, v in figures.items() if k not in ("confusion", "attributes", "schema")}
+    old["bootstrap"] = {"resamples": 10, "seed": 0, "confidence": 0.95}
+    rows = list(figure_rows(old, names={}))
+    assert rows
+    assert all(len(row) == len(FIGURE_COLUMNS) for row in rows)

@@ -23,20 +23,45 @@ from annotator.agreement import (
     prf,
     span_matches,
 )
+from annotator.corpus_agreement.matching import (
+    MATCHINGS,
+    Confusion,
+    ReviewerSpan,
+    attribute_codes,
+    pair_matches,
+)
 from annotator.corpus_agreement.token_values import Span, TokenValues, tokens
 
 RELIABLE = 0.800
 TENTATIVE = 0.667
 
+# Below this many documents a bootstrap interval is flagged as rough. A judgement, not a
+# published rule: resampling n documents can draw at most C(2n - 1, n) distinct samples (10
+# for 3 documents, 126 for 5, 92,378 for 10), so with few documents the percentile interval
+# is read off a handful of distinct values, and the percentile method's coverage falls short
+# of its nominal level in small samples (Efron & Tibshirani 1993, ch. 13-14).
+FEW_DOCUMENTS = 10
+
+# Bumped when figures gain or change keys, so that a stored report of an older shape is
+# computed again rather than shown with figures missing.
+FIGURES_SCHEMA = 2
+
+ATTRIBUTES = ("evidence_status", "source_type")
+
 
 @dataclass(frozen=True)
 class DocumentLayers:
-    """One document: its text, its submitted reviewers' spans and (if reconciled) its gold."""
+    """One document: its text, its submitted reviewers' spans and (if reconciled) its gold.
+
+    A reviewer's span is ``(start, end, category)``, or ``(start, end, category,
+    evidence_status, source_type)`` when the attributes are known; only the agreement on
+    attributes reads the last two.
+    """
 
     id: int
     title: str
     text: str
-    layers: Mapping[int, Sequence[Span]]
+    layers: Mapping[int, Sequence[ReviewerSpan]]
     gold: Sequence[Span] | None = None
 
 
@@ -90,6 +115,11 @@ def _estimate(value: float, interval: tuple[float, float] | None = None) -> dict
     return {"value": _number(value), "low": _number(low), "high": _number(high)}
 
 
+def few_documents(documents: int) -> bool:
+    """Whether an interval resampling this many documents is to be read as rough."""
+    return documents < FEW_DOCUMENTS
+
+
 def reading(alpha: float | None) -> str:
     """The usual reading of an alpha (Krippendorff 2004, §11.4)."""
     if alpha is None or math.isnan(alpha):
@@ -130,9 +160,16 @@ def corpus_figures(
     span_totals = dict.fromkeys(order, 0)
     token_total = 0
 
+    confusion = {matching: Confusion(order) for matching in MATCHINGS}
+    attribute_values: dict[str, dict[str, int]] = {key: {} for key in ATTRIBUTES}
+    attribute_sections: dict[str, list[np.ndarray]] = {key: [] for key in ATTRIBUTES}
+
     for document in documents:
         reviewers = sorted(document.layers)
-        layers = {reviewer: sorted(set(document.layers[reviewer])) for reviewer in reviewers}
+        layers = {
+            reviewer: sorted({(s, e, c) for s, e, c, *_ in document.layers[reviewer]})
+            for reviewer in reviewers
+        }
         length = len(document.text)
         sections.append(
             UnitizingSection(
@@ -158,6 +195,12 @@ def corpus_figures(
                 (pair.counts if code is None else pair_categories[code]).add(counts)
                 if code is None:
                     total_pairs.add(counts)
+            for matching, matched in pair_matches(layers[a], layers[b]).items():
+                confusion[matching].add(matched)
+
+        coded = attribute_codes(document.layers, [attribute_values[key] for key in ATTRIBUTES])
+        for key, matrix in zip(ATTRIBUTES, coded, strict=True):
+            attribute_sections[key].append(matrix)
 
         if document.gold is not None:
             gold_documents += 1
@@ -191,7 +234,17 @@ def corpus_figures(
     defined = [row["kappa"] for row in pair_rows if row["kappa"] is not None]
     light_kappa = sum(defined) / len(defined) if defined else math.nan
 
+    attributes: dict[str, Any] = {}
+    for key, sections_of in attribute_sections.items():
+        names = list(attribute_values[key])
+        attribute = NominalCoincidences.from_codes(sections_of, len(names))
+        attributes[key] = {
+            **_estimate(attribute.alpha(), resampled(attribute.alpha)),
+            **_attribute_counts(sections_of, names),
+        }
+
     return {
+        "schema": FIGURES_SCHEMA,
         "documents": n,
         "reviewers": sorted({reviewer for pair in pairs for reviewer in pair}),
         "tokens": token_total,
@@ -231,8 +284,46 @@ def corpus_figures(
                 )
             ],
         },
+        "confusion": {matching: confusion[matching].figures() for matching in MATCHINGS},
+        "attributes": attributes,
         "token_values": values.names,
-        "bootstrap": {"resamples": n_resamples, "seed": seed, "confidence": confidence},
+        "bootstrap": {
+            "resamples": n_resamples,
+            "seed": seed,
+            "confidence": confidence,
+            "few_documents": few_documents(n),
+            "few_documents_below": FEW_DOCUMENTS,
+        },
+    }
+
+
+def _attribute_counts(sections: Iterable[np.ndarray], names: list[str]) -> dict[str, Any]:
+    """What an attribute's alpha rests on: the units with two or more values (``units``, the
+    ones alpha is computed on), how many of them have one value throughout (``agreeing``),
+    how often each value was given in them (``given``), and how many documents hold them
+    (``documents``, with ``few_documents`` when the interval is to be read as rough)."""
+    units = agreeing = documents = 0
+    given = np.zeros(len(names), dtype=np.int64)
+    for matrix in sections:
+        pairable = matrix[:, (matrix >= 0).sum(axis=0) >= 2]
+        if not pairable.shape[1]:
+            continue
+        documents += 1
+        units += pairable.shape[1]
+        highest = pairable.max(axis=0)
+        lowest = np.where(pairable >= 0, pairable, highest).min(axis=0)
+        agreeing += int((lowest == highest).sum())
+        given += np.bincount(pairable[pairable >= 0], minlength=len(names))
+    return {
+        "units": units,
+        "agreeing": agreeing,
+        "given": {
+            names[n]: int(given[n])
+            for n in sorted(range(len(names)), key=names.__getitem__)
+            if given[n]
+        },
+        "documents": documents,
+        "few_documents": few_documents(documents),
     }
 
 
@@ -244,6 +335,6 @@ def _used_categories(documents: Iterable[DocumentLayers]) -> list[str]:
     used: set[str] = set()
     for document in documents:
         for spans in document.layers.values():
-            used.update(category for _, _, category in spans)
+            used.update(span[2] for span in spans)
         used.update(category for _, _, category in document.gold or ())
     return sorted(used)

@@ -16,7 +16,46 @@ FIGURE_COLUMNS = (
     "ci_low",
     "ci_high",
     "n",
+    "category_b",
+    "ci_few_documents",
 )
+
+
+def _row(
+    figure: str,
+    value: Any,
+    n: Any,
+    *,
+    category: str = "",
+    reviewer_a: Any = "",
+    reviewer_b: Any = "",
+    document_id: Any = "",
+    document_title: str = "",
+    low: Any = None,
+    high: Any = None,
+    category_b: str = "",
+    rough: bool | None = None,
+) -> tuple:
+    flag = "" if rough is None else str(rough).lower()
+    return (
+        figure,
+        category,
+        reviewer_a,
+        reviewer_b,
+        document_id,
+        document_title,
+        value,
+        low,
+        high,
+        n,
+        category_b,
+        flag,
+    )
+
+
+def _rough(estimate: Mapping[str, Any], few: bool | None) -> bool | None:
+    """The few-documents flag of an estimate that has an interval (None for the others)."""
+    return None if estimate.get("low") is None or few is None else few
 
 
 def figure_rows(
@@ -30,46 +69,65 @@ def figure_rows(
     ``names`` shows reviewers (by name or pseudonym); ``documents`` are the per-document rows
     (``id``, ``title``, ``agreement``, ``open_items``). ``n`` is what the figure counts:
     documents for the headline and pairs, spans for categories, gold spans for reviewers
-    against gold, open moderation items for documents.
+    against gold, matched span pairs for the confusion cells (``category`` and
+    ``category_b``, each unordered pair once, only cells that are not zero), matched units for
+    the attributes' alphas, open moderation items for documents. ``ci_few_documents`` is
+    ``true`` beside an interval resting on fewer documents than the figures'
+    ``bootstrap.few_documents_below``.
     """
     count = figures["documents"]
+    few = figures["bootstrap"].get("few_documents")
     for key, estimate in figures["headline"].items():
-        yield (key, "", "", "", "", "", estimate["value"], estimate["low"], estimate["high"], count)
+        yield _row(
+            key,
+            estimate["value"],
+            count,
+            low=estimate["low"],
+            high=estimate["high"],
+            rough=_rough(estimate, few),
+        )
     for row in figures["categories"]:
         for key in ("unitizing_alpha", "f1_exact", "f1_overlap"):
-            yield (key, row["code"], "", "", "", "", row[key], None, None, row["spans"])
+            yield _row(key, row[key], row["spans"], category=row["code"])
     for row in figures["pairs"]:
         a, b = names.get(row["a"], row["a"]), names.get(row["b"], row["b"])
         for key in ("kappa", "f1_exact", "f1_overlap"):
-            yield (f"pair_{key}", "", a, b, "", "", row[key], None, None, row["documents"])
+            yield _row(f"pair_{key}", row[key], row["documents"], reviewer_a=a, reviewer_b=b)
+    for matching, confusion in figures.get("confusion", {}).items():
+        for cell in confusion["cells"]:
+            yield _row(
+                f"confusion_{matching}",
+                cell["count"],
+                confusion["pairs"],
+                category=cell["a"],
+                category_b=cell["b"],
+            )
+    for key, estimate in figures.get("attributes", {}).items():
+        yield _row(
+            f"{key}_alpha",
+            estimate["value"],
+            estimate["units"],
+            low=estimate["low"],
+            high=estimate["high"],
+            rough=_rough(estimate, estimate.get("few_documents")),
+        )
     for row in figures["gold"]["rows"]:
         reviewer = names.get(row["reviewer"], row["reviewer"])
         for key in ("precision", "recall", "f1", "f1_overlap"):
-            value = row[key]
-            yield (
+            yield _row(
                 f"gold_{key}",
-                row["category"],
-                reviewer,
-                "",
-                "",
-                "",
-                value,
-                None,
-                None,
+                row[key],
                 row["reference_spans"],
+                category=row["category"],
+                reviewer_a=reviewer,
             )
     for row in documents:
-        yield (
+        yield _row(
             "document_unitizing_alpha",
-            "",
-            "",
-            "",
-            row["id"],
-            row["title"],
             row["agreement"],
-            None,
-            None,
             row["open_items"],
+            document_id=row["id"],
+            document_title=row["title"],
         )
 
 

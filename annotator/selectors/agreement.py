@@ -44,8 +44,9 @@ def agreement_layers(*, project: Project, documents: QuerySet[Document]) -> list
     """Everything agreement is computed from, one dict per document, in five queries.
 
     Each dict has ``id``, ``title``, ``text``, ``layers`` (submitted reviewer id → list of
-    ``(start, end, category code)``; a reviewer who marked nothing has an empty list) and
-    ``gold`` (the gold layer's spans if the document is reconciled, else None).
+    ``(start, end, category code, evidence status, source type)``; a reviewer who marked
+    nothing has an empty list) and ``gold`` (the gold layer's ``(start, end, category code)``
+    if the document is reconciled, else None).
     """
     rows: dict[int, dict] = {}
     for pk, title, text, status in documents.order_by("pk").values_list(
@@ -65,12 +66,19 @@ def agreement_layers(*, project: Project, documents: QuerySet[Document]) -> list
     ).values_list("document_id", "reviewer_id"):
         rows[document_id]["layers"][reviewer_id] = []
     codes = dict(Category.objects.filter(project=project).values_list("pk", "code"))
-    for document_id, reviewer_id, start, end, category_id in Annotation.objects.filter(
-        document__in=document_ids
-    ).values_list("document_id", "reviewer_id", "start", "end", "category_id"):
+    spans = Annotation.objects.filter(document__in=document_ids).values_list(
+        "document_id",
+        "reviewer_id",
+        "start",
+        "end",
+        "category_id",
+        "evidence_status",
+        "source_type",
+    )
+    for document_id, reviewer_id, start, end, category_id, status, source in spans:
         layer = rows[document_id]["layers"].get(reviewer_id)
         if layer is not None:
-            layer.append((start, end, codes[category_id]))
+            layer.append((start, end, codes[category_id], status, source))
     for document_id, start, end, category_id in GoldSpan.objects.filter(
         document__in=document_ids
     ).values_list("document_id", "start", "end", "category_id"):

@@ -4,7 +4,8 @@ The figures are computed by ``annotator.corpus_agreement`` and stored as an
 ``AgreementReport`` per project and set of document filters, with the project's
 ``layers_revision`` at the time. Services that change a submitted or gold layer bump that
 revision (``services.projects.layers_changed``), so a stored report whose revision is older
-is computed again the next time it is asked for.
+is computed again the next time it is asked for; so is one stored before its figures took
+their present shape (``FIGURES_SCHEMA``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotator.corpus_agreement import DocumentLayers, corpus_figures
+from annotator.corpus_agreement import FIGURES_SCHEMA, DocumentLayers, corpus_figures
 from annotator.models import AgreementReport, Project
 from annotator.selectors.agreement import agreement_documents, agreement_layers
 from annotator.selectors.projects import category_list
@@ -48,12 +49,18 @@ def agreement_report(
     """The project's agreement figures for ``filters``: stored ones if current, else new ones.
 
     The revision is read before the layers, so a change made during the computation leaves
-    the new report already stale, and the next request computes it again.
+    the new report already stale, and the next request computes it again. A report stored
+    with figures of an older shape (without the keys added since) is computed again too.
     """
     filters = filters or AgreementFilters()
     revision = Project.objects.values_list("layers_revision", flat=True).get(pk=project.pk)
     report = AgreementReport.objects.filter(project=project, filters_key=filters.key()).first()
-    if report is not None and report.revision == revision and not refresh:
+    if (
+        report is not None
+        and report.revision == revision
+        and report.figures.get("schema") == FIGURES_SCHEMA
+        and not refresh
+    ):
         return report
 
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,10 +13,17 @@ from django.shortcuts import render
 
 from annotator.access import AuthenticatedHttpRequest, project_access
 from annotator.charts import bar_chart, heat_map
-from annotator.corpus_agreement import FIGURE_COLUMNS, figure_rows, figures_document, reading
+from annotator.corpus_agreement import (
+    FIGURE_COLUMNS,
+    MATCHINGS,
+    few_documents,
+    figure_rows,
+    figures_document,
+    reading,
+)
 from annotator.formats.tabular import csv_lines
 from annotator.forms import AgreementFilterForm
-from annotator.models import AgreementReport, Project, Role
+from annotator.models import AgreementReport, EvidenceStatus, Project, Role, SourceType
 from annotator.responses import streamed_download
 from annotator.selectors.agreement import (
     agreement_document_rows,
@@ -23,10 +31,14 @@ from annotator.selectors.agreement import (
     agreement_documents,
     reviewer_names,
 )
-from annotator.selectors.projects import category_list
+from annotator.selectors.projects import category_list, submitted_version_range
 from annotator.services.agreement import AgreementFilters, agreement_report
 
 AGREEMENT_DOCUMENTS_PER_PAGE = 25
+ATTRIBUTE_LABELS = {
+    "evidence_status": ("Status of the allegation", dict(EvidenceStatus.choices)),
+    "source_type": ("Type of source", dict(SourceType.choices)),
+}
 
 
 def project_agreement(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponseBase:
@@ -97,10 +109,77 @@ def project_agreement(request: AuthenticatedHttpRequest, project_slug: str) -> H
                 {**row, "reviewer_name": names.get(row["reviewer"])}
                 for row in figures["gold"]["rows"]
             ],
+            # A report stored before a figure existed is recomputed (services.agreement);
+            # these defaults only keep such a report readable should one be shown.
+            "rough": figures["bootstrap"].get("few_documents", few_documents(figures["documents"])),
+            "confusions": [
+                _confusion_table(
+                    matching,
+                    figures["confusion"][matching],
+                    [row["code"] for row in figures["categories"]],
+                    category_name,
+                )
+                for matching in MATCHINGS
+                if matching in figures.get("confusion", {})
+            ],
+            "attribute_rows": [
+                _attribute_row(key, figures["attributes"][key])
+                for key in ATTRIBUTE_LABELS
+                if key in figures.get("attributes", {})
+            ],
             "page": page,
             "filters": query,
+            # Which guidelines and taxonomy the figures rest on ("taxonomy versions 3–5").
+            "taxonomy_versions": submitted_version_range(
+                project=project,
+                documents=agreement_documents(project=project, **filters.as_dict()),
+            ),
         },
     )
+
+
+def _confusion_table(
+    matching: str,
+    confusion: dict[str, Any],
+    order: list[str],
+    category_name: Callable[[str, str], str],
+) -> dict[str, Any]:
+    """A confusion matrix as table rows: the categories that occur in a matched pair, in
+    taxonomy order, each cell the number of matched pairs with those two categories (the
+    stored cells are unordered pairs; the table shows each on both sides of the diagonal)."""
+    counts: dict[tuple[str, str], int] = {}
+    for cell in confusion["cells"]:
+        counts[(cell["a"], cell["b"])] = counts[(cell["b"], cell["a"])] = cell["count"]
+    used = {code for pair in counts for code in pair}
+    codes = [code for code in order if code in used] + sorted(used - set(order))
+    return {
+        "matching": matching,
+        "pairs": confusion["pairs"],
+        "agreeing": confusion.get("agreeing"),
+        "columns": [{"code": code, "name": category_name(code, code)} for code in codes],
+        "rows": [
+            {
+                "code": code,
+                "name": category_name(code, code),
+                "cells": [
+                    {"count": counts.get((code, other), 0), "diagonal": code == other}
+                    for other in codes
+                ],
+            }
+            for code in codes
+        ],
+    }
+
+
+def _attribute_row(key: str, estimate: dict[str, Any]) -> dict[str, Any]:
+    label, choices = ATTRIBUTE_LABELS[key]
+    return {
+        **estimate,
+        "key": key,
+        "label": label,
+        "reading": reading(estimate["value"]),
+        "given": [(choices.get(value, value), count) for value, count in estimate["given"].items()],
+    }
 
 
 def _agreement_download(

@@ -7,7 +7,13 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from annotator.corpus_agreement import FIGURE_COLUMNS, figure_rows, figures_document, reading
+from annotator.corpus_agreement import (
+    FIGURE_COLUMNS,
+    few_documents,
+    figure_rows,
+    figures_document,
+    reading,
+)
 from annotator.formats.tabular import csv_lines
 from annotator.management.commands._project import ProjectCommand
 from annotator.models import DocumentStatus, Project
@@ -88,20 +94,40 @@ class Command(ProjectCommand):
             "f1_exact": "Span F1 between reviewers, exact",
             "f1_overlap": "Span F1 between reviewers, overlap",
         }
+        rough = figures["bootstrap"].get("few_documents", few_documents(figures["documents"]))
         for key, label in labels.items():
             estimate = figures["headline"][key]
-            line = f"  {label:<40} {_number(estimate['value']):>9}"
-            if estimate["low"] is not None:
-                line += f"  95% CI {_number(estimate['low'])} to {_number(estimate['high'])}"
-            if key.endswith("alpha"):
-                line += f"  ({reading(estimate['value'])})"
-            write(line)
+            rough_on = figures["documents"] if rough else None
+            write(_estimate_line(label, estimate, rough_on, alpha=key.endswith("alpha")))
         write("\nBy category (unitizing alpha, F1 exact, F1 overlap, spans):")
         for row in figures["categories"]:
             write(
                 f"  {row['code']:<28} {_number(row['unitizing_alpha']):>9} "
                 f"{_number(row['f1_exact']):>9} {_number(row['f1_overlap']):>9} {row['spans']:>8}"
             )
+        for matching, confusion in figures.get("confusion", {}).items():
+            write(
+                f"\nCategory confusion between reviewers, spans matched {matching} "
+                f"({_count(confusion['pairs'], 'pair')}, {confusion['agreeing']} agreeing):"
+            )
+            for cell in confusion["cells"]:
+                write(f"  {cell['a']:<28} {cell['b']:<28} {cell['count']:>8}")
+        write(
+            "\nEvidence attributes of spans matched by boundaries and category "
+            "(nominal alpha, matched spans):"
+        )
+        attribute_labels = {
+            "evidence_status": "Status of the allegation",
+            "source_type": "Type of source",
+        }
+        for key, label in attribute_labels.items():
+            estimate = figures.get("attributes", {}).get(key)
+            if estimate is None:
+                write(f"  {label:<40} {'—':>9}")
+                continue
+            rests_on = estimate["documents"] if estimate["few_documents"] else None
+            line = _estimate_line(label, estimate, rests_on, alpha=True)
+            write(f"{line}  on {_count(estimate['units'], 'span')}")
         write("\nReviewer pairs (shared documents, kappa, F1 exact, F1 overlap):")
         for row in figures["pairs"]:
             pair = f"{names.get(row['a'], row['a'])} and {names.get(row['b'], row['b'])}"
@@ -129,6 +155,21 @@ class Command(ProjectCommand):
                 f"{_number(row['precision']):>9} {_number(row['recall']):>9} "
                 f"{_number(row['f1']):>9} {_number(row['f1_overlap']):>9}"
             )
+
+
+def _estimate_line(
+    label: str, estimate: dict[str, Any], rough_on: int | None, *, alpha: bool
+) -> str:
+    """One figure with its interval (flagged as rough when ``rough_on``, the number of
+    documents it rests on, is given) and, for an alpha, its reading."""
+    line = f"  {label:<40} {_number(estimate['value']):>9}"
+    if estimate["low"] is not None:
+        line += f"  95% CI {_number(estimate['low'])} to {_number(estimate['high'])}"
+        if rough_on is not None:
+            line += f", rough: resting on only {_count(rough_on, 'document')}"
+    if alpha:
+        line += f"  ({reading(estimate['value'])})"
+    return line
 
 
 def _number(value: float | None) -> str:
