@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from annotator.models import Assignment, Document, Membership, Project, Role
+from annotator.models import Assignment, Document, DocumentStatus, Membership, Project, Role
 from annotator.queries import first
 
 MODERATING_ROLES: tuple[Role, ...] = (Role.MODERATOR, Role.MANAGER)
@@ -126,8 +126,33 @@ class DocumentAccess:
     def layer_submitted(self) -> bool:
         return self.submitted_at is not None
 
+    @property
+    def sees_gold(self) -> bool:
+        return sees_gold(
+            self.project_access, status=self.document.status, submitted_at=self.submitted_at
+        )
+
     def require(self, *roles: Role, to: str = "") -> None:
         self.project_access.require(*roles, to=to)
+
+    def require_gold(self) -> None:
+        """Refuse (``Forbidden``) a reader who may not see the gold layer yet, saying when."""
+        if not self.sees_gold:
+            raise Forbidden(
+                "The gold layer is shown to reviewers once the document is reconciled and "
+                "their own layer submitted."
+            )
+
+
+def sees_gold(
+    access: ProjectAccess, *, status: str, submitted_at: datetime.datetime | None
+) -> bool:
+    """Whether a member sees a document's gold layer: moderators and managers at any time;
+    a reviewer once the document is reconciled and their own layer submitted (when
+    ``submitted_at`` is set), never while their work or the moderation could be swayed."""
+    if access.moderates:
+        return True
+    return access.is_reviewer and submitted_at is not None and status == DocumentStatus.RECONCILED
 
 
 def _user(user: AbstractBaseUser | AnonymousUser) -> User:

@@ -9,20 +9,26 @@ The rules:
   ``b.start < a.end``). A *cluster* is a connected group of spans, from all reviewers and
   all categories, linked by overlap: chains count (A overlaps B, B overlaps C, so A, B and C
   form one cluster even when A and C do not overlap).
-- A reviewer's *version* of a cluster is the set of their spans in it (possibly empty).
-- A cluster is *unanimous* when every reviewer's version is the same.
-- Otherwise it is *contested*, and tagged with every kind that applies:
+- A reviewer's *version* of a cluster is the set of their spans in it (possibly empty). A
+  span is its boundaries and category and what it says of the evidence: the status of the
+  allegation, the type of source and the note; two spans *match* when their boundaries and
+  category are the same.
+- A cluster is *unanimous* when every reviewer's version is the same, in every field.
+- Otherwise it is *contested*, and tagged with every kind that applies (a set: a cluster
+  can be several at once). For each span of one reviewer, against another reviewer's spans
+  that overlap it, leaving out those the first reviewer also has (a span both share
+  belongs to neither's disagreement):
 
-  - ``label``: two reviewers have spans with the same boundaries but different sets of
-    categories at those boundaries (same text, different tags);
-  - ``boundary``: two reviewers both use a category in the cluster, with different
-    boundaries for it (same tag, different text);
-  - ``missing``: a reviewer has nothing in the cluster, or has no span of a category that
-    another reviewer used in it, not even one at that span's boundaries under another
-    category (which would be a ``label`` difference instead).
+  - ``missing``: the other reviewer has no span there (nothing of theirs overlaps it);
+  - ``label``: the other has a span at the same boundaries but of another category, or
+    only spans of other categories and other boundaries (both differ);
+  - ``boundary``: the other has a span of the same category at other boundaries, or only
+    spans of other categories and other boundaries (both differ);
+  - ``attributes``: the other has the matching span, but it says something else of the
+    evidence (status, source or note).
 
-  Every contested cluster has at least one kind: if all reviewers use the same categories
-  and, for each category, the same boundaries, their versions are identical.
+  Every contested cluster has at least one kind: if no span of any reviewer is missing,
+  relabelled, moved or re-described in another's version, the versions are identical.
 
 ``contestedness`` orders items by how contested they are: the number of distinct spans
 proposed that not every reviewer shares.
@@ -40,15 +46,34 @@ R = TypeVar("R", bound=Hashable)
 
 
 class Span(NamedTuple):
+    """A reviewer's span; the evidence attributes default to empty (not compared then)."""
+
     start: int
     end: int
     category: str
+    evidence_status: str = ""
+    source_type: str = ""
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        """What matching compares: boundaries and category."""
+        return (self.start, self.end, self.category)
+
+
+def as_span(raw: Span | Sequence[Any]) -> Span:
+    """A span from its fields in order: start, end, category, then the attributes if any."""
+    if isinstance(raw, Span):
+        return raw
+    start, end, category, *attributes = raw
+    return Span(int(start), int(end), str(category), *(str(value) for value in attributes[:3]))
 
 
 class Kind(StrEnum):
     LABEL = "label"
     BOUNDARY = "boundary"
     MISSING = "missing"
+    ATTRIBUTES = "attributes"
 
 
 @dataclass(frozen=True)
@@ -87,7 +112,7 @@ def align(layers: Mapping[R, Iterable[Span | Sequence[Any]]]) -> list[Cluster[R]
     tagged: list[tuple[Span, R]] = []
     for reviewer, spans in layers.items():
         for raw in spans:
-            span = Span(int(raw[0]), int(raw[1]), str(raw[2]))
+            span = as_span(raw)
             if span.end <= span.start:
                 raise ValueError(f"Empty or reversed span {span} of reviewer {reviewer!r}.")
             tagged.append((span, reviewer))
@@ -128,44 +153,35 @@ def classify(versions: Mapping[R, frozenset[Span]]) -> frozenset[Kind]:
     if len(distinct) <= 1:
         return frozenset()
     kinds: set[Kind] = set()
-    by_boundaries: dict[R, dict[tuple[int, int], frozenset[str]]] = {}
-    by_category: dict[R, dict[str, frozenset[tuple[int, int]]]] = {}
-    for reviewer, spans in versions.items():
-        boundaries: dict[tuple[int, int], set[str]] = {}
-        categories: dict[str, set[tuple[int, int]]] = {}
-        for span in spans:
-            boundaries.setdefault((span.start, span.end), set()).add(span.category)
-            categories.setdefault(span.category, set()).add((span.start, span.end))
-        by_boundaries[reviewer] = {key: frozenset(value) for key, value in boundaries.items()}
-        by_category[reviewer] = {key: frozenset(value) for key, value in categories.items()}
-
-    reviewers = list(versions)
-    for index, first in enumerate(reviewers):
-        if not versions[first] or _lacks_a_category(first, versions, by_boundaries, by_category):
-            kinds.add(Kind.MISSING)
-        for second in reviewers[index + 1 :]:
-            for boundary in by_boundaries[first].keys() & by_boundaries[second].keys():
-                if by_boundaries[first][boundary] != by_boundaries[second][boundary]:
-                    kinds.add(Kind.LABEL)
-            for category in by_category[first].keys() & by_category[second].keys():
-                if by_category[first][category] != by_category[second][category]:
-                    kinds.add(Kind.BOUNDARY)
+    keys = {reviewer: {span.key: span for span in spans} for reviewer, spans in versions.items()}
+    for first, spans in versions.items():
+        for second in versions:
+            if second == first:
+                continue
+            theirs = keys[second]
+            # Their spans that this reviewer does not also have: the ones in disagreement.
+            unshared = [span for key, span in theirs.items() if key not in keys[first]]
+            bounds = {(start, end) for start, end, _ in theirs}
+            for span in spans:
+                match = theirs.get(span.key)
+                if match is not None:
+                    if match != span:
+                        kinds.add(Kind.ATTRIBUTES)
+                    continue
+                kinds.update(_difference(span, unshared, (span.start, span.end) in bounds))
     return frozenset(kinds)
 
 
-def _lacks_a_category(
-    reviewer: R,
-    versions: Mapping[R, frozenset[Span]],
-    by_boundaries: Mapping[R, Mapping[tuple[int, int], frozenset[str]]],
-    by_category: Mapping[R, Mapping[str, frozenset[tuple[int, int]]]],
-) -> bool:
-    """Whether another reviewer used a category here that ``reviewer`` did not, anywhere."""
-    own_categories = by_category[reviewer]
-    own_boundaries = by_boundaries[reviewer]
-    for other, spans in versions.items():
-        if other == reviewer:
-            continue
-        for span in spans:
-            if span.category not in own_categories and (span.start, span.end) not in own_boundaries:
-                return True
-    return False
+def _difference(span: Span, unshared: list[Span], same_boundaries: bool) -> set[Kind]:
+    """How a span without a match differs from another reviewer's version: ``unshared`` are
+    that reviewer's spans the first does not have, ``same_boundaries`` whether any of theirs
+    (shared or not) has this span's boundaries."""
+    overlapping = [o for o in unshared if o.start < span.end and span.start < o.end]
+    if not overlapping:
+        return {Kind.LABEL} if same_boundaries else {Kind.MISSING}
+    found: set[Kind] = set()
+    if same_boundaries:
+        found.add(Kind.LABEL)
+    if any(o.category == span.category for o in overlapping):
+        found.add(Kind.BOUNDARY)
+    return found or {Kind.LABEL, Kind.BOUNDARY}

@@ -9,11 +9,14 @@ from annotator.views import (
     agreement,
     annotations,
     assignments,
+    curation,
     documents,
     exporting,
     importing,
+    members,
     moderation,
     projects,
+    settings,
 )
 
 
@@ -114,6 +117,11 @@ urlpatterns = [
     path("moderation/", moderation.moderation_queue, name="moderation_queue"),
     path("moderation/items/<id:item_id>/", moderation.moderation_item, name="moderation_item"),
     path(
+        "moderation/items/<id:item_id>/reopen/",
+        moderation.moderation_item_reopen,
+        name="moderation_item_reopen",
+    ),
+    path(
         "projects/<slug:project_slug>/documents/<id:pk>/feedback/",
         annotations.document_feedback,
         name="document_feedback",
@@ -124,9 +132,116 @@ urlpatterns = [
         name="document_history",
     ),
     path(
+        "projects/<slug:project_slug>/documents/<id:pk>/curate/",
+        curation.document_curate,
+        name="document_curate",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<id:pk>/gold/",
+        curation.document_gold,
+        name="document_gold",
+    ),
+    path(
         "projects/<slug:project_slug>/documents/<id:pk>/moderate/",
         moderation.moderation_begin,
         name="moderation_begin",
+    ),
+    # Project administration (settings, taxonomy, members, assignments, progress).
+    path("new-project/", settings.project_new, name="project_new"),
+    path(
+        "projects/<slug:project_slug>/settings/",
+        settings.project_settings,
+        name="project_settings",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/",
+        settings.project_taxonomy,
+        name="project_taxonomy",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/upload/",
+        settings.taxonomy_upload,
+        name="taxonomy_upload",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/download/",
+        settings.taxonomy_download,
+        name="taxonomy_download",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/",
+        settings.category_edit,
+        name="category_edit",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/move/",
+        settings.category_reorder,
+        name="category_move",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/retire/",
+        settings.category_retirement,
+        name="category_retire",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/delete/",
+        settings.category_remove,
+        name="category_delete",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/members/",
+        members.project_members,
+        name="project_members",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/members/new/",
+        members.member_create,
+        name="member_create",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/members/<id:pk>/role/",
+        members.member_role,
+        name="member_role",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/members/<id:pk>/remove/",
+        members.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/members/<id:pk>/link/",
+        members.member_link,
+        name="member_link",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/assignments/",
+        assignments.project_assignments,
+        name="project_assignments",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/assignments/plan/",
+        assignments.assignments_auto_plan,
+        name="assignments_plan",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/assignments/<id:pk>/unassign/",
+        assignments.assignment_unassign,
+        name="assignment_unassign",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/progress/",
+        assignments.project_progress,
+        name="project_progress",
+    ),
+    path(
+        "projects/<slug:project_slug>/documents/<id:pk>/metadata/",
+        documents.document_metadata,
+        name="document_metadata",
+    ),
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        members.SetPasswordView.as_view(),
+        name="set_password",
     ),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -51,7 +51,9 @@ def test_chains_of_overlaps_form_one_cluster():
     )
     assert len(clusters) == 1
     assert (clusters[0].start, clusters[0].end) == (0, 30)
-    assert set(clusters[0].kinds) == {Kind.BOUNDARY}
+    # Three extents of one category; and C marked nothing where A marked 0-10 (nor A where
+    # C marked 18-30).
+    assert set(clusters[0].kinds) == {Kind.BOUNDARY, Kind.MISSING}
 
 
 def test_touching_spans_share_no_code_point_and_stay_apart():
@@ -67,8 +69,44 @@ def test_multi_label_spans_differ_by_label_not_by_missing():
     assert kinds_of({A: layers[A], B: list(layers[A])}) == [set()]
 
 
-def test_other_category_at_other_boundaries_is_missing_on_both_sides():
-    assert kinds_of({A: [(0, 5, "detention")], B: [(2, 9, "torture")]}) == [{Kind.MISSING}]
+def test_other_category_at_other_boundaries_is_label_and_boundary_not_missing():
+    # Found by a moderator: detention at 3109-3135 against transnational repression at
+    # 3104-3135 was filed only as "missing", so the label filter and counts under-reported.
+    assert kinds_of({A: [(0, 5, "detention")], B: [(2, 9, "torture")]}) == [
+        {Kind.LABEL, Kind.BOUNDARY}
+    ]
+    layers = {A: [(3109, 3135, "detention")], B: [(3104, 3135, "transnational_repression")]}
+    assert kinds_of(layers) == [{Kind.LABEL, Kind.BOUNDARY}]
+
+
+def test_a_long_span_against_a_nested_one_of_another_category_is_label_and_boundary():
+    layers = {A: [(0, 400, "torture")], B: [(120, 180, "reproductive")]}
+    assert kinds_of(layers) == [{Kind.LABEL, Kind.BOUNDARY}]
+
+
+def test_a_nested_span_the_other_reviewer_lacks_is_missing():
+    layers = {
+        A: [(0, 30, "detention"), (5, 10, "torture")],
+        B: [(0, 30, "detention")],
+    }
+    assert kinds_of(layers) == [{Kind.MISSING}]
+
+
+def test_matching_spans_that_say_other_things_of_the_evidence_are_attributes():
+    # Both tagged "Twenty-six of the interviewees..." alike but for status, source and note:
+    # it went into gold as unanimous, without them, and the moderator never saw it.
+    first = Span(0, 40, "detention", "confirmed", "victim_testimony", "")
+    second = Span(0, 40, "detention", "likely", "witness_testimony", "heard from a cousin")
+    clusters = align({A: [first], B: [second]})
+    assert set(clusters[0].kinds) == {Kind.ATTRIBUTES}
+    assert not clusters[0].unanimous
+    assert kinds_of({A: [first], B: [first]}) == [set()]
+    # Attributes are compared between matching spans only: moved, it is a boundary.
+    assert kinds_of({A: [first], B: [second._replace(end=41)]}) == [{Kind.BOUNDARY}]
+    # A span only one reviewer has, with two that differ in attributes: both kinds.
+    assert kinds_of({A: [first, Span(10, 20, "torture")], B: [second]}) == [
+        {Kind.ATTRIBUTES, Kind.MISSING}
+    ]
 
 
 def test_nested_spans_of_one_reviewer_are_one_version():
@@ -101,8 +139,15 @@ def test_a_contested_cluster_always_has_a_kind():
     # Exhaustive over small layers: whenever versions differ, some kind applies.
     import itertools
 
-    spans = [Span(0, 3, "x"), Span(0, 3, "y"), Span(0, 4, "x"), Span(2, 5, "y")]
-    subsets = [frozenset(c) for size in range(3) for c in itertools.combinations(spans, size)]
+    spans = [
+        Span(0, 3, "x"),
+        Span(0, 3, "y"),
+        Span(0, 4, "x"),
+        Span(2, 5, "y"),
+        Span(0, 3, "x", "confirmed", "other", ""),
+        Span(0, 3, "x", "", "", "a note"),
+    ]
+    subsets = [frozenset(c) for size in range(4) for c in itertools.combinations(spans, size)]
     for first, second in itertools.product(subsets, repeat=2):
         if not first and not second:
             continue

@@ -14,12 +14,14 @@ from collections.abc import Callable
 import pytest
 from django.db import IntegrityError, connections, transaction
 
+from annotator.alignment import Span
 from annotator.models import (
     Annotation,
     AuditChainHead,
     AuditEvent,
     GoldSpan,
     ModerationItem,
+    Resolution,
     Role,
 )
 from annotator.services.annotations import (
@@ -38,6 +40,8 @@ from annotator.services.audit import (
     audited,
     event_hash,
 )
+from annotator.services.gold import GoldConflict, gold_create, gold_update
+from annotator.services.moderation import ItemConflict, item_reopen, item_resolve
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,
@@ -90,8 +94,9 @@ def aligned(annotation: Annotation) -> bool:
     """Whether the span reached moderation: in a moderation item, or unanimous into gold."""
     key = [annotation.start, annotation.end, annotation.category.code]
     in_items = any(
-        key in item.versions.get(str(annotation.reviewer_id), [])
+        key == span[:3]
         for item in ModerationItem.objects.filter(document=annotation.document)
+        for span in item.versions.get(str(annotation.reviewer_id), [])
     )
     in_gold = GoldSpan.objects.filter(
         document=annotation.document,
@@ -311,4 +316,96 @@ def test_an_event_recorded_by_a_nested_service_that_failed_is_not_written():
         "outer.first",
         "outer.last",
     ]
+    assert audit_verify().intact
+
+
+# --- Two moderators curating one document ----------------------------------------------
+
+
+@pytest.fixture
+def curated(team):
+    project, category, reviewers = team
+    CategoryFactory(project=project, code="torture")
+    moderators = [UserFactory(username=f"curator-{n}") for n in (1, 2)]
+    for moderator in moderators:
+        MembershipFactory(project=project, user=moderator, role=Role.MODERATOR)
+    document = make_document(project, TEXT)
+    make_annotation(document, reviewers[0], category, 7, 15)
+    for reviewer in reviewers:
+        review_submit(document=document, reviewer=reviewer)
+    [item] = ModerationItem.objects.filter(document=document)
+    return document, item, moderators
+
+
+def test_two_moderators_deciding_one_item_at_once_one_is_refused_with_who(curated):
+    _document, item, (first, second) = curated
+    proposal = next(spans for spans in item.versions.values() if spans)
+
+    def accept(moderator: object) -> Callable[[], object]:
+        return lambda: item_resolve(
+            item_id=item.pk, moderator=moderator, version=1,
+            resolution=Resolution.ACCEPT_SPANS, spans=proposal,
+        )  # fmt: skip
+
+    def reject(moderator: object) -> Callable[[], object]:
+        return lambda: item_resolve(
+            item_id=item.pk, moderator=moderator, version=1,
+            resolution=Resolution.REJECT, spans=[], rationale="Not detention.",
+        )  # fmt: skip
+
+    outcomes = race(accept(first), reject(second))
+    conflicts = [outcome for outcome in outcomes if isinstance(outcome, ItemConflict)]
+    decided = [outcome for outcome in outcomes if isinstance(outcome, ModerationItem)]
+    assert len(conflicts) == 1, outcomes
+    assert len(decided) == 1, outcomes
+    winner = decided[0].resolved_by.get_username()
+    assert f"already resolved by {winner}" in str(conflicts[0])
+    item.refresh_from_db()
+    expected_gold = 1 if item.resolution == Resolution.ACCEPT_SPANS else 0
+    assert GoldSpan.objects.filter(item=item).count() == expected_gold, "never both"
+    assert AuditEvent.objects.filter(action="item.resolve").count() == 1
+    assert audit_verify().intact
+
+
+def test_two_moderators_changing_one_gold_span_at_once_never_overwrite(curated):
+    document, _item, (first, second) = curated
+    gold = gold_create(document=document, moderator=first, span=Span(16, 18, "detention"))
+
+    def change(moderator: object, note: str) -> Callable[[], object]:
+        return lambda: gold_update(
+            gold_id=gold.pk, moderator=moderator, version=1, changes={"note": note}
+        )
+
+    outcomes = race(change(first, "first's"), change(second, "second's"))
+    conflicts = [outcome for outcome in outcomes if isinstance(outcome, GoldConflict)]
+    assert len(conflicts) == 1, outcomes
+    gold.refresh_from_db()
+    assert gold.version == 2
+    assert f"changed by {gold.decided_by.get_username()}" in str(conflicts[0])
+    assert AuditEvent.objects.filter(action="gold.update").count() == 1
+
+
+def test_an_undo_racing_an_edit_of_the_items_gold_leaves_one_consistent_outcome(curated):
+    _document, item, (first, second) = curated
+    proposal = next(spans for spans in item.versions.values() if spans)
+    item_resolve(
+        item_id=item.pk, moderator=first, version=1,
+        resolution=Resolution.ACCEPT_SPANS, spans=proposal,
+    )  # fmt: skip
+    gold = GoldSpan.objects.get(item=item)
+
+    def reopen() -> object:
+        return item_reopen(item_id=item.pk, moderator=first, version=2)
+
+    def edit() -> object:
+        return gold_update(gold_id=gold.pk, moderator=second, version=1, changes={"note": "x"})
+
+    reopened, edited = race(reopen, edit)
+    assert isinstance(reopened, ModerationItem), repr(reopened)
+    item.refresh_from_db()
+    assert item.status == "open"
+    assert not GoldSpan.objects.filter(item=item).exists()
+    # The edit either landed before the undo (and the undo's event keeps it) or found the
+    # span gone: never a 500, never a gold span left behind.
+    assert isinstance(edited, GoldSpan | GoldConflict), repr(edited)
     assert audit_verify().intact

@@ -84,12 +84,13 @@ def test_editor_query_count_does_not_grow_with_spans(
     category = CategoryFactory(project=project)
     document = make_document(project, "x" * 500)
     make_annotation(document, reviewer, category, 0, 1)
-    # session, user, project with role, document, categories, annotations
-    with django_assert_num_queries(6):
+    # session, user, project with role, document, categories, annotations, the imported
+    # layers shown beside them, whether the user moderates (the navigation's link to the queue)
+    with django_assert_num_queries(8):
         reviewer_client.get(editor_url(document))
     for start in range(1, 200, 2):
         make_annotation(document, reviewer, category, start, start + 3)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = reviewer_client.get(editor_url(document))
     assert len(editor_data(response)["annotations"]) == 101
 

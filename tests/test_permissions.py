@@ -93,7 +93,46 @@ def assignment_of(world, key):
     return Assignment.objects.get(document=world[key], reviewer=world["users"]["assigned"]).pk
 
 
-# (method, url builder, body or None, expected statuses in the order of USERS)
+# The statuses of a managers' page, form post and API operation, and of an API read any
+# member may make, in the order of USERS.
+MANAGERS_PAGE = (302, 404, 403, 403, 403, 200, 404)
+MANAGERS_POST = (302, 404, 403, 403, 403, 302, 404)
+MANAGERS_API = (401, 404, 403, 403, 403, 200, 404)
+MEMBERS_API = (401, 404, 200, 200, 200, 200, 404)
+
+
+def settings_of(world) -> str:
+    return f"/projects/{world['project'].slug}/settings/"
+
+
+def category_of(world):
+    return world["project"].categories.get(code="detention")
+
+
+def membership_of(world, name):
+    from annotator.models import Membership
+
+    return Membership.objects.get(project=world["project"], user=world["users"][name])
+
+
+def w_user(world, name) -> int:
+    return world["users"][name].pk
+
+
+def assignment_of_user(world, key, name) -> int:
+    return Assignment.objects.get(document=world[key], reviewer=world["users"][name]).pk
+
+
+def version_of(world) -> int:
+    """A taxonomy version of the walk's project (its first), made on first use."""
+    from annotator.services.taxonomy import taxonomy_version_create
+
+    if "version" not in world:
+        world["version"] = taxonomy_version_create(project=world["project"], actor=None).number
+    return world["version"]
+
+
+# (method, url builder, body or None (or a builder), expected statuses in the order of USERS)
 CASES = {
     "project list": ("get", lambda w: "/", None, (302, 200, 200, 200, 200, 200, 200)),
     "document list": (
@@ -317,6 +356,301 @@ CASES = {
         {},
         (302, 404, 404, 404, 404, 302, 404),
     ),
+    # --- Project administration (issue 15): settings, taxonomy, members, assignments ------
+    "new project form": (
+        "get",
+        lambda w: "/new-project/",
+        None,
+        (302, 403, 403, 403, 403, 403, 200),
+    ),
+    "create a project": (
+        "post",
+        lambda w: "/new-project/",
+        {"name": "Walk two", "slug": "walk-two", "reviewers_per_document": 2},
+        (302, 403, 403, 403, 403, 403, 302),
+    ),
+    "project settings": (
+        "get",
+        lambda w: f"{settings_of(w)}",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "change the settings": (
+        "post",
+        lambda w: f"{settings_of(w)}",
+        {"name": "Walk", "slug": "walk", "reviewers_per_document": 2},
+        MANAGERS_POST,
+    ),
+    "taxonomy page": ("get", lambda w: f"{settings_of(w)}taxonomy/", None, MANAGERS_PAGE),
+    "add a category": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/",
+        {"code": "new_one", "name": "New one", "colour": "#0072B2"},
+        MANAGERS_POST,
+    ),
+    "category form": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "edit a category": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/",
+        {"code": "detention", "name": "Detention", "colour": "#0072B2"},
+        MANAGERS_POST,
+    ),
+    "move a category": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/move/",
+        {"direction": "down"},
+        MANAGERS_POST,
+    ),
+    "retire a category": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/retire/",
+        {"retired": "1"},
+        MANAGERS_POST,
+    ),
+    "delete a category": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/delete/",
+        {},
+        MANAGERS_POST,
+    ),
+    "taxonomy upload form": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/upload/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "taxonomy upload": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/upload/",
+        {},
+        MANAGERS_PAGE,
+    ),
+    "taxonomy download": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/download/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "members page": ("get", lambda w: f"{settings_of(w)}members/", None, MANAGERS_PAGE),
+    "add a member": (
+        "post",
+        lambda w: f"{settings_of(w)}members/",
+        {"username": "outsider", "role": "reviewer"},
+        MANAGERS_POST,
+    ),
+    "make an account": (
+        "post",
+        lambda w: f"{settings_of(w)}members/new/",
+        {"username": "walker", "role": "reviewer"},
+        MANAGERS_POST,
+    ),
+    "change a role": (
+        "post",
+        lambda w: f"{settings_of(w)}members/{membership_of(w, 'second').pk}/role/",
+        {"role": "moderator"},
+        MANAGERS_POST,
+    ),
+    "remove a member": (
+        "post",
+        lambda w: f"{settings_of(w)}members/{membership_of(w, 'second').pk}/remove/",
+        {},
+        MANAGERS_POST,
+    ),
+    "new set-password link": (
+        "post",
+        lambda w: f"{settings_of(w)}members/{membership_of(w, 'second').pk}/link/",
+        {},
+        MANAGERS_POST,
+    ),
+    "assignments grid": (
+        "get",
+        lambda w: f"{settings_of(w)}assignments/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "bulk assignment": (
+        "post",
+        lambda w: f"{settings_of(w)}assignments/",
+        lambda w: {"scope": "filtered", "reviewer": w_user(w, "unassigned"), "operation": "assign"},
+        MANAGERS_POST,
+    ),
+    "assignment plan": (
+        "get",
+        lambda w: f"{settings_of(w)}assignments/plan/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "apply a plan": (
+        "post",
+        lambda w: f"{settings_of(w)}assignments/plan/",
+        {"plan": "1:1"},
+        MANAGERS_PAGE,
+    ),
+    "unassign": (
+        "post",
+        lambda w: (
+            f"{settings_of(w)}assignments/{assignment_of_user(w, 'open', 'second')}/unassign/"
+        ),
+        {},
+        MANAGERS_POST,
+    ),
+    "progress": ("get", lambda w: f"{settings_of(w)}progress/", None, MANAGERS_PAGE),
+    "document description": (
+        "post",
+        lambda w: doc_url(w, "open", "metadata/"),
+        {"direction": "auto", "publisher": "A publisher"},
+        (302, 404, 404, 403, 403, 302, 404),
+    ),
+    "set-password page": (
+        "get",
+        lambda w: "/accounts/set-password/MQ/not-a-token/",
+        None,
+        (200, 200, 200, 200, 200, 200, 200),
+    ),
+    "api projects": ("get", lambda w: "/api/v1/projects", None, (401, *[200] * 6)),
+    "api create project": (
+        "post_json",
+        lambda w: "/api/v1/projects",
+        {"slug": "walk-api", "name": "Walk API"},
+        (401, 403, 403, 403, 403, 403, 201),
+    ),
+    "api project": (
+        "get",
+        lambda w: "/api/v1/projects/walk",
+        None,
+        MEMBERS_API,
+    ),
+    "api change project": (
+        "patch_json",
+        lambda w: "/api/v1/projects/walk",
+        {"name": "Walk"},
+        MANAGERS_API,
+    ),
+    "api taxonomy": ("get", lambda w: "/api/v1/projects/walk/taxonomy", None, MEMBERS_API),
+    "api change taxonomy": (
+        "put_json",
+        lambda w: "/api/v1/projects/walk/taxonomy",
+        {"categories": [{"code": "detention", "name": "Detention"}], "dry_run": True},
+        MANAGERS_API,
+    ),
+    "api upload taxonomy": (
+        "post",
+        lambda w: "/api/v1/projects/walk/taxonomy/file",
+        {"file": "not a file"},
+        (401, 404, 403, 403, 403, 400, 404),
+    ),
+    "api taxonomy versions": (
+        "get",
+        lambda w: "/api/v1/projects/walk/taxonomy/versions",
+        None,
+        (401, 404, 403, 403, 200, 200, 404),
+    ),
+    "api taxonomy version": (
+        "get",
+        lambda w: f"/api/v1/projects/walk/taxonomy/versions/{version_of(w)}",
+        None,
+        (401, 404, 403, 403, 200, 200, 404),
+    ),
+    "api members": ("get", lambda w: "/api/v1/projects/walk/members", None, MANAGERS_API),
+    "api add member": (
+        "post_json",
+        lambda w: "/api/v1/projects/walk/members",
+        {"username": "outsider"},
+        (401, 404, 403, 403, 403, 201, 404),
+    ),
+    "api change member": (
+        "patch_json",
+        lambda w: "/api/v1/projects/walk/members/second",
+        {"role": "moderator"},
+        MANAGERS_API,
+    ),
+    "api remove member": (
+        "delete",
+        lambda w: "/api/v1/projects/walk/members/second",
+        None,
+        MANAGERS_API,
+    ),
+    "api make an account": (
+        "post_json",
+        lambda w: "/api/v1/projects/walk/users",
+        {"username": "walker"},
+        (401, 404, 403, 403, 403, 201, 404),
+    ),
+    "api documents": ("get", lambda w: "/api/v1/projects/walk/documents", None, MEMBERS_API),
+    "api change document": (
+        "patch_json",
+        lambda w: f"/api/v1/documents/{w['open'].pk}",
+        {"publisher": "A publisher"},
+        (401, 404, 404, 403, 403, 200, 404),
+    ),
+    "api original": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/original",
+        None,
+        (401, 404, 404, 200, 200, 200, 404),
+    ),
+    "api assignments": (
+        "get",
+        lambda w: "/api/v1/projects/walk/assignments",
+        None,
+        MANAGERS_API,
+    ),
+    "api assign": (
+        "post_json",
+        lambda w: "/api/v1/projects/walk/assignments",
+        lambda w: {"documents": [w["open"].pk], "reviewer": "unassigned"},
+        MANAGERS_API,
+    ),
+    "api unassign many": (
+        "post_json",
+        lambda w: "/api/v1/projects/walk/assignments/delete",
+        lambda w: {"documents": [w["open"].pk], "reviewer": "second"},
+        MANAGERS_API,
+    ),
+    "api unassign one": (
+        "delete",
+        lambda w: f"/api/v1/projects/walk/assignments/{assignment_of_user(w, 'open', 'second')}",
+        None,
+        (401, 404, 403, 403, 403, 204, 404),
+    ),
+    "api automatic assignment": (
+        "post_json",
+        lambda w: "/api/v1/projects/walk/assignments/auto",
+        {"dry_run": True},
+        MANAGERS_API,
+    ),
+    "api submit a layer": (
+        "post",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/submit",
+        {},
+        (401, 404, 404, 200, 403, 403, 404),
+    ),
+    "api reopen a layer": (
+        "post",
+        lambda w: (
+            f"/api/v1/documents/{w['moderated'].pk}/assignments/"
+            f"{assignment_of(w, 'moderated')}/reopen"
+        ),
+        {},
+        (401, 404, 404, 403, 200, 200, 404),
+    ),
+    "api agreement": (
+        "get",
+        lambda w: "/api/v1/projects/walk/agreement",
+        None,
+        (401, 404, 403, 403, 200, 200, 404),
+    ),
+    "api set a password": (
+        "post_json",
+        lambda w: "/api/v1/account/password",
+        {"uid": "MQ", "token": "not-a-token", "password": "x"},
+        (400, 400, 400, 400, 400, 400, 400),
+    ),
 }
 
 
@@ -355,6 +689,8 @@ def test_who_gets_what(world, case, who):
     if who != "anonymous":
         client.force_login(world["users"][who])
     url = url_of(world)
+    if callable(body):  # a body that names something of the world
+        body = body(world)
     if method == "get":
         response = client.get(url)
     elif method == "post":

@@ -179,11 +179,11 @@ def reviewer_ids_in(value) -> set[int]:
         for key, item in value.items():
             if key in ("reviewer", "user") and isinstance(item, int):
                 found.add(item)
-            elif key in ("reviewers", "proposed_by") and isinstance(item, list):
+            elif key in ("reviewers", "proposed_by", "matched_by") and isinstance(item, list):
                 found |= {r for r in item if isinstance(r, int)}
             elif key == "versions":
                 found |= {int(r) for r in item if r.isdecimal()}
-            elif key == "gold":
+            elif key == "gold" and item and isinstance(item[0], list):  # rows of old events
                 found |= {r for row in item for r in row[3] if isinstance(r, int)}
             else:
                 found |= reviewer_ids_in(item)
@@ -229,7 +229,9 @@ def test_snapshots_name_reviewers_by_pseudonym_only(team):
     assert by_action["moderation.align"].who == "system"
     resolved = by_action["item.resolve"]
     assert set(json.loads(resolved.before)["versions"]) == {"Reviewer A", "Reviewer B"}
-    assert json.loads(resolved.after)["gold"] == [[8, 16, "detention", ["Reviewer A"]]]
+    [gold] = json.loads(resolved.after)["gold"]
+    assert (gold["start"], gold["end"], gold["category"]) == (8, 16, "detention")
+    assert gold["proposed_by"] == gold["matched_by"] == ["Reviewer A"]
     assert resolved.who == "mod"
 
     # A manager reads the log as it is written.
@@ -362,3 +364,15 @@ def test_reopen_refuses_an_assignment_of_another_document(team):
     document = f"/projects/{team['project'].slug}/documents/{team['document'].pk}"
     old = f"{document}/reviewers/{first.pk}/reopen/"
     assert client_for(team["moderator"]).post(old).status_code == 404
+
+
+def test_gold_rows_of_events_logged_before_attributes_are_hidden_too():
+    labels = ReviewerLabels(letters={5: "A", 9: "B"}, names=None)
+    old = {"gold": [[1, 2, "detention", [9, 5]]]}
+    new = {"gold": [{"start": 1, "proposed_by": [9], "matched_by": [9, 5]}]}
+    assert labels.snapshot(old) == {"gold": [[1, 2, "detention", ["Reviewer A", "Reviewer B"]]]}
+    assert labels.snapshot(new) == {
+        "gold": [
+            {"start": 1, "proposed_by": ["Reviewer B"], "matched_by": ["Reviewer A", "Reviewer B"]}
+        ]
+    }

@@ -84,14 +84,14 @@ def test_project_list_query_count_does_not_grow_with_projects(
     reviewer, reviewer_client, django_assert_num_queries
 ):
     url = reverse("project_list")
-    # session, user, projects with role and document count
-    with django_assert_num_queries(3):
+    # session, user, projects with role and document count, whether the user moderates (nav)
+    with django_assert_num_queries(4):
         reviewer_client.get(url)
     for _ in range(5):
         project = ProjectFactory()
         MembershipFactory(project=project, user=reviewer)
         make_document(project, f"text of {project.slug}")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = reviewer_client.get(url)
     assert len(response.context["projects"]) == 6
 
@@ -101,16 +101,16 @@ def test_document_list_query_count_does_not_grow_with_documents(
 ):
     url = reverse("document_list", kwargs={"project_slug": project.slug})
     make_document(project, "the first document")
-    # session, user, project with role, count, page of documents
-    with django_assert_num_queries(5):
+    # session, user, project with role, count, page of documents, whether the user moderates
+    with django_assert_num_queries(6):
         response = reviewer_client.get(url)
     assert len(response.context["page"].object_list) == 1
     for number in range(120):
         make_document(project, f"document number {number}")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = reviewer_client.get(url)
     assert len(response.context["page"].object_list) == 50
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = reviewer_client.get(url, {"page": 3})
     assert len(response.context["page"].object_list) == 21
 

@@ -21,12 +21,18 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from annotator.api import errors
+from annotator.api.accounts import router as accounts_router
+from annotator.api.agreement import router as agreement_router
 from annotator.api.annotations import router as annotations_router
+from annotator.api.assignments import router as assignments_router
 from annotator.api.auth import BrowserSessionAuth, TokenAuth, docs_access
 from annotator.api.documents import router as documents_router
 from annotator.api.exporting import router as exporting_router
 from annotator.api.importing import router as importing_router
+from annotator.api.members import router as members_router
+from annotator.api.moderation import router as moderation_router
 from annotator.api.projects import router as projects_router
+from annotator.api.projects import taxonomy_router
 
 api = NinjaAPI(
     title="annotator API",
@@ -43,7 +49,14 @@ for router in (
     projects_router,
     documents_router,
     annotations_router,
+    moderation_router,
     importing_router,
     exporting_router,
+    # Project administration.
+    taxonomy_router,
+    members_router,
+    assignments_router,
+    agreement_router,
+    accounts_router,
 ):
     api.add_router("/", router)

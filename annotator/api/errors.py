@@ -6,19 +6,32 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFilesSent,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from annotator.access import Forbidden, NoAccess
+from annotator.access import Forbidden, NoAccess, document_access_by_id
 from annotator.selectors.annotations import annotation_record
+from annotator.selectors.gold import gold_record
+from annotator.selectors.moderation import item_record
+from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
 from annotator.services.annotations import (
     AnnotationConflict,
     AnnotationError,
     AnnotationForbidden,
     AnnotationGone,
 )
+from annotator.services.assignments import AssignmentError
+from annotator.services.gold import GoldConflict, GoldError
+from annotator.services.moderation import ItemConflict, ModerationError
+from annotator.taxonomy import TaxonomyError
 
 
 def register(api: NinjaAPI) -> None:
@@ -59,6 +72,59 @@ def register(api: NinjaAPI) -> None:
     @api.exception_handler(AnnotationGone)
     def gone(request: HttpRequest, error: AnnotationGone) -> HttpResponse:
         return respond(request, {"detail": "No such annotation of yours (it was deleted)."}, 404)
+
+    @api.exception_handler(GoldError)
+    @api.exception_handler(ModerationError)
+    def invalid_decision(request: HttpRequest, error: ValueError) -> HttpResponse:
+        return respond(request, {"detail": str(error)}, 400)
+
+    def labels(request: HttpRequest, document_id: int) -> ReviewerLabels:
+        """The reviewers as the caller sees them, for the current state in a 409."""
+        access = document_access_by_id(user=request.user, document_id=document_id)
+        return document_reviewer_labels(access, document_id=document_id)
+
+    @api.exception_handler(ItemConflict)
+    def item_decided(request: HttpRequest, conflict: ItemConflict) -> HttpResponse:
+        item = conflict.item
+        current = item_record(item, labels=labels(request, item.document_id))
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    @api.exception_handler(GoldConflict)
+    def gold_changed(request: HttpRequest, conflict: GoldConflict) -> HttpResponse:
+        gold = conflict.current
+        if gold is None:
+            return respond(request, {"detail": str(conflict)}, 404)
+        current = gold_record(gold, labels=labels(request, gold.document_id))
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    # The services' refusals of a change (project administration): 400, naming the field
+    # that is wrong when there is one.
+    @api.exception_handler(DjangoValidationError)
+    def refused(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:
+        if not hasattr(error, "error_dict"):
+            return respond(request, {"detail": " ".join(error.messages)}, 400)
+        fields = error.message_dict
+        problems = "; ".join(
+            " ".join(messages) if name == NON_FIELD_ERRORS else f"{name}: {' '.join(messages)}"
+            for name, messages in fields.items()
+        )
+        field = next((name for name in fields if name != NON_FIELD_ERRORS), None)
+        return respond(request, {"detail": problems, "field": field}, 400)
+
+    @api.exception_handler(TaxonomyError)
+    def taxonomy_refused(request: HttpRequest, error: TaxonomyError) -> HttpResponse:
+        return respond(
+            request,
+            {
+                "detail": "The taxonomy was not changed: " + "; ".join(error.problems),
+                "field": "categories",
+            },
+            400,
+        )
+
+    @api.exception_handler(AssignmentError)
+    def assignment_refused(request: HttpRequest, error: AssignmentError) -> HttpResponse:
+        return respond(request, {"detail": str(error)}, 400)
 
     @api.exception_handler(NoAccess)
     def not_yours(request: HttpRequest, error: NoAccess) -> HttpResponse:

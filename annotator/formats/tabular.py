@@ -95,7 +95,10 @@ SPAN_COLUMNS = (
     "source_type",
     "origin",
     "proposed_by",
+    "matched_by",
     "decided_by",
+    "reason",
+    "rationale",
     "created",
     "modified",
 )
@@ -120,7 +123,10 @@ def span_rows(documents: Iterable[ExportDocument]) -> Iterator[tuple]:
                 attributes.get("source_type", ""),
                 attributes.get("origin", ""),
                 "; ".join(attributes.get("proposed_by", [])),
+                "; ".join(attributes.get("matched_by", [])),
                 attributes.get("decided_by", ""),
+                attributes.get("reason", ""),
+                attributes.get("rationale", ""),
                 span.created,
                 span.modified,
             )

@@ -12,7 +12,9 @@ Each span becomes an ``Annotation`` (https://www.w3.org/TR/annotation-model/):
   they classify the passage as testimony of some kind and certainty). A gold span's
   provenance follows as ``describing`` bodies, ``key: value`` too, worded as in the CSV
   and JSONL exports: ``origin: moderated``, ``proposed_by: Reviewer 1; Reviewer 2`` (the
-  reviewers who proposed exactly this span) and ``decided_by: Moderator 1``.
+  reviewers who proposed exactly this span), ``matched_by`` (those who proposed its
+  boundaries and category), ``decided_by: Moderator 1``, and the decision's ``reason`` and
+  ``rationale`` when it has them.
 - ``creator`` is the reviewer, ``{"type": "Person", "name": <pseudonym>}``, when the span
   has one. Gold spans are decisions of the project rather than of one person, and imported
   spans came from another tool: their creator is the ``organization`` when one is given,
@@ -55,7 +57,7 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARACTERS = 32
 GENERATOR_NAME = "annotator"
 EVIDENCE_ATTRIBUTES = ("evidence_status", "source_type")
-PROVENANCE_ATTRIBUTES = ("origin", "proposed_by", "decided_by")
+PROVENANCE_ATTRIBUTES = ("origin", "proposed_by", "matched_by", "decided_by", "reason", "rationale")
 TEXT_DIRECTIONS = ("ltr", "rtl", "auto")
 # A BCP 47 language tag, loosely: what the W3C test suite accepts for "language".
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")

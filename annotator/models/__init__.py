@@ -33,7 +33,14 @@ from annotator.models.moderation import (
     Resolution,
     ResolutionReason,
 )
-from annotator.models.projects import HEX_COLOUR, Category, Membership, Project, Role
+from annotator.models.projects import (
+    HEX_COLOUR,
+    Category,
+    Membership,
+    Project,
+    Role,
+    TaxonomyVersion,
+)
 from annotator.models.tokens import ApiToken
 
 __all__ = [
@@ -66,6 +73,7 @@ __all__ = [
     "ResolutionReason",
     "Role",
     "SourceType",
+    "TaxonomyVersion",
     "TextDirection",
     "project_chain",
 ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from annotator.models.annotations import EvidenceStatus, SourceType
 from annotator.models.documents import SHA256_HEX_LENGTH, Document
 from annotator.models.projects import Category
 
@@ -36,8 +37,11 @@ class ModerationItem(models.Model):
     """One point where the submitted layers of a document disagree (a contested cluster).
 
     ``versions`` keeps what each reviewer proposed, as plain data: ``{reviewer id: [[start,
-    end, category code], ...]}``; ``signature`` is the SHA-256 of that, so that when a layer
-    is resubmitted an unchanged cluster keeps its resolution.
+    end, category code, evidence status, source type, note], ...]}`` (items aligned before
+    spans' attributes were compared hold the first three only); ``signature`` is the
+    SHA-256 of that, so that when a layer is resubmitted an unchanged cluster keeps its
+    resolution. ``kinds`` is a set: a cluster can differ in label, boundary, what is
+    missing and attributes at once.
     """
 
     document = models.ForeignKey(
@@ -50,6 +54,7 @@ class ModerationItem(models.Model):
     is_label = models.BooleanField(default=False)
     is_boundary = models.BooleanField(default=False)
     is_missing = models.BooleanField(default=False)
+    is_attributes = models.BooleanField(default=False)
     category_codes = models.CharField(
         max_length=2000, blank=True, help_text="Every category proposed, as ,code,code,"
     )
@@ -97,19 +102,37 @@ class ModerationItem(models.Model):
 class GoldOrigin(models.TextChoices):
     UNANIMOUS = "unanimous", "Unanimous"
     MODERATED = "moderated", "Moderated"
+    ADDED = "added", "Added by a moderator"
 
 
 class GoldSpan(models.Model):
-    """A span of the reconciled (gold) layer, with where it came from and who decided it."""
+    """A span of the reconciled (gold) layer: everything a reviewer's span carries (its
+    category, boundaries, quote, evidence status, source type and note), and its provenance:
+    which reviewers proposed exactly this span with these attributes (``proposed_by``) or at
+    least its boundaries and category (``matched_by``), who decided, when and why.
+    ``version`` grows with every change: an edit based on an older version is refused.
+    """
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="gold_spans")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="gold_spans")
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     quote = models.TextField()
+    evidence_status = models.CharField(
+        max_length=16, choices=EvidenceStatus.choices, default=EvidenceStatus.UNKNOWN
+    )
+    source_type = models.CharField(
+        max_length=24, choices=SourceType.choices, default=SourceType.OTHER
+    )
+    note = models.TextField(blank=True)
     origin = models.CharField(max_length=12, choices=GoldOrigin.choices)
     proposed_by = models.JSONField(
-        default=list, help_text="Ids of the reviewers who proposed exactly this span."
+        default=list,
+        help_text="Ids of the reviewers who proposed exactly this span, attributes included.",
+    )
+    matched_by = models.JSONField(
+        default=list,
+        help_text="Ids of the reviewers who proposed its boundaries and category.",
     )
     item = models.ForeignKey(
         ModerationItem,
@@ -127,12 +150,25 @@ class GoldSpan(models.Model):
         related_name="gold_decisions",
     )
     decided_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(
+        max_length=24, choices=ResolutionReason.choices, blank=True, default=""
+    )
+    rationale = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["document", "start", "end", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")), name="gold_span_offsets_non_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_status__in=EvidenceStatus.values),
+                name="gold_span_evidence_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type__in=SourceType.values),
+                name="gold_span_source_type_valid",
             ),
             models.CheckConstraint(
                 condition=Q(origin__in=GoldOrigin.values), name="gold_span_origin_valid"

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 
-from annotator.models import Annotation, Assignment, Document, GoldSpan
+from annotator.models import Annotation, Assignment, Document, GoldSpan, ImportedSpan
 
 
 def annotation_of_owner(*, user: User, annotation_id: int) -> Annotation | None:
@@ -111,3 +111,31 @@ def reviewer_feedback(*, document: Document, reviewer: User) -> dict[str, list[A
         "dropped": [own[key] for key in sorted(own.keys() - gold.keys())],
         "missed": [gold[key] for key in sorted(gold.keys() - own.keys())],
     }
+
+
+def imported_layer_list(*, document: Document) -> list[dict[str, Any]]:
+    """The document's imported layers (spans that came with an imported corpus, never a
+    reviewer's), each ``{"name", "spans": [{"id", "start", "end", "category", "quote",
+    "note"}]}``, layers by name and spans in document order: one query.
+
+    Reviewers may see them: they are another tool's or an earlier export's annotations, not
+    other reviewers' work, so showing them keeps annotation blind.
+    """
+    rows = (
+        ImportedSpan.objects.filter(document=document)
+        .order_by("layer", "start", "end", "pk")
+        .values_list("pk", "layer", "start", "end", "category_code", "quote", "note")
+    )
+    layers: dict[str, list[dict[str, Any]]] = {}
+    for pk, layer, start, end, category, quote, note in rows:
+        layers.setdefault(layer, []).append(
+            {
+                "id": pk,
+                "start": start,
+                "end": end,
+                "category": category,
+                "quote": quote,
+                "note": note,
+            }
+        )
+    return [{"name": name, "spans": spans} for name, spans in layers.items()]

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from annotator.access import ProjectAccess, visible_documents
-from annotator.models import Assignment, AuditEvent, Document, ImportedSpan, Project
+from annotator.models import Assignment, AuditEvent, Document, GoldSpan, ImportedSpan, Project
 from annotator.selectors.common import subquery_count
 
 # The columns a document list shows; the text itself can be megabytes and stays behind.
@@ -33,6 +33,8 @@ def document_list(
 
     A reviewer's come with ``my_submitted_at`` (their own submission time, or None); for
     moderators and managers each comes with ``assigned_count`` and ``submitted_count``.
+    Each comes with ``gold_count``, its gold spans (shown to a reviewer only where they may
+    see the gold layer).
     """
     documents = visible_documents(access).only(*DOCUMENT_LIST_FIELDS)
     query = query.strip()
@@ -51,6 +53,9 @@ def document_list(
                 assignments.filter(submitted_at__isnull=False), "document"
             ),
         )
+    documents = documents.annotate(
+        gold_count=subquery_count(GoldSpan.objects.filter(document=OuterRef("pk")), "document")
+    )
     return documents.order_by("pk")
 
 
@@ -109,3 +114,24 @@ def imported_layers(*, document: Document) -> list[dict[str, Any]]:
         .order_by("layer")
     )
     return [dict(row) for row in rows]
+
+
+# The audit events that describe a document (its title and metadata), as its page lists
+# them: the import that made it, and every correction since.
+METADATA_ACTIONS = ("document.import", "document.retitle", "document.update")
+
+
+def document_metadata_history(*, document: Document) -> QuerySet[AuditEvent]:
+    """How a document's title and metadata were set and corrected, oldest first, with who
+    did it; one query."""
+    return (
+        AuditEvent.objects.filter(document=document, action__in=METADATA_ACTIONS)
+        .select_related("actor")
+        .only("pk", "created_at", "action", "before", "after", "actor__username")
+        .order_by("pk")
+    )
+
+
+def document_titles(*, document_ids: list[int]) -> dict[int, str]:
+    """The titles of these documents, by id; one query."""
+    return dict(Document.objects.filter(pk__in=document_ids).values_list("pk", "title"))

@@ -100,8 +100,9 @@ def export_reviewer_names(
         .distinct()
     )
     # A handful of distinct lists, whatever the number of gold spans.
-    for proposers in gold.values_list("proposed_by", flat=True).distinct():
-        reviewer_ids.update(int(pk) for pk in _json(proposers) or ())
+    for column in ("proposed_by", "matched_by"):
+        for proposers in gold.values_list(column, flat=True).distinct():
+            reviewer_ids.update(int(pk) for pk in _json(proposers) or ())
     moderator_ids = set(
         gold.exclude(decided_by=None).values_list("decided_by_id", flat=True).distinct()
     )
@@ -237,29 +238,44 @@ def _gold_spans(
     rows = GoldSpan.objects.filter(document_id__in=chunk)
     if wanted is not None:
         rows = rows.filter(category_id__in=wanted)
-    for document_id, start, end, category_id, quote, origin, proposed, decider, decided in _rows(
+    for row in _rows(
         rows.order_by(),
         "document_id",
         "start",
         "end",
         "category_id",
         "quote",
+        "note",
+        "evidence_status",
+        "source_type",
         "origin",
         "proposed_by",
+        "matched_by",
         "decided_by_id",
         "decided_at",
+        "reason",
+        "rationale",
     ):
-        proposed = [] if proposed in ("[]", None) else _json(proposed)
-        attributes = {
+        document_id, start, end, category_id, quote, note, evidence, source, origin = row[:9]
+        proposed, matched, decider, decided, reason, rationale = row[9:]
+        # The same attributes as a reviewer's span, then where the gold span came from.
+        attributes: dict[str, Any] = {
+            "evidence_status": evidence,
+            "source_type": source,
             "origin": origin,
-            "proposed_by": [names.reviewer(int(r)) for r in proposed],
+            "proposed_by": [names.reviewer(int(r)) for r in _json(proposed) or []],
+            "matched_by": [names.reviewer(int(r)) for r in _json(matched) or []],
         }
         if decider:
             attributes["decided_by"] = names.moderator(decider)
+        if reason:
+            attributes["reason"] = reason
+        if rationale:
+            attributes["rationale"] = rationale
         when = _iso(decided)
         spans[document_id].append(
             ExportSpan(
-                start, end, codes[category_id], quote, "gold", "", "", attributes, when, when
+                start, end, codes[category_id], quote, "gold", "", note, attributes, when, when
             )
         )
 

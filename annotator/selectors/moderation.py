@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Substr
 
 from annotator.access import moderated_projects
-from annotator.models import ItemStatus, ModerationItem
+from annotator.alignment import Span, as_span
+from annotator.models import (
+    Annotation,
+    Assignment,
+    Category,
+    Document,
+    ItemStatus,
+    ModerationItem,
+)
+from annotator.selectors.pseudonyms import ReviewerLabels
+
+# What a contested cluster can differ in; an item has one or more of these (a set).
+ITEM_KINDS = ("label", "boundary", "missing", "attributes")
 
 
 def moderation_queue(
@@ -37,7 +53,7 @@ def moderation_queue(
         items = items.filter(document_id=document_id)
     if category:
         items = items.filter(category_codes__contains=f",{category},")
-    if kind in ("label", "boundary", "missing"):
+    if kind in ITEM_KINDS:
         items = items.filter(**{f"is_{kind}": True})
     orderings: dict[str, tuple[str | OrderBy, ...]] = {
         "contested": ("-contestedness", "document_id", "start", "pk"),
@@ -71,6 +87,7 @@ def moderation_counts(items: QuerySet[ModerationItem]) -> dict[str, int]:
         label=Count("pk", filter=Q(is_label=True)),
         boundary=Count("pk", filter=Q(is_boundary=True)),
         missing=Count("pk", filter=Q(is_missing=True)),
+        attributes=Count("pk", filter=Q(is_attributes=True)),
     )
 
 
@@ -93,3 +110,121 @@ def next_open_item(*, user: User, after: ModerationItem) -> ModerationItem | Non
         | Q(document_id__gt=after.document_id)
     )
     return later.first() or items.exclude(pk=after.pk).first()
+
+
+@dataclass(frozen=True)
+class QueueFilterOptions:
+    """What the queue's filters offer: ``documents`` as ``(id, title, project name)`` and
+    ``categories`` as ``(code, name, project name)``; either is None when there are more
+    than the limit (that filter is then a box for an id or a code)."""
+
+    documents: list[tuple[int, str, str]] | None
+    categories: list[tuple[str, str, str]] | None
+
+
+def queue_filter_options(*, project_ids: Sequence[int], limit: int) -> QueueFilterOptions:
+    """The documents of these projects that have open items, and the projects' categories,
+    in two queries whatever the number of items, each list None beyond ``limit`` rows."""
+    open_items = ModerationItem.objects.filter(
+        status=ItemStatus.OPEN, document__project_id__in=project_ids
+    )
+    documents = list(
+        Document.objects.filter(pk__in=open_items.values("document_id"))
+        .order_by("project__name", "title", "pk")
+        .values_list("pk", "title", "project__name")[: limit + 1]
+    )
+    categories = list(
+        Category.objects.filter(project_id__in=project_ids)
+        .order_by("project__name", "order", "code")
+        .values_list("code", "name", "project__name")[: limit + 1]
+    )
+    return QueueFilterOptions(
+        documents=documents if len(documents) <= limit else None,
+        categories=categories if len(categories) <= limit else None,
+    )
+
+
+def item_record(item: ModerationItem, *, labels: ReviewerLabels) -> dict[str, Any]:
+    """One item as the curation page and the API show it: each reviewer's version keyed by
+    their letter, never by user id, with every span's attributes (items aligned before
+    attributes were compared have them empty)."""
+    versions = {
+        labels.letter(reviewer): [list(as_span(span)) for span in item.versions[str(reviewer)]]
+        for reviewer in labels.ordered(item.versions)
+    }
+    return {
+        "id": item.pk,
+        "document": item.document_id,
+        "start": item.start,
+        "end": item.end,
+        "kinds": list(item.kinds),
+        "status": item.status,
+        "version": item.version,
+        "resolution": item.resolution,
+        "reason": item.reason,
+        "rationale": item.rationale,
+        "resolved_by": item.resolved_by.get_username() if item.resolved_by else None,
+        "resolved_at": item.resolved_at,
+        "contestedness": item.contestedness,
+        "versions": versions,
+    }
+
+
+def document_items(
+    document: Document, *, labels: ReviewerLabels, status: str = ""
+) -> list[dict[str, Any]]:
+    """The document's items that stand (open and resolved; superseded ones are history),
+    in document order, as ``item_record``; one query whatever their number."""
+    items = (
+        ModerationItem.objects.filter(document=document)
+        .exclude(status=ItemStatus.SUPERSEDED)
+        .select_related("resolved_by")
+        .order_by("start", "end", "pk")
+    )
+    if status:
+        items = items.filter(status=status)
+    return [item_record(item, labels=labels) for item in items]
+
+
+def item_of_document(*, document_id: int, item_id: int) -> ModerationItem | None:
+    return (
+        ModerationItem.objects.select_related("resolved_by")
+        .filter(document_id=document_id, pk=item_id)
+        .first()
+    )
+
+
+def item_document_id(item_id: int) -> int | None:
+    """The document an item belongs to (to resolve the caller's access), or None."""
+    return ModerationItem.objects.filter(pk=item_id).values_list("document_id", flat=True).first()
+
+
+# A span as alignment compares it (``alignment.Span``), by the columns it is read from.
+SPAN_COLUMNS = ("start", "end", "category__code", "evidence_status", "source_type", "note")
+
+
+def submitted_spans(document: Document) -> dict[int, list[Span]]:
+    """Every submitted reviewer's spans of the document (a reviewer with none included),
+    with what each says of the evidence: status, source type and note; two queries."""
+    reviewers = list(
+        Assignment.objects.filter(document=document, submitted_at__isnull=False)
+        .order_by("reviewer_id")
+        .values_list("reviewer_id", flat=True)
+    )
+    layers: dict[int, list[Span]] = {reviewer: [] for reviewer in reviewers}
+    rows = (
+        Annotation.objects.filter(document=document, reviewer_id__in=reviewers)
+        .order_by("start", "end", "pk")
+        .values_list(
+            "reviewer_id",
+            "start",
+            "end",
+            "category__code",
+            "evidence_status",
+            "source_type",
+            "note",
+        )
+    )
+    for reviewer, start, end, category, status, source, note in rows:
+        layers[reviewer].append(Span(start, end, category, status, source, note))
+    return layers

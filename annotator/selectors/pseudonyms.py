@@ -33,10 +33,11 @@ from annotator.models import Assignment, AuditEvent
 UNKNOWN_LETTER = "?"
 
 # Keys of audit snapshots (``before``/``after``) that hold a reviewer's user id, or a list
-# of them; ``versions`` is keyed by reviewer id, and each ``gold`` row is
-# ``[start, end, category, [reviewer ids]]``.
+# of them; ``versions`` is keyed by reviewer id, and each ``gold`` row is a gold span's
+# snapshot (``proposed_by``, ``matched_by``) or, in events logged before gold spans kept
+# their attributes, ``[start, end, category, [reviewer ids]]``.
 _REVIEWER_KEYS = frozenset({"reviewer"})
-_REVIEWER_LIST_KEYS = frozenset({"reviewers", "proposed_by"})
+_REVIEWER_LIST_KEYS = frozenset({"reviewers", "proposed_by", "matched_by"})
 # Keys that hold some member's id: rewritten only when that member is one of the reviewers.
 _USER_KEYS = frozenset({"user"})
 

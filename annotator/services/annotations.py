@@ -18,6 +18,7 @@ from annotator.models import (
 )
 from annotator.selectors.annotations import annotation_record
 from annotator.selectors.documents import document_text_slice
+from annotator.selectors.projects import current_taxonomy_version_id
 from annotator.services.audit import audit_record, audited
 from annotator.text import SpanError, check_span_bounds, check_span_quote
 
@@ -153,6 +154,8 @@ def annotation_create(
 def _create(annotation: Annotation) -> Annotation:
     document = annotation.document
     _lock_layer(document.pk, annotation.reviewer_id)
+    # The guidelines and taxonomy the reviewer worked with: the project's current version.
+    annotation.taxonomy_version_id = current_taxonomy_version_id(project_id=document.project_id)
     annotation.save()
     audit_record(
         actor=annotation.reviewer,

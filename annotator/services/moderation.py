@@ -13,17 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from annotator.agreement import unitizing_alpha
-from annotator.alignment import Cluster, Span, align
+from annotator.alignment import Cluster, Span, align, as_span
 from annotator.models import (
-    Annotation,
-    Assignment,
     Category,
     Document,
     DocumentStatus,
@@ -34,9 +33,10 @@ from annotator.models import (
     Resolution,
     ResolutionReason,
 )
+from annotator.selectors.moderation import submitted_spans
 from annotator.services.audit import audit_record, audited
+from annotator.services.gold import GoldError, check_gold_span, gold_snapshot, gold_span
 from annotator.services.projects import layers_changed
-from annotator.text import SpanError, check_span_bounds
 
 MIN_LAYERS = 2
 
@@ -46,16 +46,26 @@ class ModerationError(ValueError):
 
 
 class ItemConflict(Exception):
-    """The item was resolved (or changed) by someone else first."""
+    """The item was resolved, reopened or realigned by someone else since it was loaded."""
 
     def __init__(self, item: ModerationItem) -> None:
         self.item = item
-        who = item.resolved_by.get_username() if item.resolved_by else "someone else"
-        super().__init__(
-            f"This item was already {item.get_status_display().lower()} by {who}"
-            + (f" at {item.resolved_at:%Y-%m-%d %H:%M} UTC" if item.resolved_at else "")
-            + "; nothing was changed."
-        )
+        if item.status == ItemStatus.RESOLVED:
+            who = item.resolved_by.get_username() if item.resolved_by else "someone else"
+            what = Resolution(item.resolution).label.lower() if item.resolution else "decided"
+            message = (
+                f"This item was already resolved by {who}"
+                + (f" at {item.resolved_at:%Y-%m-%d %H:%M} UTC" if item.resolved_at else "")
+                + f" ({what}); nothing was changed."
+            )
+        elif item.status == ItemStatus.OPEN:
+            message = "This item was reopened since you loaded it; nothing was changed."
+        else:
+            message = (
+                "A reviewer's layer was submitted again and this item no longer stands; "
+                "nothing was changed."
+            )
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -79,22 +89,6 @@ def cluster_signature(versions: Mapping[int, Iterable[Span]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def submitted_layers(document: Document) -> dict[int, list[Span]]:
-    """Every submitted reviewer's spans of the document (a reviewer with none included)."""
-    reviewers = list(
-        Assignment.objects.filter(document=document, submitted_at__isnull=False)
-        .order_by("reviewer_id")
-        .values_list("reviewer_id", flat=True)
-    )
-    layers: dict[int, list[Span]] = {reviewer: [] for reviewer in reviewers}
-    rows = Annotation.objects.filter(document=document, reviewer_id__in=reviewers).values_list(
-        "reviewer_id", "start", "end", "category__code"
-    )
-    for reviewer, start, end, code in rows:
-        layers[reviewer].append(Span(start, end, code))
-    return layers
-
-
 def layers_agreement(layers: Mapping[int, Iterable[Span]], text_length: int) -> float | None:
     """The unitizing alpha of one document's layers over all categories; None if undefined."""
     units = [
@@ -116,7 +110,7 @@ def moderation_start(*, document: Document, actor: User | None) -> AlignmentSumm
         .select_related("project")
         .get(pk=document.pk)
     )
-    layers = submitted_layers(document)
+    layers = submitted_spans(document)
     if len(layers) < MIN_LAYERS:
         raise ModerationError(
             f"Moderation needs at least {MIN_LAYERS} submitted layers; "
@@ -211,35 +205,18 @@ def _unanimous_gold(
     reviewers = sorted(cluster.versions)
     spans = next(iter(cluster.versions.values()))
     return [
-        _gold_span(
+        gold_span(
             document,
             span,
-            text,
+            text[span.start : span.end],
             categories,
             origin=GoldOrigin.UNANIMOUS,
             proposed_by=reviewers,
+            matched_by=reviewers,
             cluster_signature=signature,
         )
         for span in sorted(spans)
     ]
-
-
-def _gold_span(
-    document: Document,
-    span: Span,
-    text: str,
-    categories: Mapping[str, Category],
-    **provenance: object,
-) -> GoldSpan:
-    """A gold span with its quote taken from the canonical text, and its provenance."""
-    return GoldSpan(
-        document=document,
-        category=categories[span.category],
-        start=span.start,
-        end=span.end,
-        quote=text[span.start : span.end],
-        **provenance,
-    )
 
 
 def _item(document: Document, cluster: Cluster, signature: str) -> ModerationItem:
@@ -252,6 +229,7 @@ def _item(document: Document, cluster: Cluster, signature: str) -> ModerationIte
         is_label="label" in kinds,
         is_boundary="boundary" in kinds,
         is_missing="missing" in kinds,
+        is_attributes="attributes" in kinds,
         category_codes="," + ",".join(sorted({span.category for span in cluster.spans})) + ",",
         versions={
             str(reviewer): sorted(list(span) for span in spans)
@@ -270,6 +248,30 @@ def _refresh_status(document: Document) -> None:
         document.status = status
 
 
+def item_proposals(item: ModerationItem) -> dict[int, set[Span]]:
+    """What each reviewer proposed in an item, as spans with their attributes."""
+    return {
+        int(reviewer): {as_span(span) for span in spans}
+        for reviewer, spans in item.versions.items()
+    }
+
+
+def _locked_item(item_id: int) -> ModerationItem:
+    # Who resolved it is read after the lock, never joined to it: on PostgreSQL a row locked
+    # after a wait is read again, but the rows joined to it are not (the join would still
+    # say nobody had resolved it).
+    item = (
+        ModerationItem.objects.select_for_update(of=("self",))
+        .select_related("document__project")
+        .defer("document__text")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise ModerationError("No such moderation item.")
+    return item
+
+
 @audited
 def item_resolve(
     *,
@@ -277,67 +279,62 @@ def item_resolve(
     moderator: User,
     version: int,
     resolution: str,
-    spans: Iterable[tuple[int, int, str]],
+    spans: Iterable[Span | Sequence[Any]],
     reason: str = "",
     rationale: str = "",
 ) -> ModerationItem:
-    """Settle one queue item: the spans given become gold; none means "reject all".
+    """Settle one queue item: the spans given (with their attributes) become gold; none
+    means "reject all", which must be said (``Resolution.REJECT``), never a side effect.
 
     ``version`` is the item's version the moderator saw; if another moderator resolved it
-    first, ItemConflict is raised and nothing is written.
+    first, ItemConflict is raised (saying who, when and what) and nothing is written.
     """
-    item = (
-        ModerationItem.objects.select_for_update(of=("self",))
-        .select_related("document__project", "resolved_by")
-        .defer("document__text")
-        .get(pk=item_id)
-    )
+    item = _locked_item(item_id)
     if item.status != ItemStatus.OPEN or item.version != version:
         raise ItemConflict(item)
     if resolution not in Resolution.values:
         raise ModerationError(f"Unknown resolution {resolution!r}.")
     if reason not in ResolutionReason.values:
         raise ModerationError(f"Unknown reason {reason!r}.")
-    chosen = sorted({Span(int(s), int(e), str(c)) for s, e, c in spans})
-    proposed = {
-        reviewer: {Span(*span) for span in versions} for reviewer, versions in item.versions.items()
-    }
-    every_proposal = set().union(*proposed.values())
-    _check_resolution(resolution, chosen, proposed, every_proposal)
+    proposed = item_proposals(item)
+    chosen = sorted({_completed(as_span(span), proposed) for span in spans})
+    _check_resolution(resolution, chosen, proposed)
 
     document = item.document
     categories = {c.code: c for c in Category.objects.filter(project_id=document.project_id)}
-    gold = []
     for span in chosen:
-        if span.category not in categories:
-            raise ModerationError(f"Category {span.category!r} is not in this project.")
         try:
-            check_span_bounds(document.text_length, span.start, span.end)
-        except SpanError as error:
+            check_gold_span(document, span, categories)
+        except GoldError as error:
             raise ModerationError(str(error)) from error
         if span.end <= item.start or span.start >= item.end:
             raise ModerationError(
                 f"The span {span.start}-{span.end} lies outside this item's passage "
                 f"({item.start}-{item.end})."
             )
-        gold.append((span, sorted(int(r) for r, versions in proposed.items() if span in versions)))
     text = Document.objects.values_list("text", flat=True).get(pk=document.pk)
     now = timezone.now()
-    GoldSpan.objects.bulk_create(
-        _gold_span(
+    gold = [
+        gold_span(
             document,
             span,
-            text,
+            text[span.start : span.end],
             categories,
             origin=GoldOrigin.MODERATED,
-            proposed_by=proposers,
+            proposed_by=sorted(r for r, versions in proposed.items() if span in versions),
+            matched_by=sorted(
+                r for r, versions in proposed.items() if any(v.key == span.key for v in versions)
+            ),
             item=item,
             cluster_signature=item.signature,
             decided_by=moderator,
             decided_at=now,
+            reason=reason,
+            rationale=rationale.strip(),
         )
-        for span, proposers in gold
-    )
+        for span in chosen
+    ]
+    GoldSpan.objects.bulk_create(gold)
     item.status = ItemStatus.RESOLVED
     item.resolution = resolution
     item.reason = reason
@@ -358,7 +355,7 @@ def item_resolve(
             "resolution": resolution,
             "reason": reason,
             "rationale": item.rationale,
-            "gold": [[s.start, s.end, s.category, who] for s, who in gold],
+            "gold": [gold_snapshot(span) for span in gold],
         },
     )
     layers_changed(project_id=document.project_id)
@@ -366,16 +363,72 @@ def item_resolve(
     return item
 
 
+@audited
+def item_reopen(
+    *, item_id: int, moderator: User, version: int, rationale: str = ""
+) -> ModerationItem:
+    """Undo an item's decision: its gold spans go, and the item is open again. The decision
+    undone stays in the audit log (this event records it, with who reopened and why)."""
+    item = _locked_item(item_id)
+    if item.status != ItemStatus.RESOLVED or item.version != version:
+        raise ItemConflict(item)
+    document = item.document
+    gold = list(item.gold_spans.select_related("category").order_by("start", "end", "pk"))
+    before = {
+        "status": item.status,
+        "resolution": item.resolution,
+        "reason": item.reason,
+        "rationale": item.rationale,
+        "resolved_by": item.resolved_by_id,
+        "gold": [gold_snapshot(span) for span in gold],
+    }
+    GoldSpan.objects.filter(pk__in=[span.pk for span in gold]).delete()
+    item.status = ItemStatus.OPEN
+    item.resolution = ""
+    item.reason = ""
+    item.rationale = ""
+    item.resolved_by = None
+    item.resolved_at = None
+    item.version += 1
+    item.save()
+    audit_record(
+        actor=moderator,
+        action="item.reopen",
+        object_type="moderation_item",
+        object_id=item.pk,
+        project=document.project,
+        document=document,
+        before=before,
+        after={"status": ItemStatus.OPEN, "rationale": rationale.strip()},
+    )
+    layers_changed(project_id=document.project_id)
+    _refresh_status(document)
+    return item
+
+
+def _completed(span: Span, proposed: Mapping[int, set[Span]]) -> Span:
+    """A span sent by its boundaries and category alone (no attribute, no note) is the
+    proposal it matches when only one matches it; otherwise it is taken as sent."""
+    if span.evidence_status or span.source_type or span.note:
+        return span
+    matching = {other for spans in proposed.values() for other in spans if other.key == span.key}
+    return matching.pop() if len(matching) == 1 else span
+
+
 def _check_resolution(
-    resolution: str,
-    chosen: list[Span],
-    proposed: Mapping[str, set[Span]],
-    every_proposal: set[Span],
+    resolution: str, chosen: list[Span], proposed: Mapping[int, set[Span]]
 ) -> None:
+    every_proposal: set[Span] = set().union(*proposed.values())
     if resolution == Resolution.REJECT and chosen:
         raise ModerationError("Rejecting all keeps no span; send none.")
-    if resolution == Resolution.ACCEPT_REVIEWER and set(chosen) not in proposed.values():
-        raise ModerationError("The spans sent are not exactly one reviewer's version.")
+    if resolution == Resolution.ACCEPT_REVIEWER:
+        if not chosen:
+            raise ModerationError(
+                "That reviewer has no span here, so accepting their version would drop the "
+                "others' spans; to keep nothing, reject them (with a reason)."
+            )
+        if set(chosen) not in proposed.values():
+            raise ModerationError("The spans sent are not exactly one reviewer's version.")
     if resolution == Resolution.ACCEPT_SPANS and not set(chosen) <= every_proposal:
         raise ModerationError("Some spans sent were not proposed by any reviewer.")
     if resolution in (Resolution.ACCEPT_SPANS, Resolution.CUSTOM) and not chosen:

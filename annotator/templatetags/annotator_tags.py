@@ -7,7 +7,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from annotator.models import Document, TextDirection
+from annotator.models import Document, EvidenceStatus, SourceType, TextDirection
 from annotator.text import lines
 
 register = template.Library()
@@ -45,3 +45,15 @@ def figure(value: float | None, undefined: str = "undefined") -> str:
     if value is None:
         return undefined
     return floatformat(value, 3)
+
+
+@register.filter
+def evidence_status_label(value: str) -> str:
+    """The name of an evidence status code ("likely" → "Likely"); an unknown code as is."""
+    return str(EvidenceStatus(value).label) if value in EvidenceStatus.values else value
+
+
+@register.filter
+def source_type_label(value: str) -> str:
+    """The name of a source type code ("victim" → "Victim testimony"); unknown ones as is."""
+    return str(SourceType(value).label) if value in SourceType.values else value

@@ -10,7 +10,11 @@ from django.urls import reverse
 from annotator.access import AuthenticatedHttpRequest, Forbidden, member_document_access
 from annotator.forms import ActionForm
 from annotator.models import DocumentStatus, EvidenceStatus, Role, SourceType
-from annotator.selectors.annotations import annotation_list, reviewer_feedback
+from annotator.selectors.annotations import (
+    annotation_list,
+    imported_layer_list,
+    reviewer_feedback,
+)
 from annotator.selectors.projects import category_list
 from annotator.services.annotations import EDITABLE_FIELDS, annotation_defaults
 
@@ -30,6 +34,7 @@ def document_annotate(
         )
     categories = list(category_list(project=project))
     annotations = annotation_list(document=document, reviewer=request.user)
+    imported_layers = imported_layer_list(document=document)
     submitted = access.layer_submitted
     return render(
         request,
@@ -39,6 +44,7 @@ def document_annotate(
             "document": document,
             "categories": categories,
             "submitted": submitted,
+            "imported_layers": imported_layers,
             "submit_form": None
             if submitted
             else ActionForm(
@@ -64,6 +70,9 @@ def document_annotate(
                     for category in categories
                 ],
                 "annotations": annotations,
+                # Another tool's spans that came with an imported corpus: read-only, shown on
+                # request, copied into the reviewer's layer as new spans of their own.
+                "importedLayers": imported_layers,
                 "evidenceStatuses": EvidenceStatus.choices,
                 "sourceTypes": SourceType.choices,
                 # What a span is made of, from the server: the editor keeps no list of its own.

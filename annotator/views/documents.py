@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,9 +20,17 @@ from annotator.access import (
     DocumentAccess,
     member_document_access,
     project_access,
+    sees_gold,
 )
-from annotator.forms import ActionForm, AssignReviewerForm, DocumentFilterForm, DocumentTitleForm
+from annotator.forms import (
+    ActionForm,
+    AssignReviewerForm,
+    DocumentFilterForm,
+    DocumentMetadataForm,
+    DocumentTitleForm,
+)
 from annotator.models import DocumentStatus, Role
+from annotator.responses import original_download
 from annotator.selectors.documents import (
     assignment_list,
     imported_layers,
@@ -33,9 +41,16 @@ from annotator.selectors.documents import (
 from annotator.selectors.documents import (
     document_list as documents_of,
 )
+from annotator.selectors.documents import (
+    document_metadata_history as metadata_history_of,
+)
 from annotator.selectors.projects import project_reviewers
 from annotator.selectors.pseudonyms import document_reviewer_labels, history_entries, labels_for
-from annotator.services.documents import document_retitle
+from annotator.services.documents import (
+    document_metadata_edit,
+    document_retitle,
+    editable_metadata,
+)
 
 DOCUMENTS_PER_PAGE = 50
 HISTORY_PER_PAGE = 100
@@ -51,6 +66,16 @@ def document_list(request: AuthenticatedHttpRequest, project_slug: str) -> HttpR
     status = form.cleaned_data["status"] if valid else ""
     documents = documents_of(access=access, query=query, status=status)
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    # Which rows may show their gold count: a set, not an attribute bolted onto the rows.
+    gold_shown = {
+        document.pk
+        for document in page.object_list
+        if sees_gold(
+            access,
+            status=document.status,
+            submitted_at=getattr(document, "my_submitted_at", None) if access.is_reviewer else None,
+        )
+    }
     filters = urlencode({key: value for key, value in (("q", query), ("status", status)) if value})
     context: dict[str, Any] = {
         "project": project,
@@ -59,12 +84,8 @@ def document_list(request: AuthenticatedHttpRequest, project_slug: str) -> HttpR
         "query": query,
         "filters": filters,
         "page": page,
+        "gold_shown": gold_shown,
     }
-    if access.is_manager:
-        context["assign_form"] = ActionForm(
-            label="Assign reviewers automatically",
-            action=reverse("project_assign", kwargs={"project_slug": project.slug}),
-        )
     return render(request, "annotator/document_list.html", context)
 
 
@@ -74,6 +95,7 @@ def document_detail(request: AuthenticatedHttpRequest, project_slug: str, pk: in
         "project": access.project,
         "document": access.document,
         "access": access,
+        "metadata_fields": editable_metadata(access.document.metadata),
     }
     if access.moderates:
         context.update(_work_on(access))
@@ -126,7 +148,84 @@ def _work_on(access: DocumentAccess) -> dict[str, Any]:
         context["title_form"] = DocumentTitleForm(
             initial={"title": document.title}, action=reverse("document_title", kwargs=kwargs)
         )
+        context["metadata_form"] = _metadata_form(access, data=None)
+        context["metadata_history"] = _metadata_history(access)
     return context
+
+
+def _metadata_form(access: DocumentAccess, *, data: Any) -> DocumentMetadataForm:
+    document = access.document
+    kwargs = {"project_slug": access.project.slug, "pk": document.pk}
+    return DocumentMetadataForm(
+        data,
+        initial={
+            "publisher": document.publisher,
+            "source_url": document.source_url,
+            "published_on": document.published_on,
+            "language": document.language,
+            "direction": document.direction,
+            "fields_text": DocumentMetadataForm.fields_as_text(
+                editable_metadata(document.metadata)
+            ),
+        },
+        action=reverse("document_metadata", kwargs=kwargs),
+    )
+
+
+def _metadata_history(access: DocumentAccess) -> list[dict[str, Any]]:
+    """How the document's title and description were set and corrected: each change, its
+    field, what it was and became, who and when."""
+    entries = []
+    for event in metadata_history_of(document=access.document):
+        before, after = event.before or {}, event.after or {}
+        changed: list[tuple[str, Any, Any]] = []
+        for name in dict.fromkeys([*before, *after]):
+            was, became = before.get(name), after.get(name)
+            if name == "title_source" or was == became:
+                continue
+            if name == "metadata" and isinstance(was, dict) and isinstance(became, dict):
+                changed += [
+                    (key, was.get(key), became.get(key))
+                    for key in dict.fromkeys([*was, *became])
+                    if key != "title_source" and was.get(key) != became.get(key)
+                ]
+            else:
+                changed.append((name, was, became))
+        entries.append({"event": event, "changes": changed})
+    return entries
+
+
+@require_POST
+def document_metadata(
+    request: AuthenticatedHttpRequest, project_slug: str, pk: int
+) -> HttpResponse:
+    """Correct the document's description (managers): publisher, source URL, publication
+    date, language, direction and free fields; the audit log keeps what each was."""
+    access = member_document_access(user=request.user, project_slug=project_slug, pk=pk)
+    access.require(Role.MANAGER, to="change a document's description")
+    document = access.document
+    form = _metadata_form(access, data=request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            document_metadata_edit(
+                document=document,
+                actor=request.user,
+                changes={name: data[name] for name in METADATA_FORM_FIELDS},
+                free_fields=data["fields_text"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if form.errors:
+        reason = " ".join(str(message) for errors in form.errors.values() for message in errors)
+        messages.error(request, f"The description was not changed: {reason}")
+    else:
+        messages.success(request, "Saved the document's description.")
+    return redirect(document.get_absolute_url())
+
+
+# The fields of the description form that are document fields (the rest are free fields).
+METADATA_FORM_FIELDS = ("publisher", "source_url", "published_on", "language", "direction")
 
 
 @require_POST
@@ -174,22 +273,4 @@ def document_history(request: AuthenticatedHttpRequest, project_slug: str, pk: i
 def document_source(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> FileResponse:
     """The original file, byte for byte, always as a download: it is never rendered here."""
     document = member_document_access(user=request.user, project_slug=project_slug, pk=pk).document
-    if not document.source_file:
-        raise Http404("The original file of this document was not kept.")
-    try:
-        original = document.source_file.open("rb")
-    except FileNotFoundError:
-        logger.error(
-            "original file %s of document %s is missing from storage",
-            document.source_file.name,
-            document.pk,
-        )
-        raise Http404("The original file of this document is missing from storage.") from None
-    response = FileResponse(
-        original,
-        as_attachment=True,
-        filename=document.source_filename or (document.source_file.name or "").rsplit("/", 1)[-1],
-        content_type="application/octet-stream",
-    )
-    response["X-Content-SHA256"] = document.source_sha256
-    return response
+    return original_download(document)

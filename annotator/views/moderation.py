@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from annotator.access import (
@@ -21,13 +22,22 @@ from annotator.access import (
     moderated_projects,
     project_access,
 )
-from annotator.forms import QueueFilterForm, ResolveForm
-from annotator.models import ItemStatus, ModerationItem, Resolution, Role
+from annotator.alignment import Span
+from annotator.forms import QueueFilterForm, ReopenForm, ResolveForm
+from annotator.models import (
+    EvidenceStatus,
+    ItemStatus,
+    ModerationItem,
+    Resolution,
+    Role,
+    SourceType,
+)
 from annotator.selectors.documents import document_text_slice
 from annotator.selectors.moderation import (
     item_for_moderator,
     moderation_counts,
     next_open_item,
+    queue_filter_options,
     with_passages,
 )
 from annotator.selectors.moderation import moderation_queue as open_items
@@ -36,11 +46,16 @@ from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_lab
 from annotator.services.moderation import (
     ItemConflict,
     ModerationError,
+    item_proposals,
+    item_reopen,
     item_resolve,
     moderation_start,
 )
 
 QUEUE_PER_PAGE = 50
+# The queue's document and category filters list at most this many choices; beyond it, each
+# is a box for an id or a code (a longer list is no easier to pick from than to type in).
+QUEUE_FILTER_CHOICES = 300
 CONTEXT_CHARACTERS = 300
 
 
@@ -68,7 +83,12 @@ def moderation_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     projects = list(moderated_projects(user=request.user))
     if not projects:
         raise Forbidden("Only moderators and managers see the moderation queue.")
-    form = QueueFilterForm(request.GET or None, projects=projects)
+    # The choices offered are those of the project asked for (all the user's otherwise).
+    chosen = [p.pk for p in projects if p.slug == request.GET.get("project")]
+    options = queue_filter_options(
+        project_ids=chosen or [p.pk for p in projects], limit=QUEUE_FILTER_CHOICES
+    )
+    form = QueueFilterForm(request.GET or None, projects=projects, options=options)
     filters = form.cleaned_data if form.is_valid() else {}
     items = open_items(
         user=request.user,
@@ -84,12 +104,21 @@ def moderation_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "annotator/moderation_queue.html",
-        {"form": form, "page": page, "counts": moderation_counts(items), "filters": query},
+        {
+            "form": form,
+            "page": page,
+            "counts": moderation_counts(items),
+            "filters": query,
+            # The navigation's link to this page: known here, so not asked again.
+            "moderates_any_project": True,
+        },
     )
 
 
 def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
-    """One queue item: each reviewer's version of the passage, and the decision."""
+    """One queue item: each reviewer's version of the passage (with what each span says of
+    the evidence), and the decision; a resolved item shows what was decided and can be
+    reopened."""
     item = item_for_moderator(user=request.user, item_id=item_id)
     if item is None:
         raise NoAccess("No such item in the projects you moderate.")
@@ -105,33 +134,33 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     labels = document_reviewer_labels(
         project_access(user=request.user, slug=project.slug), document_id=item.document_id
     )
+    proposals = item_proposals(item)
     reviewers = [
         (reviewer, labels.letter(reviewer), labels.lettered(reviewer))
-        for reviewer in labels.ordered(item.versions)
+        for reviewer in labels.ordered(proposals)
     ]
 
-    def quote(span: list) -> str:
-        return context_text[span[0] - context_start : span[1] - context_start]
+    def quote(span: Span) -> str:
+        return context_text[span.start - context_start : span.end - context_start]
 
-    distinct = sorted({tuple(span) for spans in item.versions.values() for span in spans})
+    # Every distinct span proposed, attributes included; the form posts its place in this
+    # list, which the item's stored versions fix.
+    distinct = sorted(set().union(*proposals.values()))
     span_choices = [
         (
-            f"{start}:{end}:{code}",
-            f"“{quote([start, end])}” — {names[code].name if code in names else code} "
-            f"({start}–{end}; proposed by "
-            + ", ".join(
-                letter
-                for reviewer, letter, _ in reviewers
-                if [start, end, code] in item.versions[str(reviewer)]
-            )
+            str(position),
+            f"“{quote(span)}” — {_category_name(names, span.category)}"
+            f" ({span.start}–{span.end}{_attributes_label(span)}; proposed by "
+            + ", ".join(letter for reviewer, letter, _ in reviewers if span in proposals[reviewer])
             + ")",
         )
-        for start, end, code in distinct
+        for position, span in enumerate(distinct)
     ]
     form_kwargs: dict[str, Any] = {
         "span_choices": span_choices,
-        "categories": categories,
-        "reviewers": [letter for _, letter, _ in reviewers],
+        # Only a reviewer who has a span here can have their version accepted: accepting
+        # "nothing" would drop the others' spans as a side effect.
+        "reviewers": [letter for reviewer, letter, _ in reviewers if proposals[reviewer]],
     }
     if request.method == "POST" and item.status != ItemStatus.OPEN:
         messages.warning(request, str(ItemConflict(item)))
@@ -139,7 +168,7 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     if request.method == "POST":
         form = ResolveForm(request.POST, **form_kwargs)
         if form.is_valid():
-            outcome = _resolve(request, item, form, labels)
+            outcome = _resolve(request, item, form, labels, distinct)
             if outcome is not None:
                 return outcome
     else:
@@ -148,19 +177,13 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
         (
             label,
             [
-                {
-                    "start": span[0],
-                    "end": span[1],
-                    "category": names.get(span[2]),
-                    "code": span[2],
-                    "quote": quote(span),
-                }
-                for span in item.versions[str(reviewer)]
+                {"span": span, "category": names.get(span.category), "quote": quote(span)}
+                for span in sorted(proposals[reviewer])
             ],
         )
         for reviewer, _, label in reviewers
     ]
-    used = {span[2] for spans in item.versions.values() for span in spans}
+    used = {span.category for span in distinct}
     return render(
         request,
         "annotator/moderation_item.html",
@@ -173,6 +196,10 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
             "after": context_text[item.end - context_start :],
             "rows": rows,
             "form": form,
+            "reopen_form": ReopenForm(
+                initial={"version": item.version},
+                action=reverse("moderation_item_reopen", kwargs={"item_id": item.pk}),
+            ),
             "used_categories": [category for category in categories if category.code in used],
             "gold": item.gold_spans.select_related("category") if item.status != "open" else [],
             "next_item": next_open_item(user=request.user, after=item),
@@ -180,36 +207,45 @@ def moderation_item(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     )
 
 
+def _category_name(names: dict[str, Any], code: str) -> str:
+    return str(names[code].name) if code in names else code
+
+
+def _attributes_label(span: Span) -> str:
+    parts = [
+        EvidenceStatus(span.evidence_status).label.lower()
+        if span.evidence_status in EvidenceStatus.values
+        else "",
+        SourceType(span.source_type).label.lower() if span.source_type in SourceType.values else "",
+        f"note “{Truncator(span.note).chars(60)}”" if span.note else "",
+    ]
+    shown = [part for part in parts if part]
+    return "; " + ", ".join(shown) if shown else ""
+
+
 def _resolve(
     request: AuthenticatedHttpRequest,
     item: ModerationItem,
     form: ResolveForm,
     labels: ReviewerLabels,
+    distinct: list[Span],
 ) -> HttpResponse | None:
     data = form.cleaned_data
     decision = request.POST.get("decision") or data["decision"]
-    ticked = [value.split(":") for value in data["spans"]]
-    ticked = [(int(start), int(end), code) for start, end, code in ticked]
+    ticked = [distinct[int(position)] for position in data["spans"]]
+    spans: list[Span]
     if decision.startswith("accept:"):
         # A letter, never a user id: posting ids must not tell which accounts reviewed.
         reviewer = labels.reviewer_for(decision.removeprefix("accept:"))
-        spans = None if reviewer is None else item.versions.get(str(reviewer))
-        resolution = Resolution.ACCEPT_REVIEWER
-        if spans is None:
+        proposals = item_proposals(item)
+        if reviewer is None or reviewer not in proposals:
             form.add_error(None, "No such reviewer in this item.")
             return None
+        resolution, spans = Resolution.ACCEPT_REVIEWER, sorted(proposals[reviewer])
     elif decision == "accept_spans":
         resolution, spans = Resolution.ACCEPT_SPANS, ticked
     elif decision == "reject":
         resolution, spans = Resolution.REJECT, []
-    elif decision == "custom":
-        resolution, spans = Resolution.CUSTOM, list(ticked)
-        custom = (data["custom_start"], data["custom_end"], data["custom_category"])
-        if all(value not in (None, "") for value in custom):
-            spans.append(custom)
-        elif any(value not in (None, "") for value in custom):
-            form.add_error(None, "A custom span needs its start, end and category.")
-            return None
     else:
         form.add_error(None, "Choose what to do with this item.")
         return None
@@ -235,3 +271,27 @@ def _resolve(
         messages.info(request, "The queue is empty.")
         return redirect("moderation_queue")
     return redirect("moderation_item", item_id=following.pk)
+
+
+@require_POST
+def moderation_item_reopen(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    """Undo a resolved item's decision: its gold spans go and it is open again."""
+    item = item_for_moderator(user=request.user, item_id=item_id)
+    if item is None:
+        raise NoAccess("No such item in the projects you moderate.")
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The request to reopen was not valid; nothing was changed.")
+        return redirect("moderation_item", item_id=item.pk)
+    try:
+        item_reopen(
+            item_id=item.pk,
+            moderator=request.user,
+            version=form.cleaned_data["version"],
+            rationale=form.cleaned_data["rationale"] or "",
+        )
+    except ItemConflict as conflict:
+        messages.warning(request, str(conflict))
+    else:
+        messages.success(request, "Reopened: the decision was undone (the audit log keeps it).")
+    return redirect("moderation_item", item_id=item.pk)

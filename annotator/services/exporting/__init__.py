@@ -45,7 +45,7 @@ from annotator.selectors.exporting import (
     export_reviewer_names,
     export_span_count,
 )
-from annotator.selectors.projects import category_list
+from annotator.selectors.projects import category_list, submitted_version_range
 from annotator.services.audit import audit_record
 from annotator.services.exporting.formats import FORMATS, ExportFormat, Files, WriteContext
 from annotator.services.exporting.options import Export, ExportError, ExportOptions
@@ -175,6 +175,10 @@ def _export(
         # Everything below reads in the snapshot: the documents, their spans and the
         # names, and the count the W3C collection announces.
         recorder = Recorder(export, _documents(project, options, progress), fmt.writer_counts)
+        # Which guidelines and taxonomy the reviewers worked under ("versions 3–5").
+        manifest["taxonomy_versions"] = submitted_version_range(
+            project=project, documents=_document_ids(project, options)
+        ).as_dict()
         context = WriteContext(
             project=project,
             options=options,
@@ -260,6 +264,12 @@ def _empty_layer_message(options: ExportOptions) -> str:
         else ""
     )
     return f"{which} in the documents these filters select{hint}."
+
+
+def _document_ids(project: Project, options: ExportOptions) -> list[int]:
+    return export_document_ids(
+        project=project, status=options.status, since=options.since, until=options.until
+    )
 
 
 def _span_count(project: Project, options: ExportOptions) -> int:

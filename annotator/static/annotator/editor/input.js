@@ -32,8 +32,19 @@ function sameRange(a, b) {
  * @param {import("./popup.js").CategoryPopup} options.popup
  * @param {Map<string, object>} options.categories by code
  * @param {{tagRequested: () => void}} options.probe told when a tag is asked for (benchmarks)
+ * @param {(fields: {start: number, end: number, category: string}) => void} [options.create]
+ *   what tagging a selection does: a new span in the store, unless the page decides otherwise
+ *   (the curation page resolves an item with it)
  */
-export function bindInput({ article, offsets, spans, popup, categories, probe }) {
+export function bindInput({
+  article,
+  offsets,
+  spans,
+  popup,
+  categories,
+  probe,
+  create = (fields) => spans.create(fields),
+}) {
   const byShortcut = new Map();
   for (const category of categories.values()) {
     if (category.shortcut) byShortcut.set(category.shortcut, category);
@@ -50,7 +61,7 @@ export function bindInput({ article, offsets, spans, popup, categories, probe })
     if (spans.readOnly) return false;
     const span = offsets.selectedSpan();
     if (!span || !categories.has(code)) return false;
-    spans.create({ ...span, category: code });
+    create({ ...span, category: code });
     window.getSelection().removeAllRanges();
     popup.hide();
     return true;

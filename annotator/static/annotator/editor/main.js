@@ -5,6 +5,7 @@
 //   store.js     SaveQueue: every change saved in order, retried, or refused with a reason
 //   spans.js     the state, and its one owner: spans, selected span, undo; tells subscribers
 //   highlights.js, span-list.js, details.js, popup.js, status.js   what the reviewer sees
+//   imported.js  the document's imported layers: read-only, shown on request, copied
 //   input.js     mouse and keyboard
 //   instrument.js  benchmark and test hooks, loaded only with ?instrument=1
 //
@@ -13,6 +14,7 @@
 
 import { Details } from "./details.js";
 import { Highlights, highlightsSupported } from "./highlights.js";
+import { ImportedLayers } from "./imported.js";
 import { bindInput } from "./input.js";
 import { DocumentOffsets } from "./offsets.js";
 import { CategoryPopup } from "./popup.js";
@@ -107,6 +109,17 @@ new Details({
   spans,
   onPick: pick,
 });
+const importedPanel = document.getElementById("imported-layers");
+if (importedPanel) {
+  new ImportedLayers({
+    layers: data.importedLayers || [],
+    panel: importedPanel,
+    offsets: usable ? offsets : null,
+    spans,
+    categories,
+    onMessage: showMessage,
+  });
+}
 bindInput({
   article,
   offsets,

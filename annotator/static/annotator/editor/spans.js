@@ -8,12 +8,13 @@
 //
 // What subscribers are told, in the order things happen:
 //   {type: "add", span, cause}              a span appears: "create", "undo" (of a delete),
-//                                           "refused" (the server kept a span deleted here)
+//                                           "refused" (the server kept a span deleted here),
+//                                           "server" (adopted: the server made it)
 //   {type: "change", span, previous, cause} "edit", "undo", "created" (the server answered
 //                                           the create), "saved", "refused" (put back as the
 //                                           server has it)
 //   {type: "remove", span, cause}           "delete", "undo" (of a create), "refused" (the
-//                                           server refused the create)
+//                                           server refused the create), "server" (discarded)
 //   {type: "select", span, previous}        the selected span changed (span may be null)
 
 import { excerpt, isolated } from "./text.js";
@@ -101,6 +102,27 @@ export class SpanStore {
       this.#fromServer(record, annotation);
       this.#records.set(record.localId, record);
       this.#publish(record);
+    }
+  }
+
+  /**
+   * Spans the server made by itself (a moderator's decision on the curation page): shown
+   * at once, not saved again and not undone here. Returns their snapshots.
+   */
+  adopt(annotations) {
+    return annotations.map((annotation) => {
+      const record = { localId: this.#nextLocalId++, pending: 0 };
+      this.#fromServer(record, annotation);
+      this.#add(record, "server");
+      return record.view;
+    });
+  }
+
+  /** Forget the spans saved as these server ids, which the server removed by itself. */
+  discard(ids) {
+    const gone = new Set(ids);
+    for (const record of [...this.#records.values()]) {
+      if (gone.has(record.server?.id)) this.#forget(record, "server");
     }
   }
 
