@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from annotator.api import api
-from annotator.forms import LARGEST_ID
+from annotator.forms.base import LARGEST_ID
 from annotator.views import (
     accounts,
     agreement,

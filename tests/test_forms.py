@@ -6,7 +6,7 @@ import re
 
 from crispy_forms.utils import render_crispy_form
 
-from annotator.forms import ActionForm
+from annotator.forms.base import ActionForm
 
 
 def button_classes(html: str) -> list[str]:

@@ -211,7 +211,7 @@ def test_the_refusal_of_an_unknown_type_names_every_suffix_the_importer_takes(pr
 
 
 def test_a_format_added_to_the_registry_is_named_in_the_refusal_and_the_form(monkeypatch):
-    from annotator.forms import ImportForm
+    from annotator.forms.documents import ImportForm
 
     monkeypatch.setitem(EXTRACTORS, ".odt", EXTRACTORS[".txt"])
     with pytest.raises(ExtractionError) as refusal:

@@ -15,8 +15,8 @@ from django.db import IntegrityError
 
 from annotator.models import Document
 from annotator.services import documents as documents_service
-from annotator.services.documents import StagedOriginals, original_storage_name
 from annotator.services.importing import Outcome, SourceFile, documents_import
+from annotator.services.originals import StagedOriginals, original_storage_name
 from annotator.text import sha256_hex
 from tests.factories import ProjectFactory
 

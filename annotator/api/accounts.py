@@ -7,7 +7,8 @@ from typing import Any
 
 from ninja import Router
 
-from annotator.api.schemas import PasswordSetIn, PasswordSetOut, responses
+from annotator.api.schemas.base import responses
+from annotator.api.schemas.projects import PasswordSetIn, PasswordSetOut
 from annotator.services.accounts import user_password_set_with_link
 from annotator.services.tokens import api_token_create
 

@@ -7,7 +7,8 @@ from typing import Any
 from ninja import Query, Router
 
 from annotator.access import AuthenticatedHttpRequest, project_access
-from annotator.api.schemas import AgreementOut, AgreementQuery, Slug, responses
+from annotator.api.schemas.agreement import AgreementOut, AgreementQuery
+from annotator.api.schemas.base import Slug, responses
 from annotator.corpus_agreement import figures_document
 from annotator.models import Role
 from annotator.selectors.agreement import (

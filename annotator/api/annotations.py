@@ -8,14 +8,13 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, NoAccess, document_access_by_id
-from annotator.api.schemas import (
+from annotator.api.schemas.annotations import (
     AnnotationIn,
     AnnotationOut,
     AnnotationPatch,
-    Id,
-    Version,
-    responses,
+    ConflictOut,
 )
+from annotator.api.schemas.base import Id, Version, responses
 from annotator.models import Annotation, Category
 from annotator.selectors.annotations import annotation_list, annotation_of_owner, annotation_record
 from annotator.selectors.projects import category_by_code
@@ -80,7 +79,7 @@ def get_annotation(request: AuthenticatedHttpRequest, annotation_id: Id) -> dict
 
 @router.patch(
     "/annotations/{annotation_id}",
-    response=responses({200: AnnotationOut}, forbidden=True, conflict=True, too_large=True),
+    response=responses({200: AnnotationOut}, forbidden=True, conflict=ConflictOut, too_large=True),
 )
 def update_annotation(
     request: AuthenticatedHttpRequest, annotation_id: Id, payload: AnnotationPatch
@@ -102,7 +101,7 @@ def update_annotation(
 
 @router.delete(
     "/annotations/{annotation_id}",
-    response=responses({204: None}, forbidden=True, conflict=True),
+    response=responses({204: None}, forbidden=True, conflict=ConflictOut),
 )
 def delete_annotation(
     request: AuthenticatedHttpRequest, annotation_id: Id, version: Version

@@ -17,7 +17,7 @@ from annotator.access import (
     document_access_by_id,
     project_access,
 )
-from annotator.api.schemas import (
+from annotator.api.schemas.assignments import (
     AssignmentPageOut,
     AssignmentsDeleteIn,
     AssignmentsIn,
@@ -25,12 +25,10 @@ from annotator.api.schemas import (
     AssignmentsReportOut,
     AutoAssignIn,
     AutoAssignOut,
-    Id,
     ReopenedLayerOut,
-    Slug,
     SubmittedOut,
-    responses,
 )
+from annotator.api.schemas.base import Id, Slug, responses
 from annotator.models import Role
 from annotator.selectors.assignments import CellState, assignment_get, assignment_list
 from annotator.selectors.documents import document_assignment

@@ -16,14 +16,12 @@ from annotator.access import (
     project_access,
 )
 from annotator.api.importing import router as importing_router
-from annotator.api.schemas import (
+from annotator.api.schemas.base import Id, Slug, responses
+from annotator.api.schemas.documents import (
     DocumentOut,
     DocumentPageOut,
     DocumentPatch,
     DocumentsQuery,
-    Id,
-    Slug,
-    responses,
 )
 from annotator.models import Document, Role
 from annotator.responses import original_download

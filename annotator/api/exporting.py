@@ -9,7 +9,8 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, ProjectAccess, project_access
-from annotator.api.schemas import ExportQuery, ExportSummaryOut, Slug, responses
+from annotator.api.schemas.base import Slug, responses
+from annotator.api.schemas.exporting import ExportQuery, ExportSummaryOut
 from annotator.responses import streamed_download
 from annotator.services.exporting import ExportError, ExportOptions, export_start, export_summary
 

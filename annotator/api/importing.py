@@ -9,7 +9,8 @@ from ninja import File, Form, Router, UploadedFile
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, project_access
-from annotator.api.schemas import ImportReportOut, Slug, responses
+from annotator.api.schemas.base import Slug, responses
+from annotator.api.schemas.importing import ImportReportOut
 from annotator.models import ImportVia
 from annotator.services.importing import documents_import, uploaded_sources
 

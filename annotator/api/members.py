@@ -8,16 +8,14 @@ from typing import Any
 from ninja import Router, Status
 
 from annotator.access import AuthenticatedHttpRequest, NoAccess, ProjectAccess, project_access
-from annotator.api.schemas import (
+from annotator.api.schemas.base import Slug, Username, responses
+from annotator.api.schemas.projects import (
     MemberIn,
     MemberOut,
     MemberPatch,
     MemberRemovedOut,
     NewUserOut,
-    Slug,
     UserIn,
-    Username,
-    responses,
 )
 from annotator.models import Membership, Role
 from annotator.selectors.projects import member_list, membership_of

@@ -19,13 +19,13 @@ from annotator.access import (
     document_access_by_id,
 )
 from annotator.alignment import Span
-from annotator.api.schemas import (
+from annotator.api.schemas.base import Id, responses
+from annotator.api.schemas.moderation import (
     GoldConflictOut,
     GoldDeleteQuery,
     GoldIn,
     GoldOut,
     GoldPatch,
-    Id,
     ItemConflictOut,
     ItemOut,
     ItemsQuery,
@@ -34,7 +34,6 @@ from annotator.api.schemas import (
     ResolvedOut,
     ResolveIn,
     SpanIn,
-    responses,
 )
 from annotator.models import ModerationItem, Resolution, Role
 from annotator.selectors.gold import (

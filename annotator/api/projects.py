@@ -9,19 +9,17 @@ from ninja import File, Form, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, ProjectAccess, project_access
-from annotator.api.schemas import (
+from annotator.api.schemas.base import Id, Slug, responses
+from annotator.api.schemas.projects import (
     CategoryOut,
-    Id,
     ProjectIn,
     ProjectOut,
     ProjectPatch,
-    Slug,
     TaxonomyChangeOut,
     TaxonomyIn,
     TaxonomyOut,
     TaxonomyVersionDataOut,
     TaxonomyVersionOut,
-    responses,
 )
 from annotator.models import Project, Role
 from annotator.selectors.projects import (

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.access import AuthenticatedHttpRequest
-from annotator.forms import ActionForm, ApiTokenCreateForm
+from annotator.forms.accounts import ApiTokenCreateForm
+from annotator.forms.base import ActionForm
 from annotator.models import ApiToken
 from annotator.models.tokens import ApiTokenStatus
 from annotator.selectors.tokens import api_token_list, api_token_of, api_token_status

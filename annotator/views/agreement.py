@@ -22,7 +22,7 @@ from annotator.corpus_agreement import (
     reading,
 )
 from annotator.formats.tabular import csv_lines
-from annotator.forms import AgreementFilterForm
+from annotator.forms.moderation import AgreementFilterForm
 from annotator.models import AgreementReport, EvidenceStatus, Project, Role, SourceType
 from annotator.responses import streamed_download
 from annotator.selectors.agreement import (

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, member_document_access
-from annotator.forms import ActionForm
+from annotator.forms.base import ActionForm
 from annotator.models import DocumentStatus, EvidenceStatus, Role, SourceType
 from annotator.selectors.annotations import (
     annotation_list,

@@ -21,7 +21,8 @@ from annotator.access import (
     project_access,
 )
 from annotator.charts import stacked_columns
-from annotator.forms import AssignmentBulkForm, AssignReviewerForm, DocumentFilterForm, PlanForm
+from annotator.forms.documents import AssignReviewerForm, DocumentFilterForm
+from annotator.forms.projects import AssignmentBulkForm, PlanForm
 from annotator.models import DocumentStatus, Role
 from annotator.selectors.assignments import (
     STAGES,

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from annotator.access import AuthenticatedHttpRequest, DocumentAccess, member_document_access
-from annotator.forms import LARGEST_ID
+from annotator.forms.base import LARGEST_ID
 from annotator.models import EvidenceStatus, Resolution, ResolutionReason, Role, SourceType
 from annotator.selectors.gold import gold_list
 from annotator.selectors.moderation import document_items, submitted_spans

@@ -22,8 +22,8 @@ from annotator.access import (
     project_access,
     sees_gold,
 )
-from annotator.forms import (
-    ActionForm,
+from annotator.forms.base import ActionForm
+from annotator.forms.documents import (
     AssignReviewerForm,
     DocumentFilterForm,
     DocumentMetadataForm,

@@ -6,7 +6,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from annotator.access import AuthenticatedHttpRequest, project_access
-from annotator.forms import ExportForm
+from annotator.forms.documents import ExportForm
 from annotator.models import Role
 from annotator.responses import streamed_download
 from annotator.selectors.projects import category_list

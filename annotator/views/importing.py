@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotator.access import AuthenticatedHttpRequest, project_access
-from annotator.forms import LARGEST_ID, ActionForm, ImportForm
+from annotator.forms.base import LARGEST_ID, ActionForm
+from annotator.forms.documents import ImportForm
 from annotator.models import ImportOutcome, ImportRun, ImportVia, Project, Role
 from annotator.selectors.importing import import_row_list, import_run_get, import_run_list
 from annotator.services.importing import (

@@ -16,13 +16,9 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.access import AuthenticatedHttpRequest
-from annotator.forms import (
-    ActionForm,
-    MemberAddForm,
-    MemberRoleForm,
-    NewPasswordForm,
-    UserCreateForm,
-)
+from annotator.forms.accounts import NewPasswordForm
+from annotator.forms.base import ActionForm
+from annotator.forms.projects import MemberAddForm, MemberRoleForm, UserCreateForm
 from annotator.models import Membership, Role
 from annotator.selectors.projects import member_list, membership_get
 from annotator.services.accounts import (

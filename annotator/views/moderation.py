@@ -23,7 +23,7 @@ from annotator.access import (
     project_access,
 )
 from annotator.alignment import Span
-from annotator.forms import QueueFilterForm, ReopenForm, ResolveForm
+from annotator.forms.moderation import QueueFilterForm, ReopenForm, ResolveForm
 from annotator.models import (
     EvidenceStatus,
     ItemStatus,

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 
 from annotator.access import MODERATING_ROLES, AuthenticatedHttpRequest, project_access
-from annotator.forms import LoginForm
+from annotator.forms.accounts import LoginForm
 from annotator.middleware import session_refreshed
 from annotator.selectors.projects import category_list
 from annotator.selectors.projects import project_list as projects_of_member

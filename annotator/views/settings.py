@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.access import AuthenticatedHttpRequest, ProjectAccess, project_access
-from annotator.forms import CategoryForm, ProjectForm, TaxonomyUploadForm
+from annotator.forms.projects import CategoryForm, ProjectForm, TaxonomyUploadForm
 from annotator.models import Category, Role
 from annotator.selectors.projects import (
     taxonomy_rows,

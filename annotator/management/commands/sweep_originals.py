@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotator.services.documents import originals_sweep
+from annotator.services.originals import originals_sweep
 
 WHAT = {
     "staged": "staged by an import that did not finish",

@@ -1,0 +1,154 @@
+"""Moderation items and the gold layer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+
+from annotator.api.schemas.base import LARGEST_ID, InputSchema, Version
+from annotator.models import (
+    EvidenceStatus,
+    GoldOrigin,
+    ItemStatus,
+    Resolution,
+    ResolutionReason,
+    SourceType,
+)
+from annotator.services.annotations import NOTE_MAX_LENGTH
+
+RATIONALE_MAX_LENGTH = 5000
+
+
+ProposedSpan = Annotated[
+    list[Any],
+    Field(
+        description="[start, end, category, evidence status, source type, note]: one span of "
+        "a reviewer's version."
+    ),
+]
+
+
+class ItemOut(Schema):
+    id: int
+    document: int
+    start: int = Field(description="Where the item's passage starts (code points).")
+    end: int
+    kinds: list[str] = Field(
+        description="What the versions differ in, a set: label, boundary, missing, attributes."
+    )
+    status: ItemStatus
+    version: int
+    resolution: str = Field(description="How it was resolved; empty while open.")
+    reason: str
+    rationale: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+    contestedness: int
+    versions: dict[str, list[ProposedSpan]] = Field(
+        description="Each reviewer's version, keyed by their letter (A, B…), never a user id."
+    )
+
+
+class GoldOut(Schema):
+    id: int
+    document: int
+    start: int = Field(description="Code-point offset where the span starts.")
+    end: int = Field(description="Code-point offset just after the span (half-open).")
+    quote: str
+    category: str
+    evidence_status: EvidenceStatus
+    source_type: SourceType
+    note: str
+    origin: GoldOrigin
+    proposed_by: list[str] = Field(
+        description="Letters of the reviewers who proposed exactly this span, attributes included."
+    )
+    proposed_by_shown: list[str] = Field(
+        description="The same reviewers as you may see them: user names, or pseudonyms."
+    )
+    matched_by: list[str] = Field(
+        description="Letters of the reviewers who proposed its boundaries and category."
+    )
+    matched_by_shown: list[str]
+    item: int | None = Field(description="The moderation item it settles, if any.")
+    decided_by: str | None
+    decided_at: datetime
+    reason: str
+    rationale: str
+    version: int
+
+
+class ItemConflictOut(Schema):
+    detail: str
+    current: ItemOut
+
+
+class GoldConflictOut(Schema):
+    detail: str
+    current: GoldOut
+
+
+class SpanIn(InputSchema):
+    start: int = Field(ge=0, le=LARGEST_ID, description="Code-point offset where the span starts.")
+    end: int = Field(gt=0, le=LARGEST_ID, description="Code-point offset just after the span.")
+    category: str = Field(min_length=1, max_length=64, description="The category's code.")
+    evidence_status: EvidenceStatus = EvidenceStatus.UNKNOWN
+    source_type: SourceType = SourceType.OTHER
+    note: str = Field("", max_length=NOTE_MAX_LENGTH)
+
+
+class ResolveIn(InputSchema):
+    version: Version
+    resolution: Resolution = Field(
+        description="accept_reviewer (send reviewer), accept_spans (send some of the spans "
+        "proposed), custom (any spans) or reject (none: keep nothing, which must be said)."
+    )
+    reviewer: str = Field("", max_length=8, description="accept_reviewer: their letter.")
+    spans: list[SpanIn] = Field(default_factory=list, max_length=1000)
+    reason: ResolutionReason = ResolutionReason.NONE
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+class ReopenIn(InputSchema):
+    version: Version
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+class GoldIn(SpanIn):
+    quote: str = Field(min_length=1, description="Exactly the text between start and end.")
+    reason: ResolutionReason = ResolutionReason.NONE
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+class GoldPatch(InputSchema):
+    version: Version
+    start: int | None = Field(None, ge=0, le=LARGEST_ID)
+    end: int | None = Field(None, gt=0, le=LARGEST_ID)
+    quote: str | None = Field(None, min_length=1, description="Required when moving a boundary.")
+    category: str | None = Field(None, min_length=1, max_length=64)
+    evidence_status: EvidenceStatus | None = None
+    source_type: SourceType | None = None
+    note: str | None = Field(None, max_length=NOTE_MAX_LENGTH)
+    reason: ResolutionReason | None = None
+    rationale: str | None = Field(None, max_length=RATIONALE_MAX_LENGTH)
+
+
+class ItemsQuery(InputSchema):
+    status: Literal["", "open", "resolved"] = Field("", description="Only items in this state.")
+
+
+class ResolvedOut(Schema):
+    item: ItemOut
+    gold: list[GoldOut] = Field(description="The gold spans the decision made.")
+
+
+class ReopenedOut(Schema):
+    item: ItemOut
+    removed_gold: list[int] = Field(description="Ids of the gold spans the undo removed.")
+
+
+class GoldDeleteQuery(InputSchema):
+    version: Version
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
