@@ -672,6 +672,47 @@ def test_a_footnote_running_on_to_the_next_page_stays_one_note():
     )
 
 
+@pytest.mark.parametrize("raised", [True, False])
+def test_a_note_that_recurs_at_the_foot_of_both_pages_is_no_footer(raised):
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[0].replace("centres.", "centres.^{1}"))
+    writer.paragraph(PARAGRAPHS[2].replace("2019.", "2019.^{2}"))
+    writer.footnotes([("1", NOTES["1"]), ("2", "Ibid.")], raised=raised)
+    writer.page()
+    writer.paragraph(PARAGRAPHS[3].replace("police.", "police.^{3}"))
+    writer.paragraph(PARAGRAPHS[1].replace("food.", "food.^{4}"))
+    writer.footnotes([("3", NOTES["2"]), ("4", "Ibid.")], raised=raised)
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text.endswith(
+        "\n\n".join(["Notes", f"1 {NOTES['1']}", "2 Ibid.", f"3 {NOTES['2']}", "4 Ibid."])
+    )
+    notes = extraction.metadata["notes"]
+    assert [link["number"] for link in notes] == ["1", "2", "3", "4"]
+    assert all(link["note"] is not None for link in notes)
+    assert "pdf:drop-running-headers" not in extraction.steps
+
+
+def test_ibid_at_the_foot_of_most_pages_of_a_longer_report_is_kept():
+    writer = Writer()
+    expected = []
+    for page in range(5):
+        writer.page()
+        first, second = str(2 * page + 1), str(2 * page + 2)
+        writer.paragraph(PARAGRAPHS[page].replace(".", f".^{{{first}}}", 1))
+        writer.paragraph(PARAGRAPHS[page + 1].replace(".", f".^{{{second}}}", 1))
+        last = "Ibid." if page != 2 else NOTES["5"]
+        writer.footnotes([(first, NOTES["4"]), (second, last)])
+        expected += [f"{first} {NOTES['4']}", f"{second} {last}"]
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text.endswith("\n\n".join(["Notes", *expected]))
+    assert all(link["note"] is not None for link in extraction.metadata["notes"])
+
+
 def test_references_set_with_a_text_rise_are_bracketed_and_notes_glued_to_numbers_split():
     writer = Writer()
     writer.page()
@@ -891,6 +932,61 @@ def test_a_table_of_numbers_is_not_taken_for_a_chart():
 
     table = "\n\n".join(" ".join(row) for row in rows)
     assert extraction.text == "\n\n".join([PARAGRAPHS[4], table, PARAGRAPHS[5]])
+    assert "figures" not in extraction.metadata
+
+
+TABLE = [
+    ("Year", "Sites with walls", "Watchtowers"),
+    ("2017", "4", "12"),
+    ("2018", "9", "30"),
+    ("2019", "7", "21"),
+    ("2020", "5", "14"),
+]
+
+
+def _table(writer: Writer, *, spacing: float, row_gap: float, ruled: bool) -> None:
+    """``TABLE`` drawn cell by cell, its columns ``spacing`` apart, with rules between rows
+    across its width if ``ruled``."""
+    writer.pdf.set_line_width(0.5)
+    for row in TABLE:
+        if ruled:
+            writer.pdf.line(LEFT, writer.y - 11, LEFT + 2 * spacing + 80, writer.y - 11)
+        for column, cell in enumerate(row):
+            writer.pdf.text(LEFT + 4 + spacing * column, writer.y, cell)
+        writer.y += row_gap
+    writer.y += LEADING
+
+
+@pytest.mark.parametrize(
+    ("spacing", "row_gap", "ruled"),
+    [
+        (160, 28, True),
+        (120, 22, False),
+        (130, 22, False),
+        (140, 22, False),
+        (140, 22, True),
+        (130, 16, False),
+        (130, 16, True),
+    ],
+)
+def test_table_columns_far_apart_are_no_chart_axis_nor_run_into_the_next_paragraph(
+    spacing, row_gap, ruled
+):
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[4])
+    _table(writer, spacing=spacing, row_gap=row_gap, ruled=ruled)
+    writer.paragraph(PARAGRAPHS[5])
+
+    extraction = extract_pdf(writer.output())
+
+    # Read row by row, or column by column where the gutters between columns are wide:
+    # every cell in the text, and the table a paragraph apart from the text after it.
+    by_rows = "\n\n".join(" ".join(row) for row in TABLE)
+    by_columns = "\n\n".join(" ".join(column) for column in zip(*TABLE, strict=True))
+    assert extraction.text in {
+        "\n\n".join([PARAGRAPHS[4], table, PARAGRAPHS[5]]) for table in (by_rows, by_columns)
+    }
     assert "figures" not in extraction.metadata
 
 

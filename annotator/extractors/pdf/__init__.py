@@ -22,12 +22,15 @@ character boxes; the rules, in order:
    "12 of 45", "xiv") and stands apart from the rest of its line. A number recurring as page
    numbers do is furniture only where it stands apart too (a footnote's number beside its
    text is not), and a recurring text set much larger than it usually is stays: a report's
-   title on page 1 that the running head of the other pages repeats.
+   title on page 1 that the running head of the other pages repeats. A footnote is never
+   furniture, however often it recurs ("9 Ibid."): a line starting with a number that a
+   reference in the body of its page carries, and the small lines set tightly under it.
 3. **Contents, charts and footnotes** come out of the page before its reading order. A table
    of contents' entry (a line ending in a page number after dot leaders, with the lines of
    its title that wrapped above it) becomes one line, "Introduction — 3"
    (``pdf:table-of-contents``). A chart, found by its numeric axis (evenly stepping bare
-   numbers in a column or a row, spread out, alone on their lines), loses the bare numbers
+   numbers in a column or a row, spread out, beside something drawn and alone on their lines,
+   no table's cells beside them in what is drawn around them), loses the bare numbers
    and short labels in the region drawn around it (``pdf:drop-figure-text``; they are kept
    in ``metadata["figures"]``). A page's footnotes, the small lines at its foot under the
    body text that start with a note's number (raised, or on the line after the previous

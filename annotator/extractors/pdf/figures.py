@@ -3,7 +3,9 @@
 A chart is found by its numeric axis: at least ``MIN_AXIS_LABELS`` bare numbers ("0", "2.5",
 "40 %", "1,000") that stand in a column, aligned on their right or left edge or centre, or
 in a row on one line; their values step evenly and so do their positions (a linear scale),
-they are spread out (further apart than lines of text) and stand alone on their lines. A
+they are spread out (further apart than lines of text), something is drawn beside them and
+they stand alone on their lines, near them and within what is drawn around them (a ruled
+table's cells beside its column of years are not alone). A
 row of numbers also needs a 0 or percentages and something drawn just above it, so that a
 table's row of years is no axis. The chart's region grows from its axis over whatever is
 drawn that touches it (axis lines, gridlines, bars), and a margin around it takes in the
@@ -71,7 +73,7 @@ def drop_figure_text(pages: list[Page], steps: Steps, body: float) -> list[dict[
         area = (page.right - page.left) * (page.top - page.bottom)
         drawn = [g for g in page.graphics if (g[2] - g[0]) * (g[3] - g[1]) <= BACKGROUND * area]
         left_out: list[Segment] = []
-        for axis in [*_columns(numbers, kept), *_rows(numbers, kept, drawn)]:
+        for axis in [*_columns(numbers, kept, drawn), *_rows(numbers, kept, drawn)]:
             if any(s.dropped for s in axis):
                 continue
             height = max(s.height for s in axis)
@@ -115,20 +117,27 @@ def _is_linear(values: list[float], positions: list[float]) -> bool:
     return largest - smallest <= EVEN_VALUES * largest and far - near <= EVEN_POSITIONS * far
 
 
-def _alone(segment: Segment, kept: list[Segment], axis: list[Segment]) -> bool:
+def _alone(segment: Segment, kept: list[Segment], axis: list[Segment], region: _Box) -> bool:
+    """Whether no other text stands on the label's line near it or within ``region``
+    (what is drawn around the axis: a ruled table's cells beside its numbers are in it)."""
     middle = (segment.bottom + segment.top) / 2
     reach = ALONE_DISTANCE * segment.height
     return not any(
         other is not segment
         and all(other is not label for label in axis)
         and other.bottom <= middle <= other.top
-        and max(other.left - segment.right, segment.left - other.right) < reach
+        and (
+            max(other.left - segment.right, segment.left - other.right) < reach
+            or (other.left < region[2] and other.right > region[0])
+        )
         for other in kept
     )
 
 
-def _columns(numbers: list[Segment], kept: list[Segment]) -> list[list[Segment]]:
-    """Columns of numbers that make a vertical axis."""
+def _columns(numbers: list[Segment], kept: list[Segment], drawn: list[_Box]) -> list[list[Segment]]:
+    """Columns of numbers that make a vertical axis: beside something drawn (an axis line,
+    bars), mostly alone on their lines; a column of a table, with its rows' other cells
+    beside its numbers, is none."""
     axes: list[list[Segment]] = []
     for edge in (
         lambda s: s.right,
@@ -143,7 +152,11 @@ def _columns(numbers: list[Segment], kept: list[Segment]) -> list[list[Segment]]
                 continue
             if not _is_linear([_value(s) for s in group], positions):
                 continue
-            if sum(_alone(s, kept, group) for s in group) < ALONE_SHARE * len(group):
+            box = _box(group)
+            region = _region(group, drawn, height)
+            if region == box:  # nothing drawn beside it: no chart
+                continue
+            if sum(_alone(s, kept, group, region) for s in group) < ALONE_SHARE * len(group):
                 continue
             if all(not _overlaps(group, axis) for axis in axes):
                 axes.append(group)
@@ -205,10 +218,7 @@ def _overlaps(a: list[Segment], b: list[Segment]) -> bool:
 
 def _region(axis: list[Segment], drawn: list[_Box], height: float) -> _Box:
     """The axis's box grown over what is drawn touching it."""
-    left = min(s.left for s in axis)
-    bottom = min(s.bottom for s in axis)
-    right = max(s.right for s in axis)
-    top = max(s.top for s in axis)
+    left, bottom, right, top = _box(axis)
     touch = TOUCH * height
     remaining = list(drawn)
     grown = True
@@ -226,6 +236,15 @@ def _region(axis: list[Segment], drawn: list[_Box], height: float) -> _Box:
                 remaining.remove(box)
                 grown = True
     return left, bottom, right, top
+
+
+def _box(segments: list[Segment]) -> _Box:
+    return (
+        min(s.left for s in segments),
+        min(s.bottom for s in segments),
+        max(s.right for s in segments),
+        max(s.top for s in segments),
+    )
 
 
 def _inside(segment: Segment, region: _Box) -> bool:

@@ -8,8 +8,10 @@ marked ``dropped``.
 
 Text set smaller than the body text that recurs so on both pages of a two-page document is
 furniture too (a brief's footer). A recurring text set much larger than where it recurs is
-no furniture: a report's title on
-its first page, repeated small as the running head of the others, stays.
+no furniture: a report's title on its first page, repeated small as the running head of the
+others, stays. Nor is a footnote, however often it recurs ("9 Ibid.", "18 Ibid."): a line in
+the bottom band that starts with a note's number which a reference in the body of its page
+carries, and the lines of that note set tightly under it, are never furniture.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from annotator.extractors.pdf.model import (
     body_height,
     group_lines,
 )
+from annotator.extractors.pdf.notes import NOTE_GAP, body_references, note_start
 
 # Share of the page height, at the top and at the bottom, where running heads are looked for.
 MARGIN_BAND = 0.15
@@ -77,7 +80,8 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
             heights[key].append(segment.height)
     needed = max(RUNNING_MIN_PAGES, math.ceil(RUNNING_SHARE * len(pages)))
     needed_small = max(RUNNING_MIN_PAGES_SMALL, math.ceil(RUNNING_SHARE * len(pages)))
-    small = SMALL_TEXT * body_height(pages)
+    height = body_height(pages)
+    small = SMALL_TEXT * height
     running = {
         key
         for key, found in pages_with.items()
@@ -88,7 +92,10 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
         lines = group_lines([s for s in page.segments if not s.rotated])
         outermost = _outermost_lines(lines)
         apart = _standing_apart(lines)
+        notes = _footnote_segments(page, lines, height)
         for segment in in_band:
+            if id(segment) in notes:
+                continue
             key = _running_key(segment.text)
             # A number recurs on every page as page numbers do, and as the numbers of
             # footnotes do: only one standing apart from the rest of its line is furniture.
@@ -107,6 +114,25 @@ def drop_running_heads(pages: list[Page], steps: Steps) -> None:
             ):
                 segment.dropped = True
                 steps.add(STEP_DROP_PAGE_NUMBERS)
+
+
+def _footnote_segments(page: Page, lines: list[list[Segment]], height: float) -> set[int]:
+    """The segments of a page's footnotes: each line that starts with a number a reference
+    in the body of the page carries, and the small lines set tightly under it."""
+    references = body_references([page], height) if height else set()
+    found: set[int] = set()
+    previous: list[Segment] | None = None
+    for line in lines:
+        start = note_start(line)
+        if start is not None and start[0] in references:
+            found.update(id(s) for s in line)
+        elif previous is not None and id(previous[0]) in found:
+            tallest = max(s.height for s in line)
+            gap = min(s.bottom for s in previous) - max(s.top for s in line)
+            if tallest <= SMALL_TEXT * height and gap <= NOTE_GAP * tallest:
+                found.update(id(s) for s in line)
+        previous = line
+    return found
 
 
 def _standing_apart(lines: list[list[Segment]]) -> set[int]:

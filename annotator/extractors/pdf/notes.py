@@ -62,7 +62,7 @@ def split_notes(pages: list[Page], steps: Steps) -> list[Note]:
     height = body_height(pages)
     if not height:
         return []
-    references = _body_references(pages, height)
+    references = body_references(pages, height)
     notes: list[Note] = []
     for number, page in enumerate(pages):
         lines = group_lines(
@@ -108,7 +108,7 @@ def _page_notes(
     notes: list[Note] = []
     carried: list[list[Segment]] = []
     for line in block:
-        start = _note_start(line)
+        start = note_start(line)
         if start is not None:
             number, raised = start
             value = _as_number(number)
@@ -152,7 +152,7 @@ def _tight(above: list[Segment], below: list[Segment]) -> bool:
     return min(s.bottom for s in above) - max(s.top for s in below) <= NOTE_GAP * height
 
 
-def _note_start(line: list[Segment]) -> tuple[str, bool] | None:
+def note_start(line: list[Segment]) -> tuple[str, bool] | None:
     """The number a line starts with as a note's, and whether it is raised; or ``None``."""
     ordered = sorted(line, key=lambda s: -s.start if s.rtl else s.start)
     first = ordered[0]
@@ -187,7 +187,7 @@ def _follows(value: int, previous: int | None) -> bool:
     return value == 1 or previous < value <= previous + NOTE_NUMBER_STEP
 
 
-def _body_references(pages: list[Page], height: float) -> set[str]:
+def body_references(pages: list[Page], height: float) -> set[str]:
     """The numbers that raised references in the body text carry ("8,9" gives 8 and 9):
     marked within a line of body text, or set apart beside one."""
     numbers: set[str] = set()

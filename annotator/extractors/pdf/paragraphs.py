@@ -157,10 +157,10 @@ def _starts_paragraph(
     if a.contents or b.contents:  # each entry of a table of contents is a paragraph
         return True
     if line.column != paragraph.column:
-        if text_runs_on(a.text, b.text):
-            return False
-        below = following.segment if following and following.column == line.column else None
-        return not runs_on_before_capital(a, b, below, ends[paragraph.column][0])
+        # From one column or block to the next on a page, a paragraph runs on only before
+        # lower case: a table's last cell is followed by the text under it, a capital or
+        # not. Before a capital, only across a page break (``paragraph_runs_on``).
+        return not text_runs_on(a.text, b.text)
     edge = ends[line.column]
     if _set_apart(a, b, edge, usual_gap):
         return True
