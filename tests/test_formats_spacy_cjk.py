@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from annotator.formats.corpus import ExportDocument, ExportSpan
 from annotator.formats.spacy_docbin import docbin_bytes, pipeline_language
-
-spacy = pytest.importorskip("spacy")
 
 CHINESE = "新疆再教育营中的拘留和强迫劳动被联合国报告记录𠀋。"
 GOLD = ["新疆", "拘留", "强迫劳动", "联合国", "报告"]
