@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
@@ -125,6 +126,64 @@ def test_a_new_account_gets_a_link_shown_once_that_sets_its_password_once(world)
     )
     assert actions == ["user.create", "user.set_password"]
     assert AuditEvent.objects.get(action="user.create").project == world["project"]
+
+
+class _Labels(HTMLParser):
+    """Each element's id and each label's ``for``, with the form (by its place) each is in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms = 0
+        self.form: int | None = None
+        self.ids: dict[str, list[int | None]] = {}
+        self.labels: list[tuple[str, int | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.forms += 1
+            self.form = self.forms
+        if found.get("id"):
+            self.ids.setdefault(found["id"], []).append(self.form)
+        if tag == "label" and found.get("for"):
+            self.labels.append((found["for"], self.form))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = None
+
+
+def assert_labels_name_their_own_fields(html: str) -> None:
+    parsed = _Labels()
+    parsed.feed(html)
+    assert parsed.labels, "no label on the page"
+    for target, form in parsed.labels:
+        assert len(parsed.ids.get(target, [])) == 1, (
+            f"{len(parsed.ids.get(target, []))} × #{target}"
+        )
+        assert parsed.ids[target] == [form], f"the label for #{target} is in another form"
+
+
+def test_every_label_on_the_members_page_names_its_own_field(world):
+    """The page has two forms with a "User name" and a "Role" (adding an account, making
+    one) and a role form per member. With Django's default ids they shared id_username and
+    id_role, and a label's ``for`` finds the first element with its id: the labels of
+    "Make an account" named the fields of the form above it (a click on one focused the
+    other form; a screen reader read the second form's fields without a name)."""
+    client = client_for(world["manager"])
+    assert_labels_name_their_own_fields(client.get(members_url(world["project"])).content.decode())
+    # Refused (a name taken), the form comes back with its errors and its own ids.
+    refused = client.post(
+        members_url(world["project"], "member_create"),
+        {"username": "reviewer", "email": "", "role": "reviewer"},
+    )
+    assert refused.status_code == 200
+    assert refused.context["create_form"].errors
+    assert_labels_name_their_own_fields(refused.content.decode())
+    refused = client.post(members_url(world["project"]), {"username": "nobody", "role": "reviewer"})
+    assert refused.status_code == 200
+    assert refused.context["add_form"].errors
+    assert_labels_name_their_own_fields(refused.content.decode())
 
 
 def test_a_user_name_taken_in_any_case_is_refused(world):

@@ -32,6 +32,11 @@ from annotator.views.settings import add_errors, manager_access
 
 # A set-password link waits here for the one page that shows it, which takes it out.
 NEW_LINK_SESSION_KEY = "annotator.set_password_link"
+# The page holds several forms with the same field names (two "User name" and "Role" fields
+# and one role per member): each gets ids of its own, so that every label names its own
+# field (a label's ``for`` finds the first element with that id on the page).
+ADD_FORM_IDS = "add_%s"
+CREATE_FORM_IDS = "new_%s"
 
 
 def _error_text(error: ValidationError) -> str:
@@ -56,6 +61,7 @@ def _row(membership: Membership, project_slug: str, *, own: bool) -> dict[str, A
         "pending": pending,
         "role_form": MemberRoleForm(
             initial={"role": membership.role},
+            auto_id=f"member_{membership.pk}_%s",
             action=reverse("member_role", kwargs=kwargs),
             label=f"Role of {user.get_username()}",
         ),
@@ -79,7 +85,7 @@ def project_members(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
     """The members, with their roles and open work; add an existing account by user name."""
     access = manager_access(request, project_slug, to="manage the project's members")
     project = access.project
-    add_form = MemberAddForm(request.POST or None)
+    add_form = MemberAddForm(request.POST or None, auto_id=ADD_FORM_IDS)
     if request.method == "POST" and add_form.is_valid():
         try:
             membership = member_add(
@@ -96,7 +102,9 @@ def project_members(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
                 f"Added {membership.user.get_username()} as {Role(membership.role).label.lower()}.",
             )
             return redirect("project_members", project_slug=project_slug)
-    return _members_page(request, access, add_form=add_form, create_form=UserCreateForm())
+    return _members_page(
+        request, access, add_form=add_form, create_form=UserCreateForm(auto_id=CREATE_FORM_IDS)
+    )
 
 
 def _members_page(
@@ -135,7 +143,7 @@ def _members_page(
 def member_create(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
     """Make an account for a new member; its set-password link is shown once."""
     access = manager_access(request, project_slug, to="manage the project's members")
-    form = UserCreateForm(request.POST)
+    form = UserCreateForm(request.POST, auto_id=CREATE_FORM_IDS)
     if form.is_valid():
         try:
             link = user_create(
@@ -150,7 +158,9 @@ def member_create(request: AuthenticatedHttpRequest, project_slug: str) -> HttpR
         else:
             _show_link_once(request, link)
             return redirect("project_members", project_slug=project_slug)
-    return _members_page(request, access, add_form=MemberAddForm(), create_form=form)
+    return _members_page(
+        request, access, add_form=MemberAddForm(auto_id=ADD_FORM_IDS), create_form=form
+    )
 
 
 def _membership(access: Any, pk: int) -> Membership:
