@@ -30,6 +30,7 @@ from annotator.models import (
 from annotator.selectors.projects import category_in_use
 from annotator.selectors.tokens import api_token_status
 from annotator.services.accounts import user_deactivate
+from annotator.services.categories import category_delete, category_save
 from annotator.services.documents import (
     DOCUMENT_METADATA_FIELDS,
     document_retitle,
@@ -42,7 +43,6 @@ from annotator.services.projects import (
     project_create,
     project_update,
 )
-from annotator.services.taxonomy import category_delete, category_save
 from annotator.services.tokens import api_token_revoke
 
 

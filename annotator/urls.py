@@ -17,6 +17,7 @@ from annotator.views import (
     moderation,
     projects,
     settings,
+    taxonomy,
 )
 
 
@@ -155,37 +156,37 @@ urlpatterns = [
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/",
-        settings.project_taxonomy,
+        taxonomy.project_taxonomy,
         name="project_taxonomy",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/upload/",
-        settings.taxonomy_upload,
+        taxonomy.taxonomy_upload,
         name="taxonomy_upload",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/download/",
-        settings.taxonomy_download,
+        taxonomy.taxonomy_download,
         name="taxonomy_download",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/",
-        settings.category_edit,
+        taxonomy.category_edit,
         name="category_edit",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/move/",
-        settings.category_reorder,
+        taxonomy.category_reorder,
         name="category_move",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/retire/",
-        settings.category_retirement,
+        taxonomy.category_retirement,
         name="category_retire",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/delete/",
-        settings.category_remove,
+        taxonomy.category_remove,
         name="category_delete",
     ),
     path(

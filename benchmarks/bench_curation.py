@@ -35,7 +35,7 @@ from django.urls import reverse
 from annotator.models import Annotation, Category, Document, ModerationItem, Role
 from annotator.services.assignments import assignment_create, review_submit
 from annotator.services.importing import SourceFile, documents_import
-from annotator.services.moderation import moderation_start, moderation_started
+from annotator.services.moderation_start import moderation_start, moderation_started
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
 from annotator.taxonomy import parse_taxonomy
@@ -372,7 +372,20 @@ def measure_page(bench, port: int, curate_path: str, document: Document) -> None
                 f"text, layers, items and gold as JSON; DOMContentLoaded "
                 f"{shown['domContentLoaded']:.0f} ms on the last load",
             )
-            decide_on_page(bench, page)
+            # What the page did, printed if a decision never shows (a refusal, an error).
+            seen: list[str] = []
+            page.on("console", lambda message: seen.append(f"console {message.text}"))
+            page.on(
+                "response",
+                lambda response: seen.append(
+                    f"{response.request.method} {response.url} {response.status}"
+                ),
+            )
+            try:
+                decide_on_page(bench, page)
+            except Exception:
+                print("  the page's last events:", *seen[-20:], sep="\n    ")
+                raise
         finally:
             browser.close()
 
@@ -386,7 +399,7 @@ def decide_on_page(bench, page) -> None:
           window.pressedAt = null;
           document.addEventListener('keydown', () => { window.pressedAt = performance.now(); },
                                     {capture: true});
-          window.untilStatus = (status) => new Promise((resolve) => {
+          window.untilStatus = (status) => new Promise((resolve, reject) => {
             const current = document.getElementById('item-current');
             const observer = new MutationObserver(() => {
               if (current.dataset.status === status) {
@@ -395,6 +408,12 @@ def decide_on_page(bench, page) -> None:
               }
             });
             observer.observe(current, {attributes: true, attributeFilter: ['data-status']});
+            // A refused decision never changes the status: say what the page said instead.
+            setTimeout(() => {
+              observer.disconnect();
+              const message = document.getElementById('editor-message')?.textContent || '';
+              reject(new Error(`no "${status}" after 30 s; the page says: ${message.trim()}`));
+            }, 30000);
           });
         }"""
     )

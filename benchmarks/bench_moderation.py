@@ -13,7 +13,7 @@ from django.urls import reverse
 from annotator.alignment import Span, align
 from annotator.models import Annotation, Assignment, Category, Document, ModerationItem, Role
 from annotator.services.importing import SourceFile, documents_import
-from annotator.services.moderation import cluster_signature, moderation_start
+from annotator.services.moderation_start import cluster_signature, moderation_start
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
 from annotator.taxonomy import taxonomy_from_data

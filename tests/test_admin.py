@@ -210,7 +210,7 @@ def test_the_service_refuses_a_new_code_for_a_category_in_use_whoever_asks():
     # The admin's form says it first; the service holds the rule for every caller.
     from django.core.exceptions import ValidationError
 
-    from annotator.services.taxonomy import category_delete, category_save
+    from annotator.services.categories import category_delete, category_save
 
     project = ProjectFactory()
     category = CategoryFactory(project=project, code="forced_labour")

@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from annotator.models import Assignment, AuditEvent, Document, DocumentStatus, Role
 from annotator.selectors.assignments import status_history
+from annotator.services.assignment_plans import assignments_apply, assignments_plan
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
     assignment_delete,
-    assignments_apply,
-    assignments_plan,
     review_submit,
 )
 from annotator.services.projects import project_create

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from annotator.models import Assignment, AuditEvent, DocumentStatus, Role
+from annotator.services.assignment_plans import assignments_auto
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
-    assignments_auto,
     review_reopen,
     review_submit,
 )

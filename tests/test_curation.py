@@ -27,13 +27,8 @@ from annotator.services.assignments import review_submit
 from annotator.services.audit import audit_verify
 from annotator.services.exporting import ExportOptions, export_start
 from annotator.services.gold import GoldConflict, GoldError, gold_create, gold_delete, gold_update
-from annotator.services.moderation import (
-    ItemConflict,
-    ModerationError,
-    item_reopen,
-    item_resolve,
-    moderation_start,
-)
+from annotator.services.moderation import ItemConflict, ModerationError, item_reopen, item_resolve
+from annotator.services.moderation_start import moderation_start
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,

@@ -24,7 +24,7 @@ from django.urls import resolve, reverse
 from annotator.models import Annotation, Document, Role
 from annotator.services.assignments import review_submit
 from annotator.services.importing import ImportLimits, uploaded_sources
-from annotator.services.moderation import moderation_start
+from annotator.services.moderation_start import moderation_start
 from annotator.services.tokens import api_token_create
 from tests.factories import (
     CategoryFactory,

@@ -17,12 +17,8 @@ from annotator.models import (
 )
 from annotator.services.assignments import review_reopen, review_submit
 from annotator.services.audit import audit_verify
-from annotator.services.moderation import (
-    ItemConflict,
-    ModerationError,
-    item_resolve,
-    moderation_start,
-)
+from annotator.services.moderation import ItemConflict, ModerationError, item_resolve
+from annotator.services.moderation_start import moderation_start
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from annotator.models import DocumentStatus, GoldSpan, ItemStatus, ModerationItem, Role
 from annotator.services.assignments import review_submit
-from annotator.services.moderation import ModerationError, item_resolve, moderation_start
+from annotator.services.moderation import ModerationError, item_resolve
+from annotator.services.moderation_start import moderation_start
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,

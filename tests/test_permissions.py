@@ -12,7 +12,8 @@ from django.test import Client
 
 from annotator.models import Assignment, ModerationItem, Role
 from annotator.services.assignments import review_submit
-from annotator.services.moderation import item_resolve, moderation_start
+from annotator.services.moderation import item_resolve
+from annotator.services.moderation_start import moderation_start
 from tests.factories import (
     CategoryFactory,
     MembershipFactory,

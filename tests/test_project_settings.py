@@ -20,14 +20,9 @@ from annotator.models import (
     Role,
     TaxonomyVersion,
 )
+from annotator.services.categories import category_move, category_retire, category_save
 from annotator.services.projects import project_create, project_update
-from annotator.services.taxonomy import (
-    category_move,
-    category_retire,
-    category_save,
-    taxonomy_load,
-    taxonomy_preview,
-)
+from annotator.services.taxonomy import taxonomy_load, taxonomy_preview
 from annotator.taxonomy import parse_taxonomy, taxonomy_from_data, taxonomy_yaml
 from tests.factories import (
     CategoryFactory,
@@ -326,6 +321,22 @@ def test_a_used_category_is_retired_not_deleted_and_leaves_the_editor(managed):
     client.post(url("category_delete", project, pk=disappearance.pk))
     assert not Category.objects.filter(pk=disappearance.pk).exists()
     assert [e.action for e in events("category.delete")] == ["category.delete"]
+
+
+# Bootstrap's outline buttons whose text on white is below the 4.5:1 contrast that WCAG AA
+# asks of text: warning (#FFC107, 1.6:1), info (#0DCAF0, 1.9:1) and light.
+LOW_CONTRAST_BUTTONS = ("btn-outline-warning", "btn-outline-info", "btn-outline-light")
+
+
+def test_the_taxonomy_page_buttons_are_legible(managed):
+    """The Retire buttons were yellow on white (btn-outline-warning): axe-core found them
+    below the contrast ratio WCAG asks for, a serious violation, in the browser tests."""
+    project, client = managed["project"], client_for(managed["manager"])
+    taxonomy_load(project=project, specs=parse_taxonomy(TAXONOMY), actor=managed["manager"])
+    html = client.get(url("project_taxonomy", project)).content.decode()
+    assert html.count('aria-label="Retire ') == 3
+    for name in LOW_CONTRAST_BUTTONS:
+        assert name not in html, name
 
 
 def test_the_taxonomy_page_costs_the_same_with_more_categories(managed, django_assert_num_queries):

@@ -33,16 +33,18 @@ from annotator.models import Role
 from annotator.selectors.assignments import CellState, assignment_get, assignment_list
 from annotator.selectors.documents import document_assignment
 from annotator.selectors.projects import membership_of, user_by_username, usernames
+from annotator.services.assignment_plans import (
+    AutoAssignReport,
+    assignments_apply,
+    assignments_auto,
+    assignments_plan,
+)
 from annotator.services.assignments import (
     AssignmentError,
     AssignmentsReport,
-    AutoAssignReport,
     assignment_delete,
-    assignments_apply,
-    assignments_auto,
     assignments_create,
     assignments_delete,
-    assignments_plan,
     review_reopen,
     review_submit,
 )

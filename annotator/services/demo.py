@@ -25,9 +25,10 @@ from annotator.models import (
     SourceType,
 )
 from annotator.services.annotations import annotation_create
-from annotator.services.assignments import AutoAssignReport, assignments_auto, review_submit
+from annotator.services.assignment_plans import AutoAssignReport, assignments_auto
+from annotator.services.assignments import review_submit
 from annotator.services.importing import ImportReport, SourceFile, documents_import
-from annotator.services.moderation import moderation_start, moderation_started
+from annotator.services.moderation_start import moderation_start, moderation_started
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load
 from annotator.taxonomy import parse_taxonomy

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from annotator.models import Category, Project, TaxonomyVersion
-from annotator.selectors.projects import category_in_use, taxonomy_specs
+from annotator.selectors.projects import taxonomy_specs
 from annotator.services.audit import audit_record, audited
 from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order, taxonomy_data
 
@@ -271,7 +270,7 @@ def taxonomy_load(
         for number, category in enumerate(rest):
             category.order = after + number
         Category.objects.bulk_update(rest, ["order"])
-    _renumber(project)
+    renumber(project)
     audit_record(
         actor=actor,
         action="taxonomy.load",
@@ -290,7 +289,7 @@ def taxonomy_load(
     return report
 
 
-def _renumber(project: Project) -> None:
+def renumber(project: Project) -> None:
     """Number the project's categories 0, 1, 2… as the taxonomy file lists them (each
     parent before its children, siblings in their order), writing only those that move."""
     categories = list(project.categories.all())
@@ -317,6 +316,10 @@ def _renumber(project: Project) -> None:
 
 
 @audited
+def _count(entries: list[dict[str, Any]]) -> int:
+    return sum(1 + _count(entry.get("children", [])) for entry in entries)
+
+
 def taxonomy_version_create(*, project: Project, actor: User | None) -> TaxonomyVersion:
     """The project's next taxonomy version: its guidelines and taxonomy as they are now, in
     the caller's transaction. The project's row is locked, so two changes at once get
@@ -342,10 +345,6 @@ def taxonomy_version_create(*, project: Project, actor: User | None) -> Taxonomy
     return version
 
 
-def _count(entries: list[dict[str, Any]]) -> int:
-    return sum(1 + _count(entry.get("children", [])) for entry in entries)
-
-
 CATEGORY_FIELDS = (
     "code",
     "name",
@@ -356,132 +355,3 @@ CATEGORY_FIELDS = (
     "order",
     "retired",
 )
-
-
-def _category_state(category: Category) -> dict[str, Any]:
-    state: dict[str, Any] = {name: getattr(category, name) for name in CATEGORY_FIELDS}
-    parent = category.parent
-    state["parent"] = parent.code if parent is not None else None
-    return state
-
-
-def _category_write(category: Category, *, actor: User | None) -> bool:
-    """Create or change one category, checked and audited; whether anything changed."""
-    before = None
-    if category.pk is not None:
-        stored = (
-            Category.objects.select_for_update(of=("self",))
-            .select_related("parent")
-            .get(pk=category.pk)
-        )
-        before = _category_state(stored)
-        if stored.code != category.code and category_in_use(stored):
-            raise ValidationError(
-                {
-                    "code": f"The code {stored.code!r} is in use (spans, moderation items or "
-                    "imported layers name it), so it cannot change."
-                }
-            )
-    elif not category.order:
-        # A new category goes last among its siblings (renumbered below).
-        highest = Category.objects.filter(project_id=category.project_id).aggregate(n=Max("order"))[
-            "n"
-        ]
-        category.order = 0 if highest is None else highest + 1
-    if category.retired:
-        category.shortcut = ""
-    category.full_clean()
-    category.save()
-    after = _category_state(category)
-    if before == after:
-        return False
-    audit_record(
-        actor=actor,
-        action="category.create" if before is None else "category.update",
-        object_type="category",
-        object_id=category.pk,
-        project=category.project,
-        before=before,
-        after=after,
-    )
-    if before is None or before["parent"] != after["parent"] or before["order"] != after["order"]:
-        _renumber(category.project)
-        category.refresh_from_db(fields=["order"])
-    return True
-
-
-@audited
-def category_save(*, category: Category, actor: User | None) -> Category:
-    """Create or change one category, checked; a code in use is refused a new value. A
-    change makes a new taxonomy version."""
-    if _category_write(category, actor=actor):
-        taxonomy_version_create(project=category.project, actor=actor)
-    return category
-
-
-@audited
-def category_retire(*, category: Category, retired: bool, actor: User | None) -> Category:
-    """Retire a category (offered for no new span; its shortcut is freed), or bring a
-    retired one back. Its spans, moderation items and exports keep it either way."""
-    category.retired = retired
-    return category_save(category=category, actor=actor)
-
-
-@audited
-def category_move(
-    *, category: Category, direction: Literal["up", "down"], actor: User | None
-) -> bool:
-    """Move a category one place up or down among its siblings (with its subcategories);
-    False when it is already first or last."""
-    siblings = list(
-        Category.objects.select_for_update()
-        .filter(project_id=category.project_id, parent_id=category.parent_id)
-        .order_by("order", "code")
-    )
-    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == category.pk)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(siblings):
-        return False
-    mine, theirs = siblings[index], siblings[other]
-    before = {"order": mine.order}
-    if mine.order == theirs.order:  # equal orders sort by code: make them distinct first
-        theirs.order += 1 if direction == "up" else -1
-    mine.order, theirs.order = theirs.order, mine.order
-    Category.objects.bulk_update([mine, theirs], ["order"])
-    _renumber(category.project)
-    mine.refresh_from_db(fields=["order"])
-    category.order = mine.order
-    audit_record(
-        actor=actor,
-        action="category.move",
-        object_type="category",
-        object_id=category.pk,
-        project=category.project,
-        before=before,
-        after={"order": mine.order, "direction": direction},
-    )
-    taxonomy_version_create(project=category.project, actor=actor)
-    return True
-
-
-@audited
-def category_delete(*, category: Category, actor: User | None) -> None:
-    """Delete a category nothing uses yet; one in use is refused (retire it instead)."""
-    if category_in_use(category):
-        raise ValidationError(
-            f"The category {category.code!r} is in use, so it cannot be deleted; retire it instead."
-        )
-    if category.children.exists():
-        raise ValidationError(f"The category {category.code!r} has subcategories.")
-    audit_record(
-        actor=actor,
-        action="category.delete",
-        object_type="category",
-        object_id=category.pk,
-        project=category.project,
-        before=_category_state(category),
-    )
-    project = category.project
-    category.delete()
-    _renumber(project)
-    taxonomy_version_create(project=project, actor=actor)

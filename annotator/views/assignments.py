@@ -37,15 +37,17 @@ from annotator.selectors.documents import document_list as documents_of
 from annotator.selectors.documents import next_document as next_of
 from annotator.selectors.projects import project_reviewers, usernames
 from annotator.selectors.pseudonyms import document_reviewer_labels
+from annotator.services.assignment_plans import (
+    assignments_apply,
+    assignments_auto,
+    assignments_plan,
+)
 from annotator.services.assignments import (
     AssignmentError,
     assignment_create,
     assignment_delete,
-    assignments_apply,
-    assignments_auto,
     assignments_create,
     assignments_delete,
-    assignments_plan,
     review_reopen,
     review_submit,
 )

@@ -49,8 +49,8 @@ from annotator.services.moderation import (
     item_proposals,
     item_reopen,
     item_resolve,
-    moderation_start,
 )
+from annotator.services.moderation_start import moderation_start
 
 QUEUE_PER_PAGE = 50
 # The queue's document and category filters list at most this many choices; beyond it, each
