@@ -95,6 +95,22 @@ def test_editor_query_count_does_not_grow_with_spans(
     assert len(editor_data(response)["annotations"]) == 101
 
 
+def test_a_changed_colour_shows_on_the_next_page_an_unchanged_stylesheet_is_a_304(
+    project, reviewer_client
+):
+    category = CategoryFactory(project=project, code="detention", colour="#0072B2")
+    url = reverse("category_styles", kwargs={"project_slug": project.slug})
+    first = reviewer_client.get(url)
+    assert "no-cache" in first["Cache-Control"], "the browser must ask again on every page"
+    again = reviewer_client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304, "an unchanged stylesheet is not sent twice"
+    category.colour = "#D55E00"
+    category.save()
+    changed = reviewer_client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200, "a changed colour is sent at once, not after a minute"
+    assert ".swatch-detention { background-color: #D55E00; }" in changed.content.decode()
+
+
 def test_category_stylesheet_has_a_highlight_and_a_swatch_per_category(project, reviewer_client):
     CategoryFactory(project=project, code="detention", colour="#0072B2")
     response = reviewer_client.get(

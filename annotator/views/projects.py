@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 
@@ -16,6 +16,7 @@ from annotator.forms.accounts import LoginForm
 from annotator.middleware import session_refreshed
 from annotator.selectors.projects import category_list
 from annotator.selectors.projects import project_list as projects_of_member
+from annotator.text import sha256_hex
 
 HEX_COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 CSS_SAFE_CODE = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -58,6 +59,14 @@ def category_styles(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
             f"rgb({red} {green} {blue} / 0.32); }}\n"
             f".swatch-{category.code} {{ background-color: {category.colour}; }}\n"
         )
-    response = HttpResponse("".join(rules), content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=60"
+    css = "".join(rules)
+    # Revalidated on every page (no-cache, with an ETag): a colour a manager just changed
+    # shows on the next page, while an unchanged stylesheet costs only a 304.
+    etag = f'"{sha256_hex(css.encode())[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
     return response
