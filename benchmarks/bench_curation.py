@@ -422,10 +422,10 @@ def decide_on_page(bench, page) -> None:
         page.keyboard.press("n")
         letter = page.get_attribute("#item-accept-buttons button[data-letter]", "data-letter")
         assert page.get_attribute("#item-current", "data-status") == "open"
-        page.evaluate("window.waiting = window.untilStatus('resolved')")
+        page.evaluate("() => { window.waiting = window.untilStatus('resolved'); }")
         page.keyboard.press(letter.lower())
         accepted.append(page.evaluate("window.waiting"))
-        page.evaluate("window.waiting = window.untilStatus('open')")
+        page.evaluate("() => { window.waiting = window.untilStatus('open'); }")
         page.keyboard.press("u")
         undone.append(page.evaluate("window.waiting"))
     bench.record(
