@@ -129,7 +129,7 @@ def check_gold_span(document: Document, span: Span, categories: Mapping[str, Cat
 def _curated(document_id: int) -> Document:
     """The document, locked (without its text) for a gold change; refused before alignment."""
     document = (
-        Document.objects.select_for_update(no_key=True)
+        Document.objects.select_for_update(no_key=True, of=("self",))
         .select_related("project")
         .defer("text")
         .get(pk=document_id)

@@ -79,6 +79,16 @@ def item_proposals(item: ModerationItem) -> dict[int, set[Span]]:
 
 
 def _locked_item(item_id: int) -> ModerationItem:
+    # One lock order for every write on a document's curation: the document, then its item,
+    # then the item's gold spans (the gold layer's services lock the document, then the
+    # span). A decision ends by refreshing the document's status, so taking the document
+    # last would deadlock against a gold edit holding it while it waits for a gold span.
+    document_id = (
+        ModerationItem.objects.filter(pk=item_id).values_list("document_id", flat=True).first()
+    )
+    if document_id is None:
+        raise ModerationError("No such moderation item.")
+    Document.objects.select_for_update(no_key=True, of=("self",)).only("pk").get(pk=document_id)
     # Who resolved it is read after the lock, never joined to it: on PostgreSQL a row locked
     # after a wait is read again, but the rows joined to it are not (the join would still
     # say nobody had resolved it).

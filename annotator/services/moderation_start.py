@@ -67,7 +67,7 @@ def moderation_start(*, document: Document, actor: User | None) -> AlignmentSumm
     # No key update: spans being saved by reviewers still open hold a key-share lock on
     # the document (their foreign key), which this must not wait for.
     document = (
-        Document.objects.select_for_update(no_key=True)
+        Document.objects.select_for_update(no_key=True, of=("self",))
         .select_related("project")
         .get(pk=document.pk)
     )
