@@ -4,7 +4,7 @@
 // margin and decided from the sidebar. Everything is saved through the API, in one queue.
 
 import { Details } from "./details.js";
-import { Highlights, highlightsSupported } from "./highlights.js";
+import { Highlights, spansUsable } from "./highlights.js";
 import { bindInput } from "./input.js";
 import { ItemBoard } from "./items.js";
 import { DocumentOffsets } from "./offsets.js";
@@ -29,19 +29,7 @@ const offsets = new DocumentOffsets(article, index);
 const categories = new Map(data.categories.map((category) => [category.code, category]));
 const api = data.apiBase;
 
-let usable = true;
-if (!highlightsSupported) {
-  usable = false;
-  showMessage(
-    "This browser cannot draw highlights (CSS Custom Highlight API): use a current Chromium, Firefox or Safari.",
-  );
-} else if (!offsets.matches(data.text)) {
-  usable = false;
-  showMessage(
-    "The text on the page differs from the stored text; curation is disabled to keep offsets exact.",
-  );
-  article.setAttribute("aria-disabled", "true");
-}
+const usable = spansUsable({ offsets, text: data.text, article, showMessage, what: "curation" });
 
 // The gold layer, saved through the gold endpoints exactly as the editor saves a layer.
 const gold = new SpanStore({

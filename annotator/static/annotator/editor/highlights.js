@@ -7,6 +7,28 @@ import { overlapIntervals } from "./text.js";
 
 export const highlightsSupported = typeof CSS !== "undefined" && "highlights" in CSS;
 
+/**
+ * Whether spans can be drawn and changed on this page: offsets are exact only when the
+ * page shows the stored text, and spans are of no use where they cannot be drawn. When
+ * not, the page says why (``showMessage``) and the text is marked disabled.
+ */
+export function spansUsable({ offsets, text, article, showMessage, what }) {
+  if (!highlightsSupported) {
+    showMessage(
+      "This browser cannot draw highlights (CSS Custom Highlight API): use a current Chromium, Firefox or Safari.",
+    );
+    return false;
+  }
+  if (!offsets.matches(text)) {
+    showMessage(
+      `The text on the page differs from the stored text; ${what} is disabled to keep offsets exact.`,
+    );
+    article.setAttribute("aria-disabled", "true");
+    return false;
+  }
+  return true;
+}
+
 export class Highlights {
   #drawn = new Map(); // localId -> {range, category} as drawn
   #byCategory = new Map(); // category code -> Highlight

@@ -13,7 +13,7 @@
 // Highlight API, offsets are code points, and every change goes through one queue.
 
 import { Details } from "./details.js";
-import { Highlights, highlightsSupported } from "./highlights.js";
+import { Highlights, spansUsable } from "./highlights.js";
 import { ImportedLayers } from "./imported.js";
 import { bindInput } from "./input.js";
 import { DocumentOffsets } from "./offsets.js";
@@ -45,21 +45,7 @@ const index = new TextIndex(data.text);
 const offsets = new DocumentOffsets(article, index);
 const categories = new Map(data.categories.map((category) => [category.code, category]));
 
-// Offsets are exact only when the page shows the stored text, and spans are of no use
-// where they cannot be drawn: the editor then shows why and changes nothing.
-let usable = true;
-if (!highlightsSupported) {
-  usable = false;
-  showMessage(
-    "This browser cannot draw highlights (CSS Custom Highlight API): use a current Chromium, Firefox or Safari.",
-  );
-} else if (!offsets.matches(data.text)) {
-  usable = false;
-  showMessage(
-    "The text on the page differs from the stored text; editing is disabled to keep offsets exact.",
-  );
-  article.setAttribute("aria-disabled", "true");
-}
+const usable = spansUsable({ offsets, text: data.text, article, showMessage, what: "editing" });
 
 const spans = new SpanStore({
   queue,
