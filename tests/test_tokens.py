@@ -416,3 +416,12 @@ def test_the_tokens_page_asks_the_same_queries_whatever_the_number_of_tokens(
 def test_the_navbar_links_to_the_tokens_page(member):
     page = client_for(member).get("/").content.decode()
     assert f'href="{TOKENS}"' in page
+
+
+def test_no_token_prefix_reads_as_a_command_line_option(member, monkeypatch):
+    drawn = iter(["-Ziu9XVp" + "a" * 35, "Qiu9XVp" + "b" * 36])
+    monkeypatch.setattr("annotator.services.tokens.secrets.token_urlsafe", lambda n: next(drawn))
+    token, secret = api_token_create(user=member, name="script")
+    assert not token.prefix.startswith("-"), "a prefix with a dash cannot be revoked by name"
+    assert secret.startswith("Qiu9XVp")
+    assert "Revoked token" in run("revoke_api_token", token.prefix)
