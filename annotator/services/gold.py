@@ -202,7 +202,13 @@ def gold_create(
     return gold
 
 
-def _locked_gold(gold_id: int, version: int) -> GoldSpan:
+def _locked_gold(gold_id: int, version: int) -> tuple[Document, GoldSpan]:
+    """The gold span's document, then the span, locked in the order every curation write
+    takes (the document first), the span still at ``version``; GoldConflict otherwise."""
+    document_id = GoldSpan.objects.filter(pk=gold_id).values_list("document_id", flat=True)
+    if not document_id:
+        raise GoldConflict(None)
+    document = _curated(document_id[0])
     # Locked alone, its category and decider read after: on PostgreSQL a row locked after a
     # wait is read again, the rows joined to it are not (they could say who decided before).
     gold = GoldSpan.objects.select_for_update().filter(pk=gold_id).first()
@@ -210,7 +216,7 @@ def _locked_gold(gold_id: int, version: int) -> GoldSpan:
         raise GoldConflict(None)
     if gold.version != version:
         raise GoldConflict(gold)
-    return gold
+    return document, gold
 
 
 @audited
@@ -222,11 +228,7 @@ def gold_update(
     unknown = set(changes) - set(GOLD_EDITABLE)
     if unknown:
         raise GoldError(f"These cannot be changed: {', '.join(sorted(unknown))}.")
-    document_id = GoldSpan.objects.filter(pk=gold_id).values_list("document_id", flat=True)
-    if not document_id:
-        raise GoldConflict(None)
-    document = _curated(document_id[0])
-    gold = _locked_gold(gold_id, version)
+    document, gold = _locked_gold(gold_id, version)
     before = gold_snapshot(gold)
     categories = _categories(document)
     code = changes.get("category", gold.category.code)
@@ -272,11 +274,7 @@ def gold_update(
 @audited
 def gold_delete(*, gold_id: int, moderator: User, version: int, rationale: str = "") -> None:
     """Remove a gold span at ``version``; the audit log keeps it."""
-    document_id = GoldSpan.objects.filter(pk=gold_id).values_list("document_id", flat=True)
-    if not document_id:
-        raise GoldConflict(None)
-    document = _curated(document_id[0])
-    gold = _locked_gold(gold_id, version)
+    document, gold = _locked_gold(gold_id, version)
     before = gold_snapshot(gold)
     gold.delete()
     audit_record(
