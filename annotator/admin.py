@@ -31,7 +31,7 @@ from annotator.selectors.projects import category_in_use
 from annotator.selectors.tokens import api_token_status
 from annotator.services.accounts import user_deactivate
 from annotator.services.categories import category_delete, category_save
-from annotator.services.documents import (
+from annotator.services.document_metadata import (
     DOCUMENT_METADATA_FIELDS,
     document_retitle,
     document_update,

@@ -1,10 +1,14 @@
 """Import speed: 1,000 plain-text documents of about 2,000 characters through the service
-(the bulk path), the command and the API, and a 45-page text PDF made by the benchmark."""
+(the bulk path), the command and the API; a JSONL corpus of 1,000 such documents in several
+scripts through the API, timed until all are listed; and a 45-page text PDF made by the
+benchmark."""
 
 from __future__ import annotations
 
 import io
+import json
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +25,9 @@ from annotator.services.projects import membership_set, project_create
 
 DOCUMENTS = 1_000
 PDF_PAGES = 45
+# The JSONL workload is run this many times (each into a project of its own, with texts of
+# its own), so that its figure is a median with its spread on a machine shared with others.
+JSONL_ROUNDS = 5
 WORDS = [
     "detention",
     "camp",
@@ -48,6 +55,36 @@ WORDS = [
     "were",
     "informed",
 ]
+
+
+# Words of the JSONL corpus besides the English ones: Cyrillic, Arabic, CJK Extension B
+# (outside the BMP: two UTF-16 units each) and emoji (some with a modifier, a variation
+# selector or a zero-width joiner).
+CYRILLIC = ["задержание", "свидетель", "показания", "семья", "арестован", "без", "обвинения"]
+ARABIC = ["احتجاز", "شاهد", "شهادة", "عائلة", "اعتقل", "دون", "تهمة", "المحامين"]
+CJK_EXTENSION_B = ["𠀋", "𠂢", "𠮷", "𡈁", "𤭢", "𨳒", "𩸽", "𠜎𠜱"]
+EMOJI = ["📄", "✊🏽", "🕊️", "⚖️", "🏳️‍🌈", "🔒", "📷"]
+
+
+def _mixed_text(rng: random.Random, tag: str, n: int) -> str:
+    """About 2,000 characters, each sentence in one script, with emoji between."""
+    sentences = [f"{tag} {n}."]
+    length = len(sentences[0])
+    while length < 2_000:
+        words = rng.choice([WORDS, CYRILLIC, ARABIC, CJK_EXTENSION_B])
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(6, 14)))
+        sentence = f"{sentence} {rng.choice(EMOJI)}."
+        sentences.append(sentence)
+        length += len(sentence) + 1
+    return " ".join(sentences)
+
+
+def _jsonl_corpus(rng: random.Random, tag: str) -> bytes:
+    """One JSONL file: 1,000 lines of ``{"text": …}``, about 2,000 characters each."""
+    lines = (
+        json.dumps({"text": _mixed_text(rng, tag, n)}, ensure_ascii=False) for n in range(DOCUMENTS)
+    )
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _texts(rng: random.Random, tag: str) -> list[bytes]:
@@ -140,7 +177,11 @@ def run(bench) -> None:
         f"{seconds:.2f} s",
     )
 
-    # 4. A 45-page text PDF.
+    # 4. A JSONL corpus through the API, as another tool's import is timed: one file of
+    # 1,000 lines POSTed, then the document list read until it lists them all.
+    jsonl_api(bench, rng, client, manager)
+
+    # 5. A 45-page text PDF.
     data = _pdf(PDF_PAGES)
     durations = bench.repeat(lambda: extract("report.pdf", data), 3)
     extraction = extract("report.pdf", data)
@@ -149,4 +190,43 @@ def run(bench) -> None:
         min(durations),
         "s",
         f"best of 3; {len(extraction.text):,} characters, {len(extraction.page_starts)} pages",
+    )
+
+
+def jsonl_api(bench, rng: random.Random, client: Client, manager) -> None:
+    """1,000 documents of about 2,000 characters (English, Cyrillic, Arabic, CJK Extension B
+    and emoji) in one JSONL file POSTed to the import API, timed until the document list
+    endpoint lists all of them; ``JSONL_ROUNDS`` rounds, the median and the spread."""
+    rates = []
+    for round_ in range(JSONL_ROUNDS):
+        project = project_create(
+            slug=f"bench-import-jsonl-{round_}", name=f"Import benchmark (JSONL API) {round_}"
+        )
+        membership_set(project=project, user=manager, role=Role.MANAGER)
+        data = _jsonl_corpus(rng, f"jsonl {round_}")
+        upload = SimpleUploadedFile("corpus.jsonl", data, content_type="application/jsonl")
+        url = f"/api/v1/projects/{project.slug}/documents"
+        start = time.perf_counter()
+        response = client.post(url, {"files": [upload]})
+        listed: set[int] = set()
+        page = 1
+        while True:
+            listing = client.get(url, {"page_size": 500, "page": page})
+            body = listing.json()
+            listed.update(row["id"] for row in body["results"])
+            if page >= body["pages"]:
+                break
+            page += 1
+        seconds = time.perf_counter() - start
+        assert response.status_code == 200, response.content[:300]
+        assert response.json()["imported"] == DOCUMENTS, response.json()["results"][:3]
+        assert len(listed) == DOCUMENTS, len(listed)
+        rates.append(DOCUMENTS / seconds)
+    median = statistics.median(rates)
+    bench.record(
+        "import API, one JSONL file of 1,000 documents, until listed",
+        median,
+        "documents/s",
+        f"median of {JSONL_ROUNDS} ({min(rates):,.0f}-{max(rates):,.0f}); "
+        f"{DOCUMENTS / median:.2f} s; {len(data) / 1e6:.1f} MB",
     )

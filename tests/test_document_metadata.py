@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from annotator.models import AuditEvent, Document, Role
-from annotator.services.documents import document_metadata_edit
+from annotator.services.document_metadata import document_metadata_edit
 from tests.factories import (
     MembershipFactory,
     ProjectFactory,

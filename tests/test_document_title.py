@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annotator.models import AuditEvent, Document, Role
 from annotator.services.audit import audit_verify
-from annotator.services.documents import document_retitle
+from annotator.services.document_metadata import document_retitle
 from annotator.services.importing import Outcome, SourceFile, document_import
 from tests.factories import (
     MembershipFactory,

@@ -549,10 +549,14 @@ def test_a_corpus_imports_a_document_per_line_with_imported_spans(project):
     assert not Annotation.objects.exists(), "an import must never write a reviewer's annotation"
     assert not GoldSpan.objects.exists(), "an import must never write the gold layer"
 
-    # The original of a corpus document is its own line's bytes.
+    # The original of a corpus document is the corpus file, kept once for all its lines;
+    # each document says where its line's bytes are in it.
     raw_lines = data.split(b"\n")
-    assert_original_kept(first, raw_lines[0])
-    assert_original_kept(second, raw_lines[1])
+    for document, raw in ((first, raw_lines[0]), (second, raw_lines[1])):
+        assert_original_kept(document, data)
+        start, end = document.metadata["source_bytes"]
+        assert data[start:end] == raw, f"document {document.pk}: its line is not where it says"
+    assert first.source_file.name == second.source_file.name
     assert_audited([first, second])
     event = AuditEvent.objects.get(document=first)
     assert event.actor == user

@@ -26,7 +26,7 @@ from annotator.api.schemas.documents import (
 from annotator.models import Document, Role
 from annotator.responses import original_download
 from annotator.selectors.documents import document_list
-from annotator.services.documents import document_metadata_edit, editable_metadata
+from annotator.services.document_metadata import document_metadata_edit, editable_metadata
 
 router = Router(tags=["documents"])
 

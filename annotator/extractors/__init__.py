@@ -233,9 +233,23 @@ def detect_language(text: str) -> dict[str, Any] | None:
 
 
 def title_from_text(text: str, *, fallback: str, max_length: int = 200) -> str:
-    """A title for a text that carries none: its first non-blank line if short, else fallback."""
-    for line in text.split("\n"):
-        stripped = " ".join(line.split())
-        if stripped:
+    """A title for a text that carries none: its first non-blank line if short, else fallback.
+
+    The line's runs of whitespace count as one space. Only the first non-blank line is read,
+    and of it only enough words to know it is too long: ``n`` words make at least ``2n - 1``
+    characters, so a line with more than ``max_length // 2 + 1`` words is never a title.
+    """
+    most_words = max_length // 2 + 1
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            end = len(text)
+        words = text[start:end].split(None, most_words)
+        if words:
+            if len(words) > most_words:
+                return fallback
+            stripped = " ".join(words)
             return stripped if len(stripped) <= max_length else fallback
+        start = end + 1
     return fallback

@@ -76,8 +76,15 @@ def json_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
     Not ``str.splitlines``: it also breaks at U+2028, U+2029, U+0085, form feeds and other
     separators that a JSON string holds as they are, which would cut a record in two.
     """
+    for number, line, _ in json_lines_at(data):
+        yield number, line
+
+
+def json_lines_at(data: bytes, start: int = 0) -> Iterator[tuple[int, bytes, int]]:
+    """``json_lines`` with the byte offset of each line in ``data`` (plus ``start``)."""
     for number, line in enumerate(data.split(b"\n"), start=1):
-        yield number, line.rstrip(b"\r")
+        yield number, line.rstrip(b"\r"), start
+        start += len(line) + 1
 
 
 def read_jsonl(data: bytes, *, offset_unit: str = "") -> Iterator[CorpusLine]:
@@ -86,20 +93,19 @@ def read_jsonl(data: bytes, *, offset_unit: str = "") -> Iterator[CorpusLine]:
     ``offset_unit`` (``"code-points"`` or ``"utf-16"``) is the unit doccano's spans were
     counted in, when the person importing knows it; "" reads them as UTF-16 units.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for number, raw in json_lines(data):
+    skipped = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    for number, raw, at in json_lines_at(data[skipped:] if skipped else data, skipped):
         if not raw.strip():
             continue
         try:
-            yield _line(number, raw, offset_unit)
+            yield _line(number, raw, offset_unit, (at, at + len(raw)))
         except _LineError as error:
             yield CorpusLine(number=number, raw=raw, error=f"Line {number}: {error}")
 
 
-def _line(number: int, raw: bytes, offset_unit: str) -> CorpusLine:
+def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> CorpusLine:
     try:
-        record = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        record = _decode(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise _LineError(f"it is not UTF-8 (byte {error.start}).") from None
     except json.JSONDecodeError as error:
@@ -133,11 +139,23 @@ def _line(number: int, raw: bytes, offset_unit: str) -> CorpusLine:
         offset_unit=unit,
         offset_unit_source=unit_source,
         notes=notes,
+        bytes_at=at,
     )
 
 
 def _refuse_constant(name: str) -> None:
     raise _LineError(f"it contains {name}, which is not a number JSON allows.")
+
+
+# ``json.loads`` with a keyword builds a decoder for every call; one serves every line.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _decode(text: str) -> Any:
+    """``json.loads(text, parse_constant=_refuse_constant)``, with its one decoder."""
+    if text.startswith("\ufeff"):  # as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 def _check_values(value: Any, where: str) -> None:

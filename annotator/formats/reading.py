@@ -80,6 +80,9 @@ class CorpusLine:
     content_type: str = "application/jsonl"
     steps: tuple[str, ...] = ()
     """How the reader made ``text`` (CoNLL joins its tokens), recorded with the document."""
+    bytes_at: tuple[int, int] | None = None
+    """Where ``raw`` is in its file, as byte offsets (half-open), when it is a slice of it
+    (a JSON Lines line); None where the reader made ``raw`` (a Label Studio task)."""
 
 
 @dataclass(frozen=True)

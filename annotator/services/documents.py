@@ -16,7 +16,7 @@ from django.db import transaction
 
 from annotator.extractors import Extraction, title_from_text
 from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project, TextDirection
-from annotator.services.audit import audit_record, audit_record_many, audited
+from annotator.services.audit import audit_record_many, audited
 from annotator.services.originals import StagedOriginals
 from annotator.text import CanonicalText, sha256_hex
 
@@ -68,6 +68,9 @@ class NewDocument:
     page_starts: tuple[int, ...] = ()
     spans: tuple[NewSpan, ...] = ()
     layer: str = ""
+    data_sha256: str = ""
+    """The SHA-256 of ``data`` where the caller has it already: the documents of one corpus
+    share its file as their original, and it is hashed once, not once a document."""
 
 
 def document_build(*, project: Project, new: NewDocument, imported_by: User | None) -> Document:
@@ -92,7 +95,7 @@ def document_build(*, project: Project, new: NewDocument, imported_by: User | No
         text=canonical.text,
         text_sha256=canonical.sha256,
         text_length=canonical.length,
-        source_sha256=sha256_hex(new.data),
+        source_sha256=new.data_sha256 or sha256_hex(new.data),
         source_size=len(new.data),
         source_filename=PurePath(new.filename).name[:255],
         content_type=extraction.content_type,
@@ -106,15 +109,36 @@ def document_build(*, project: Project, new: NewDocument, imported_by: User | No
         extractor_version=extraction.extractor_version,
         normalisation=[*extraction.steps, *canonical.steps],
         page_starts=list(new.page_starts),
-        metadata=_json_safe(found),
+        metadata=json_safe(found),
     )
     # Uniqueness of the text in the project is the importer's check and the database's
     # constraint, and the project and importer are rows the caller holds: validating
-    # them again would cost three queries per document.
-    document.full_clean(
-        exclude=["project", "imported_by"], validate_unique=False, validate_constraints=False
-    )
+    # them again would cost three queries per document. Only what a file can say is
+    # checked: the hashes, sizes and steps are this function's own, and their checks
+    # were most of an import's time spent validating.
+    document.full_clean(exclude=_COMPUTED_FIELDS, validate_unique=False, validate_constraints=False)
     return document
+
+
+# The fields of a new document that ``document_build`` makes itself, with the rows the
+# caller holds; every other field holds what a file or its importer said, and is validated.
+_COMPUTED_FIELDS = (
+    "project",
+    "imported_by",
+    "text_sha256",
+    "text_length",
+    "source_file",
+    "source_sha256",
+    "source_size",
+    "source_filename",
+    "imported_at",
+    "status",
+    "extractor",
+    "extractor_version",
+    "normalisation",
+    "page_starts",
+    "agreement",
+)
 
 
 def _title(new: NewDocument, given: Any) -> tuple[str, str]:
@@ -135,7 +159,7 @@ def _title(new: NewDocument, given: Any) -> tuple[str, str]:
     return PurePath(new.filename).stem or new.filename or "Untitled", TITLE_FROM_FILE_NAME
 
 
-def _json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
+def json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
     """Metadata as JSON can hold it (dates as ISO text, anything else as text)."""
     return json.loads(json.dumps(metadata, default=str, allow_nan=False))
 
@@ -221,181 +245,10 @@ def _spans_create(project: Project, documents: list[Document], items: list[NewDo
                 end=span.end,
                 quote=document.text[span.start : span.end],
                 note=span.note,
-                attributes=_json_safe(span.attributes),
+                attributes=json_safe(span.attributes),
             )
             for document, new in zip(documents, items, strict=True)
             for span in new.spans
         ],
         batch_size=1000,
     )
-
-
-@audited
-def document_retitle(*, document: Document, title: str, actor: User | None) -> Document:
-    """Correct a document's title, recording the old and the new one in the audit log.
-
-    The title is stripped and its runs of whitespace made single spaces; a blank title, or
-    one longer than the field allows, raises ValidationError and changes nothing. The text,
-    its hashes and the original file never change. The same title again records nothing.
-    """
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationError({"title": "A title cannot be blank."})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "title": f"A title has at most {TITLE_MAX_LENGTH} characters "
-                f"(this one has {len(title)})."
-            }
-        )
-    current = Document.objects.select_for_update().only("title", "metadata").get(pk=document.pk)
-    if current.title == title:
-        return document
-    before: dict[str, Any] = {"title": current.title}
-    if "title_source" in current.metadata:
-        before["title_source"] = current.metadata["title_source"]
-    current.title = title
-    current.metadata = {**current.metadata, "title_source": TITLE_CHANGED_BY_MANAGER}
-    current.clean_fields(exclude=[f.name for f in Document._meta.fields if f.name != "title"])
-    current.save(update_fields=["title", "metadata"])
-    audit_record(
-        actor=actor,
-        action="document.retitle",
-        object_type="document",
-        object_id=document.pk,
-        project=document.project,
-        document=document,
-        before=before,
-        after={"title": title, "title_source": TITLE_CHANGED_BY_MANAGER},
-    )
-    document.title, document.metadata = current.title, current.metadata
-    return document
-
-
-# What a manager may correct about a document besides its title; the text, the original and
-# their hashes never change.
-DOCUMENT_METADATA_FIELDS = (
-    "language",
-    "direction",
-    "source_url",
-    "publisher",
-    "published_on",
-    "metadata",
-)
-
-
-@audited
-def document_update(*, document: Document, actor: User | None, changes: dict[str, Any]) -> Document:
-    """Correct a document's metadata (``DOCUMENT_METADATA_FIELDS``); the audit log keeps what
-    each field was and became. The title has its own service, ``document_retitle``."""
-    unknown = set(changes) - set(DOCUMENT_METADATA_FIELDS)
-    if unknown:
-        raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
-    current = (
-        Document.objects.select_for_update()
-        .only("project_id", *DOCUMENT_METADATA_FIELDS)
-        .get(pk=document.pk)
-    )
-    changed = [name for name, value in changes.items() if getattr(current, name) != value]
-    if not changed:
-        return document
-    before = _json_safe({name: getattr(current, name) for name in changed})
-    for name in changed:
-        setattr(current, name, changes[name])
-        setattr(document, name, changes[name])
-    current.clean_fields(exclude=[f.name for f in Document._meta.fields if f.name not in changed])
-    current.save(update_fields=changed)
-    audit_record(
-        actor=actor,
-        action="document.update",
-        object_type="document",
-        object_id=document.pk,
-        project=document.project,
-        document=document,
-        before=before,
-        after=_json_safe({name: changes[name] for name in changed}),
-    )
-    return document
-
-
-# Keys of ``Document.metadata`` the product writes itself: where the title came from, the
-# corpus line and id a document came from, the encoding its text was read in. They are
-# provenance, never edited by hand.
-PROVENANCE_METADATA_KEYS = frozenset({"title_source", "source_line", "source_id", "encoding"})
-METADATA_KEY_MAX_LENGTH = 64
-METADATA_VALUE_MAX_LENGTH = 2000
-
-
-def editable_metadata(metadata: Mapping[str, Any]) -> dict[str, str]:
-    """The free fields of a document's metadata, which a manager may edit: every entry
-    whose value is text and whose key is not provenance. The others (what an extractor
-    found as lists or numbers, the provenance) are kept as they are."""
-    return {
-        key: value
-        for key, value in metadata.items()
-        if isinstance(value, str) and key not in PROVENANCE_METADATA_KEYS
-    }
-
-
-def _checked_free_fields(fields: Mapping[str, str]) -> dict[str, str]:
-    problems = []
-    checked: dict[str, str] = {}
-    for raw_key, raw_value in fields.items():
-        key, value = " ".join(str(raw_key).split()), str(raw_value).strip()
-        if not key:
-            problems.append("A metadata field needs a name.")
-        elif len(key) > METADATA_KEY_MAX_LENGTH:
-            problems.append(f"The field name {key[:20]!r}… is longer than 64 characters.")
-        elif key in PROVENANCE_METADATA_KEYS:
-            problems.append(f"{key!r} is recorded by the product itself and cannot be set.")
-        elif key in DOCUMENT_METADATA_FIELDS or key == "title":
-            problems.append(f"{key!r} has a field of its own.")
-        elif key in checked:
-            problems.append(f"The field {key!r} is given twice.")
-        elif len(value) > METADATA_VALUE_MAX_LENGTH:
-            problems.append(f"The value of {key!r} is longer than 2,000 characters.")
-        elif "\x00" in key or "\x00" in value:
-            problems.append(f"The field {key!r} contains the NUL character (U+0000).")
-        elif value:
-            checked[key] = value
-    if problems:
-        raise ValidationError({"metadata": problems})
-    return checked
-
-
-@audited
-def document_metadata_edit(
-    *,
-    document: Document,
-    actor: User | None,
-    title: str | None = None,
-    changes: Mapping[str, Any] | None = None,
-    free_fields: Mapping[str, str] | None = None,
-) -> Document:
-    """A manager's correction of a document's description: its title
-    (``document_retitle``), any of ``DOCUMENT_METADATA_FIELDS`` but ``metadata``
-    (``document_update``), and its free metadata fields, which ``free_fields`` replaces
-    (an empty value removes a field; provenance and structured values stay). Each change is
-    in the audit log with what it was; the text, the original and their hashes never
-    change."""
-    wanted = dict(changes or {})
-    if "metadata" in wanted:
-        raise ValidationError({"metadata": "Give the free metadata fields as free_fields."})
-    if free_fields is not None:
-        kept = {
-            key: value
-            for key, value in document.metadata.items()
-            if key not in editable_metadata(document.metadata)
-        }
-        wanted["metadata"] = {**kept, **_checked_free_fields(free_fields)}
-    if title is not None:
-        document_retitle(document=document, title=title, actor=actor)
-    if wanted:
-        if "metadata" in wanted:
-            # The title's provenance may just have changed: merge into what is stored now.
-            wanted["metadata"] = {
-                **{k: v for k, v in document.metadata.items() if k in PROVENANCE_METADATA_KEYS},
-                **wanted["metadata"],
-            }
-        document_update(document=document, actor=actor, changes=wanted)
-    return document

@@ -67,6 +67,7 @@ class StagedOriginals:
 
     def __init__(self) -> None:
         self._staged: list[tuple[str, Path, Path]] = []
+        self._names: set[str] = set()
 
     def __enter__(self) -> StagedOriginals:
         return self
@@ -83,6 +84,9 @@ class StagedOriginals:
     def store(self, *, data: bytes, source_sha256: str, filename: str) -> str:
         """Keep the original bytes unchanged for this transaction; return their storage name."""
         name = original_storage_name(source_sha256, filename)
+        if name in self._names:  # the file of a corpus, kept once for all its documents
+            return name
+        self._names.add(name)
         if isinstance(default_storage, FileSystemStorage):
             final = Path(default_storage.path(name))
             self._staged.append((name, _stage_original(final, data), final))
@@ -104,6 +108,7 @@ class StagedOriginals:
                 continue
             staged.unlink(missing_ok=True)
         self._staged.clear()
+        self._names.clear()
 
     def discard(self) -> None:
         """The transaction rolled back: remove what only it held."""
@@ -113,6 +118,7 @@ class StagedOriginals:
         # that commits after this look still held its link during it.
         alone = {name: final for name, _, final in self._staged if _links(final) == 1}
         self._staged.clear()
+        self._names.clear()
         try:
             referenced = _referenced(alone)
             _remove_unreferenced({n: f for n, f in alone.items() if n not in referenced})

@@ -46,7 +46,7 @@ from annotator.selectors.documents import (
 )
 from annotator.selectors.projects import project_reviewers
 from annotator.selectors.pseudonyms import document_reviewer_labels, history_entries, labels_for
-from annotator.services.documents import (
+from annotator.services.document_metadata import (
     document_metadata_edit,
     document_retitle,
     editable_metadata,

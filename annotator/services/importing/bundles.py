@@ -13,9 +13,10 @@ from django.db.models import OuterRef, Subquery
 from annotator.extractors import COMPANION_FILE_NAMES, CORPUS_SUFFIXES
 from annotator.formats.archive import Member
 from annotator.formats.bundle import MANIFEST, TAXONOMY, Bundle, taxonomy_file_data, verify_members
+from annotator.formats.companions import companions_of
 from annotator.models import Category, ImportedSpan, Project
 from annotator.services.audit import audited
-from annotator.services.importing.corpora import companions_of, corpus
+from annotator.services.importing.corpora import corpus
 from annotator.services.importing.report import (
     Context,
     FileResult,

@@ -12,9 +12,10 @@ content.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import PurePath, PurePosixPath
+from collections.abc import Iterable, Iterator
+from pathlib import PurePath
 from typing import Any
 
 from django.db.models import Q
@@ -22,6 +23,7 @@ from django.db.models import Q
 from annotator import __version__
 from annotator.extractors import Extraction
 from annotator.formats.brat_reader import BratError, annotation_conf_categories, read_brat
+from annotator.formats.companions import TYPESYSTEM
 from annotator.formats.conll_reader import ConllError, looks_like_conll, read_conll
 from annotator.formats.jsonl import read_jsonl
 from annotator.formats.labelstudio import label_studio_shape, read_label_studio
@@ -53,7 +55,6 @@ JSON_SUFFIXES = (".json", ".jsonld")
 CONLL_SUFFIXES = (".conll", ".conll03", ".iob", ".bio")
 BRAT_CONFIGURATION = "annotation.conf"
 BRAT_DISPLAY = ("visual.conf", "tools.conf", "kb_shortcuts.conf")
-TYPESYSTEM = "typesystem.xml"
 # Where a W3C target names a document of this product: urn:annotator:<project>:document:<id>.
 _OWN_IRI = "urn:annotator:{slug}:document:"
 _HASH_IRI = "urn:sha256:"
@@ -118,6 +119,18 @@ def corpus(source: SourceFile, context: Context | None = None) -> Iterator[FileR
         yield from _json(source, context)
     else:
         yield from documents(source, read_jsonl(source.data, offset_unit=source.offset_unit))
+
+
+@functools.lru_cache(maxsize=64)
+def _file_name(name: str) -> str:
+    """The last part of a source's name: parsed once for all the lines of a corpus."""
+    return PurePath(name).name
+
+
+@functools.lru_cache(maxsize=4)
+def _file_sha256(data: bytes) -> str:
+    """The SHA-256 of a corpus file: hashed once for all the documents it holds."""
+    return sha256_hex(data)
 
 
 def is_conll_text(source: SourceFile) -> bool:
@@ -203,6 +216,8 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
     metadata: dict[str, Any] = {**source.metadata, **line.metadata}
     if line.number:
         metadata["source_line" if line.extractor == "jsonl" else "source_item"] = line.number
+    if line.bytes_at is not None:
+        metadata["source_bytes"] = list(line.bytes_at)
     if line.offset_unit:
         metadata["offset_unit"] = line.offset_unit
         metadata["offset_unit_source"] = line.offset_unit_source
@@ -210,9 +225,13 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
         metadata.setdefault("read_with", {})[key] = sha256_hex(value)
     groups = [(named, tuple(spans)) for named, spans in layers.items()] or [(layer, ())]
     (first, first_spans), *rest = groups
+    # The original of each document is the file it came from, kept once for all of them:
+    # its bytes exactly as they came, where a reader's record (a Label Studio task) is
+    # written anew; which part of it is the document's, its metadata says.
     new = NewDocument(
-        filename=PurePath(source.name).name,
-        data=line.raw,
+        filename=_file_name(source.name),
+        data=source.data,
+        data_sha256=_file_sha256(source.data),
         extraction=extraction,
         canonical=canonical,
         metadata=metadata,
@@ -225,37 +244,6 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
         more_layers=tuple(ImportedLayer(named, spans) for named, spans in rest),
         notes=line.notes,
     )
-
-
-def companions_of(read: Mapping[str, bytes]) -> tuple[dict[str, dict[str, bytes]], set[str]]:
-    """For the files of an archive (or of one upload), by name: the files each is read with
-    (a brat ``.txt`` its ``.ann``, an XMI the nearest ``TypeSystem.xml``: in its folder, a
-    folder above, or the archive's only one), and the names read only as companions."""
-    companions: dict[str, dict[str, bytes]] = {}
-    consumed: set[str] = set()
-    lowered = {name.lower(): name for name in read}
-    typesystems = [name for name in read if PurePosixPath(name).name.lower() == TYPESYSTEM]
-    for name in read:
-        path = PurePosixPath(name)
-        if path.suffix.lower() == ".ann":
-            txt = lowered.get(str(path.with_suffix(".txt")).lower())
-            if txt is not None:
-                companions.setdefault(txt, {})["ann"] = read[name]
-                consumed.add(name)
-        elif path.suffix.lower() == ".xmi":
-            found = None
-            for folder in path.parents:
-                prefix = "" if str(folder) == "." else f"{folder}/"
-                found = next(
-                    (t for t in typesystems if t.lower() == f"{prefix}{TYPESYSTEM}".lower()), None
-                )
-                if found:
-                    break
-            if found is None and len(typesystems) == 1:
-                found = typesystems[0]
-            if found is not None:
-                companions.setdefault(name, {})[TYPESYSTEM] = read[found]
-    return companions, consumed
 
 
 # --- .json: Label Studio or W3C Web Annotation ------------------------------------------

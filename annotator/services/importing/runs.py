@@ -38,6 +38,8 @@ _COUNTED = {
     Outcome.FAILED: "failed",
     Outcome.NOTE: "notes",
 }
+# Each outcome as the row stores it, mapped once rather than once a row.
+_ROW_OUTCOME = {outcome: ImportOutcome(str(outcome)) for outcome in Outcome}
 
 
 def import_run_start(*, project: Project, started_by: User | None, via: ImportVia) -> ImportRun:
@@ -112,11 +114,12 @@ class RunRecorder:
 
 def _row(run: ImportRun, index: int, result: FileResult) -> ImportRow:
     taxonomy = result.taxonomy
+    # By the run's id: the run object would be checked again on every row of the insert.
     return ImportRow(
-        run=run,
+        run_id=run.pk,
         index=index,
         name=result.name,
-        outcome=ImportOutcome(str(result.outcome)),
+        outcome=_ROW_OUTCOME[result.outcome],
         reason=result.reason,
         document_id=result.document_id,
         spans=result.spans,

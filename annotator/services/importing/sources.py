@@ -19,9 +19,10 @@ from annotator.extractors import (
 )
 from annotator.formats.archive import ArchiveError, zip_members
 from annotator.formats.bundle import find_bundle
+from annotator.formats.companions import TYPESYSTEM, companions_of
 from annotator.services.documents import NewDocument
 from annotator.services.importing.bundles import bundle_entries
-from annotator.services.importing.corpora import TYPESYSTEM, companions_of, corpus, is_conll_text
+from annotator.services.importing.corpora import corpus, is_conll_text
 from annotator.services.importing.report import (
     Context,
     FileResult,

@@ -8,9 +8,7 @@ each span once however often the same file is imported.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -18,7 +16,7 @@ from django.db import DatabaseError, transaction
 
 from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project
 from annotator.services.audit import audit_record_many, audited
-from annotator.services.documents import NewSpan, documents_create
+from annotator.services.documents import NewSpan, documents_create, json_safe
 from annotator.services.importing.report import (
     FileResult,
     ImportedLayer,
@@ -157,7 +155,7 @@ def _layers_write(
                 end=span.end,
                 quote=document.text[span.start : span.end],
                 note=span.note,
-                attributes=_json_safe(span.attributes),
+                attributes=json_safe(span.attributes),
             )
             for document, rows in items
             for layer, span in rows
@@ -182,11 +180,6 @@ def _layers_write(
             for document, rows in items
         ]
     )
-
-
-def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
-    """Attributes as JSON can hold them (anything else as text)."""
-    return json.loads(json.dumps(value, default=str, allow_nan=False))
 
 
 def create(
