@@ -2,9 +2,10 @@
 
 Pure functions, no Django. A file holds a ``categories`` list (or is that list). Each
 category has ``code``, ``name`` and optionally ``definition``, ``colour`` (#RRGGBB),
-``shortcut`` (one character), ``retired`` (true for a category offered for no new span)
-and either nested ``children`` or a ``parent`` code, so hierarchical taxonomies can be
-written either way::
+``shortcut`` (one character), ``retired`` (true for a category offered for no new span),
+``group`` (``violation``, the default, or ``entity`` for the people, places and dates that
+incidents name; a subcategory is in its parent's group) and either nested ``children`` or
+a ``parent`` code, so hierarchical taxonomies can be written either way::
 
     categories:
       - code: detention
@@ -40,6 +41,12 @@ SHORTCUT_MAX_LENGTH = 1
 CODE_PATTERN = re.compile(rf"^[-a-zA-Z0-9_]{{1,{CODE_MAX_LENGTH}}}$")
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#0072B2"
+# The groups of categories: the violations a passage describes, and the entities (victims,
+# perpetrators, places, dates) that incidents are made of. The editor and agreement keep
+# them apart. The first is the default.
+GROUPS = ("violation", "entity")
+DEFAULT_GROUP = GROUPS[0]
+GROUP_MAX_LENGTH = 16
 KNOWN_KEYS = {
     "code",
     "name",
@@ -50,6 +57,7 @@ KNOWN_KEYS = {
     "parent",
     "children",
     "retired",
+    "group",
 }
 
 
@@ -71,13 +79,20 @@ class CategorySpec:
     parent: str | None
     order: int
     retired: bool = False
+    group: str = DEFAULT_GROUP
 
 
 def parse_taxonomy(content: str | bytes, *, filename: str = "taxonomy.yaml") -> list[CategorySpec]:
     """Parse a JSON or YAML taxonomy (by the file name's suffix) into checked categories.
 
     Categories come back parents first, in file order, which is also their ``order``.
+    (``annotator.taxonomy_relations.parse_taxonomy_file`` reads its relation types too.)
     """
+    return taxonomy_from_data(read_taxonomy_data(content, filename=filename))
+
+
+def read_taxonomy_data(content: str | bytes, *, filename: str = "taxonomy.yaml") -> Any:
+    """The data of a JSON or YAML file (by the file name's suffix), unchecked."""
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -90,7 +105,7 @@ def parse_taxonomy(content: str | bytes, *, filename: str = "taxonomy.yaml") -> 
             data = yaml.safe_load(content)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
         raise TaxonomyError([f"{filename} cannot be parsed: {error}"]) from error
-    return taxonomy_from_data(data)
+    return data
 
 
 def taxonomy_from_data(data: Any) -> list[CategorySpec]:
@@ -105,6 +120,7 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
     _flatten(data, parent=None, into=flat, problems=problems, path="categories")
 
     specs: list[CategorySpec] = []
+    groups: dict[str, str | None] = {}  # as the file gives them (None: not given)
     seen_codes: set[str] = set()
     shortcuts: dict[str, str] = {}
     for order, (item, nested_parent) in enumerate(flat):
@@ -148,6 +164,11 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
         retired = item.get("retired", False)
         if not isinstance(retired, bool):
             problems.append(f"{label}: retired must be true or false.")
+        group = item.get("group")
+        if group is not None and group not in GROUPS:
+            problems.append(f"{label}: group {group!r} is not one of {', '.join(GROUPS)}.")
+            group = None
+        groups[code] = group
         problems.extend(
             f"{label}: {field} contains the NUL character (U+0000), which cannot be stored."
             for field, value in (("name", name), ("definition", definition))
@@ -174,7 +195,37 @@ def taxonomy_from_data(data: Any) -> list[CategorySpec]:
         problems.extend(_cycles(specs))
     if problems:
         raise TaxonomyError(problems)
+    specs, group_problems = _grouped(specs, groups)
+    if group_problems:
+        raise TaxonomyError(group_problems)
     return _parents_first(specs)
+
+
+def _grouped(
+    specs: list[CategorySpec], given: Mapping[str, str | None]
+) -> tuple[list[CategorySpec], list[str]]:
+    """The categories with their groups: as given, else their parent's, else the default.
+    A subcategory given another group than its parent's is a problem (a victim cannot be a
+    kind of detention)."""
+    parents = {spec.code: spec.parent for spec in specs}
+    resolved: dict[str, str] = {}
+
+    def group_of(code: str) -> str:
+        if code not in resolved:
+            parent = parents.get(code)
+            inherited = group_of(parent) if parent is not None else DEFAULT_GROUP
+            resolved[code] = given.get(code) or inherited
+        return resolved[code]
+
+    problems = []
+    for spec in specs:
+        parent = spec.parent
+        if parent is not None and group_of(spec.code) != group_of(parent):
+            problems.append(
+                f"category {spec.code!r}: group {group_of(spec.code)!r} is not its parent "
+                f"{parent!r}'s group {group_of(parent)!r}."
+            )
+    return [replace(spec, group=group_of(spec.code)) for spec in specs], problems
 
 
 def _flatten(
@@ -236,22 +287,25 @@ def taxonomy_data(specs: Iterable[CategorySpec]) -> dict[str, Any]:
     """The taxonomy file's data for these categories: ``{"categories": [...]}``, children
     nested under their parent, siblings by ``order`` then code, and only the keys that
     differ from a file's defaults (a definition, shortcut or ``retired`` when there is
-    one). ``parse_taxonomy`` of it as YAML or JSON gives the same categories back."""
+    one, a ``group`` other than the parent's or the default). ``parse_taxonomy`` of it as
+    YAML or JSON gives the same categories back."""
     by_parent: dict[str | None, list[CategorySpec]] = {}
     for spec in specs:
         by_parent.setdefault(spec.parent, []).append(spec)
 
-    def entries(parent: str | None) -> list[dict[str, Any]]:
+    def entries(parent: str | None, group: str = DEFAULT_GROUP) -> list[dict[str, Any]]:
         items = []
         for spec in sorted(by_parent.get(parent, []), key=lambda s: (s.order, s.code)):
             item: dict[str, Any] = {"code": spec.code, "name": spec.name, "colour": spec.colour}
+            if spec.group != group:
+                item["group"] = spec.group
             if spec.shortcut:
                 item["shortcut"] = spec.shortcut
             if spec.definition:
                 item["definition"] = spec.definition
             if spec.retired:
                 item["retired"] = True
-            children = entries(spec.code)
+            children = entries(spec.code, spec.group)
             if children:
                 item["children"] = children
             items.append(item)

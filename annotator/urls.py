@@ -16,8 +16,10 @@ from annotator.views import (
     members,
     moderation,
     projects,
+    relation_types,
     settings,
     taxonomy,
+    taxonomy_files,
 )
 
 
@@ -161,12 +163,12 @@ urlpatterns = [
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/upload/",
-        taxonomy.taxonomy_upload,
+        taxonomy_files.taxonomy_upload,
         name="taxonomy_upload",
     ),
     path(
         "projects/<slug:project_slug>/settings/taxonomy/download/",
-        taxonomy.taxonomy_download,
+        taxonomy_files.taxonomy_download,
         name="taxonomy_download",
     ),
     path(
@@ -188,6 +190,21 @@ urlpatterns = [
         "projects/<slug:project_slug>/settings/taxonomy/<id:pk>/delete/",
         taxonomy.category_remove,
         name="category_delete",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/relation-types/new/",
+        relation_types.relation_type_new,
+        name="relation_type_new",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/relation-types/<id:pk>/",
+        relation_types.relation_type_edit,
+        name="relation_type_edit",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/relation-types/<id:pk>/retire/",
+        relation_types.relation_type_retirement,
+        name="relation_type_retire",
     ),
     path(
         "projects/<slug:project_slug>/settings/members/",

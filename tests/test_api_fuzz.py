@@ -32,7 +32,8 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from annotator.models import Role
+from annotator.models import RelationType, Role
+from annotator.services.relations import relation_create
 from annotator.services.tokens import api_token_create
 from tests.factories import (
     CategoryFactory,
@@ -78,8 +79,9 @@ def in_process(db):
 
 @pytest.fixture
 def world(in_process) -> dict[str, object]:
-    """A project with a document, a category and a reviewer's annotation; a token for a
-    reviewer and one for a manager; the ids and slug worth aiming at."""
+    """A project with a document, a category, a reviewer's two annotations and a relation
+    between them; a token for a reviewer and one for a manager; the ids and slug worth
+    aiming at."""
     project = ProjectFactory(slug="fuzz", name="Fuzzing")
     category = CategoryFactory(project=project, code="detention", shortcut="1")
     reviewer = UserFactory(username="fuzz-reviewer")
@@ -88,12 +90,26 @@ def world(in_process) -> dict[str, object]:
     MembershipFactory(project=project, user=manager, role=Role.MANAGER)
     document = make_document(project, TEXT, title="Fuzzed")
     annotation = make_annotation(document, reviewer, category, 7, 15)
+    second = make_annotation(document, reviewer, category, 19, 23)
+    relation_type = RelationType.objects.create(project=project, code="denies", name="Denies")
+    relation = relation_create(
+        document=document,
+        reviewer=reviewer,
+        source_id=annotation.pk,
+        target_id=second.pk,
+        relation_type=relation_type,
+    )
     return {
         "tokens": {
             "reviewer": api_token_create(user=reviewer, name="fuzz")[1],
             "manager": api_token_create(user=manager, name="fuzz")[1],
         },
-        "path": {"slug": project.slug, "document_id": document.pk, "annotation_id": annotation.pk},
+        "path": {
+            "slug": project.slug,
+            "document_id": document.pk,
+            "annotation_id": annotation.pk,
+            "relation_id": relation.pk,
+        },
     }
 
 

@@ -379,6 +379,47 @@ CASES = {
         None,
         (401, 404, 404, 204, 404, 404, 404),
     ),
+    # --- Relations between spans (issue 17): blind like spans ---------------------------
+    "api relation types": (
+        "get",
+        lambda w: f"/api/v1/projects/{w['project'].slug}/relation-types",
+        None,
+        MEMBERS_API,
+    ),
+    "api list relations": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/relations",
+        None,
+        (401, 404, 404, 200, 200, 200, 404),
+    ),
+    "api create relation": (
+        "post_json",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/relations",
+        lambda w: {
+            "source": w["annotation"].pk,
+            "target": second_span_of(w).pk,
+            "type": relation_type_of(w).code,
+        },
+        (401, 404, 404, 201, 403, 403, 404),
+    ),
+    "api relation": (
+        "get",
+        lambda w: f"/api/v1/relations/{relation_of(w).pk}",
+        None,
+        (401, 404, 404, 200, 404, 404, 404),
+    ),
+    "api change relation": (
+        "patch_json",
+        lambda w: f"/api/v1/relations/{relation_of(w).pk}",
+        {"version": 1, "note": "changed"},
+        (401, 404, 404, 200, 404, 404, 404),
+    ),
+    "api delete relation": (
+        "delete",
+        lambda w: f"/api/v1/relations/{relation_of(w).pk}?version=1",
+        None,
+        (401, 404, 404, 204, 404, 404, 404),
+    ),
     "own api tokens": ("get", lambda w: "/account/tokens/", None, (302, *[200] * 6)),
     "make an api token": (
         "post",
@@ -453,6 +494,36 @@ CASES = {
         "post",
         lambda w: f"{settings_of(w)}taxonomy/{category_of(w).pk}/delete/",
         {},
+        MANAGERS_POST,
+    ),
+    "relation type form, new": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/relation-types/new/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "add a relation type": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/relation-types/new/",
+        {"code": "denies", "name": "Denies", "target_categories": ["detention"]},
+        MANAGERS_POST,
+    ),
+    "relation type form": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/relation-types/{relation_type_of(w).pk}/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "edit a relation type": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/relation-types/{relation_type_of(w).pk}/",
+        {"name": "Corroborates", "definition": "Says the same."},
+        MANAGERS_POST,
+    ),
+    "retire a relation type": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/relation-types/{relation_type_of(w).pk}/retire/",
+        {"retired": "1"},
         MANAGERS_POST,
     ),
     "taxonomy upload form": (
@@ -765,6 +836,43 @@ CASES = {
 }
 
 
+def relation_type_of(world):
+    """A relation type of the walk's project, any category at either end, made on first use."""
+    from annotator.models import RelationType
+
+    if "relation_type" not in world:
+        world["relation_type"] = RelationType.objects.create(
+            project=world["project"], code="corroborates", name="Corroborates"
+        )
+    return world["relation_type"]
+
+
+def second_span_of(world):
+    """Another span of the assigned reviewer on the open document ("2017"), made on first use."""
+    if "second_span" not in world:
+        text = world["open"].text
+        start = text.index("2017")
+        world["second_span"] = make_annotation(
+            world["open"], world["users"]["assigned"], category_of(world), start, start + 4
+        )
+    return world["second_span"]
+
+
+def relation_of(world):
+    """The assigned reviewer's relation between their two spans of the open document."""
+    from annotator.services.relations import relation_create
+
+    if "relation" not in world:
+        world["relation"] = relation_create(
+            document=world["open"],
+            reviewer=world["users"]["assigned"],
+            source_id=world["annotation"].pk,
+            target_id=second_span_of(world).pk,
+            relation_type=relation_type_of(world),
+        )
+    return world["relation"]
+
+
 def token_of(world, name):
     """The user's API token in this world, made on first use."""
     from annotator.services.tokens import api_token_create
@@ -993,3 +1101,28 @@ def test_the_walk_covers_every_api_operation(world):
         walked |= {(m, path) for m, pattern, path in operations if m == verb and pattern.match(url)}
     missing = sorted(f"{m.upper()} {path}" for m, _, path in operations if (m, path) not in walked)
     assert not missing, f"operations no row of the walk reaches: {missing}"
+
+
+# Pages no walk needs: the sign-in pages, open to all, and the icon's redirect.
+UNWALKED_PAGES = {"login", "logout", "favicon"}
+
+
+def test_the_walk_covers_every_page(world):
+    """Every page of ``urls.py`` (the API has its own check above, the admin its own
+    permissions) is walked above with every kind of user: a page added without its row
+    here fails this test."""
+    from django.urls import URLResolver, get_resolver, resolve
+
+    def names(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from names(pattern, route)
+            elif not route.startswith(("api/", "admin/")):
+                yield pattern.name or route.removesuffix(".ico")
+
+    walked = {
+        resolve(url_of(world).split("?", 1)[0]).url_name for _, url_of, _, _ in CASES.values()
+    }
+    missing = sorted(set(names(get_resolver())) - walked - UNWALKED_PAGES)
+    assert not missing, f"pages no row of the walk reaches: {missing}"

@@ -33,6 +33,7 @@ from annotator.api.members import router as members_router
 from annotator.api.moderation import router as moderation_router
 from annotator.api.projects import router as projects_router
 from annotator.api.projects import taxonomy_router
+from annotator.api.relations import router as relations_router
 
 api = NinjaAPI(
     title="annotator API",
@@ -49,6 +50,7 @@ for router in (
     projects_router,
     documents_router,
     annotations_router,
+    relations_router,
     moderation_router,
     importing_router,
     exporting_router,

@@ -22,6 +22,7 @@ from annotator.selectors.annotations import annotation_record
 from annotator.selectors.gold import gold_record
 from annotator.selectors.moderation import item_record
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
+from annotator.selectors.relations import relation_record
 from annotator.services.annotations import (
     AnnotationConflict,
     AnnotationError,
@@ -31,6 +32,7 @@ from annotator.services.annotations import (
 from annotator.services.assignments import AssignmentError
 from annotator.services.gold import GoldConflict, GoldError
 from annotator.services.moderation import ItemConflict, ModerationError
+from annotator.services.relations import RelationConflict, RelationError, RelationGone
 from annotator.taxonomy import TaxonomyError
 
 
@@ -73,6 +75,16 @@ def register(api: NinjaAPI) -> None:
     def gone(request: HttpRequest, error: AnnotationGone) -> HttpResponse:
         return respond(request, {"detail": "No such annotation of yours (it was deleted)."}, 404)
 
+    @api.exception_handler(RelationConflict)
+    def stale_relation(request: HttpRequest, conflict: RelationConflict) -> HttpResponse:
+        current = relation_record(conflict.current)
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    @api.exception_handler(RelationGone)
+    def relation_gone(request: HttpRequest, error: RelationGone) -> HttpResponse:
+        return respond(request, {"detail": "No such relation of yours (it was deleted)."}, 404)
+
+    @api.exception_handler(RelationError)
     @api.exception_handler(GoldError)
     @api.exception_handler(ModerationError)
     def invalid_decision(request: HttpRequest, error: ValueError) -> HttpResponse:

@@ -30,13 +30,14 @@ from annotator.selectors.projects import (
     user_by_username,
 )
 from annotator.selectors.projects import project_list as projects_of_member
+from annotator.selectors.relations import relation_type_specs
 from annotator.services.projects import project_create, project_update
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load, taxonomy_preview
-from annotator.taxonomy import (
-    CategorySpec,
-    parse_taxonomy,
-    taxonomy_data,
-    taxonomy_from_data,
+from annotator.taxonomy_relations import (
+    TaxonomyFile,
+    parse_taxonomy_file,
+    taxonomy_file_data,
+    taxonomy_file_from_data,
 )
 
 router = Router(tags=["projects"])
@@ -134,6 +135,7 @@ def list_categories(request: AuthenticatedHttpRequest, slug: Slug) -> list[dict[
             "colour": category.colour,
             "shortcut": category.shortcut,
             "parent": category.parent.code if category.parent else None,
+            "group": category.group,
             "retired": category.retired,
         }
         for category in category_list(project=access.project)
@@ -142,14 +144,16 @@ def list_categories(request: AuthenticatedHttpRequest, slug: Slug) -> list[dict[
 
 @taxonomy_router.get("/projects/{slug}/taxonomy", response=responses({200: TaxonomyOut}))
 def get_taxonomy(request: AuthenticatedHttpRequest, slug: Slug) -> dict[str, Any]:
-    """The taxonomy as the file's data (nested, retired categories included), and its
-    current version. Any member may read it."""
+    """The taxonomy as the file's data (nested, retired categories included, and its
+    relation types), and its current version. Any member may read it."""
     access = project_access(user=request.user, slug=slug)
-    data = taxonomy_data(taxonomy_specs(project=access.project))
+    project = access.project
+    data = taxonomy_file_data(taxonomy_specs(project=project), relation_type_specs(project=project))
     return {"version": _current_version(access.project), **data}
 
 
 def _report(report: TaxonomyReport, *, applied: bool) -> dict[str, Any]:
+    relations = report.relation_types
     return {
         "applied": applied,
         "version": report.version,
@@ -164,26 +168,44 @@ def _report(report: TaxonomyReport, *, applied: bool) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "retired": report.retired,
         "reordered": report.reordered,
+        "relation_types": {
+            "created": relations.created,
+            "updated": {
+                code: [
+                    {"field": name, "before": before, "after": after}
+                    for name, (before, after) in relations.changes[code].items()
+                ]
+                for code in relations.updated
+            },
+            "unchanged": relations.unchanged,
+            "retired": relations.retired,
+            "reordered": relations.reordered,
+        },
     }
 
 
 def _change(
     request: AuthenticatedHttpRequest,
     access: ProjectAccess,
-    specs: list[CategorySpec],
+    taxonomy: TaxonomyFile,
     *,
     retire_missing: bool,
     dry_run: bool,
     source: str,
 ) -> dict[str, Any]:
+    relation_types = taxonomy.relation_types if taxonomy.lists_relation_types else None
     if dry_run:
         report = taxonomy_preview(
-            project=access.project, specs=specs, retire_missing=retire_missing
+            project=access.project,
+            specs=taxonomy.categories,
+            relation_types=relation_types,
+            retire_missing=retire_missing,
         )
         return _report(report, applied=False)
     report = taxonomy_load(
         project=access.project,
-        specs=specs,
+        specs=taxonomy.categories,
+        relation_types=relation_types,
         retire_missing=retire_missing,
         actor=request.user,
         source=source,
@@ -200,14 +222,17 @@ def change_taxonomy(
 ) -> dict[str, Any]:
     """Make the taxonomy what ``categories`` says (managers): categories matched by code
     are updated, new ones created, and with ``retire_missing`` those not listed retired
-    (never deleted; a code in use never changes). With ``dry_run`` nothing changes: the
-    answer says what would. A change makes a new taxonomy version."""
+    (never deleted; a code in use never changes). ``relation_types``, when given, are
+    treated the same way; without it they stay as they are. With ``dry_run`` nothing
+    changes: the answer says what would. A change makes a new taxonomy version."""
     access = _managing(request, slug, to="change the taxonomy")
-    specs = taxonomy_from_data({"categories": payload.categories})
+    data: dict[str, Any] = {"categories": payload.categories}
+    if payload.relation_types is not None:
+        data["relation_types"] = payload.relation_types
     return _change(
         request,
         access,
-        specs,
+        taxonomy_file_from_data(data),
         retire_missing=payload.retire_missing,
         dry_run=payload.dry_run,
         source="API",
@@ -234,9 +259,9 @@ def upload_taxonomy(
     if file.size is not None and file.size > TAXONOMY_FILE_MAX_BYTES:
         raise HttpError(413, "A taxonomy file has at most 2 MB.")
     name = file.name or "taxonomy.yaml"
-    specs = parse_taxonomy(file.read(), filename=name)
+    taxonomy = parse_taxonomy_file(file.read(), filename=name)
     return _change(
-        request, access, specs, retire_missing=retire_missing, dry_run=dry_run, source=name
+        request, access, taxonomy, retire_missing=retire_missing, dry_run=dry_run, source=name
     )
 
 

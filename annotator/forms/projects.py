@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 
 from annotator.forms.base import Button, choice_field
 from annotator.models import (
+    CategoryGroup,
     DocumentStatus,
     Project,
     Role,
@@ -92,6 +93,17 @@ class CategoryForm(forms.Form):
         help_text="One key that applies this category in the editor.",
     )
     parent = forms.TypedChoiceField(label="Parent", required=False, coerce=int, empty_value=None)
+    # Empty (or absent): the parent's group; a top-level category keeps its own (a new one
+    # is a violation).
+    group = forms.ChoiceField(
+        label="Group",
+        required=False,
+        choices=[("", "Its parent's group"), *CategoryGroup.choices],
+        help_text="Violations are what passages describe; entities are the victims, "
+        "perpetrators, places and dates incidents name. A subcategory is in its parent's "
+        "group (a new top-level category is a violation unless you choose otherwise), and "
+        "a category's subcategories follow it to another group.",
+    )
 
     def __init__(
         self, *args: Any, parents: Sequence[Any], code_locked: bool = False, **kwargs: Any
@@ -118,6 +130,7 @@ class CategoryForm(forms.Form):
                 Div(Field("parent"), css_class="col-md-7"),
                 css_class="row g-2",
             ),
+            Field("group"),
         )
         self.helper.add_input(Submit("submit", "Save category"))
 

@@ -1,4 +1,5 @@
-"""The data model: projects, their taxonomy and members, documents, annotations, audit.
+"""The data model: projects, their taxonomy and members, documents, annotations and the
+relations between them, audit.
 
 One module per domain (as in services, selectors and views), all importable from here.
 Models hold fields, database constraints and properties computed from their own row.
@@ -36,11 +37,13 @@ from annotator.models.moderation import (
 from annotator.models.projects import (
     HEX_COLOUR,
     Category,
+    CategoryGroup,
     Membership,
     Project,
     Role,
     TaxonomyVersion,
 )
+from annotator.models.relations import Relation, RelationType
 from annotator.models.tokens import ApiToken
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Category",
+    "CategoryGroup",
     "Document",
     "DocumentStatus",
     "EvidenceStatus",
@@ -69,6 +73,8 @@ __all__ = [
     "Membership",
     "ModerationItem",
     "Project",
+    "Relation",
+    "RelationType",
     "Resolution",
     "ResolutionReason",
     "Role",

@@ -19,6 +19,14 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
 
 
+class CategoryGroup(models.TextChoices):
+    """Violations a passage describes, and the entities (victims, perpetrators, places,
+    dates) that incidents are made of: the editor and agreement keep them apart."""
+
+    VIOLATION = "violation", "Violation"
+    ENTITY = "entity", "Entity"
+
+
 class Project(models.Model):
     """An annotation campaign: its own taxonomy, guidelines, members and documents."""
 
@@ -74,7 +82,8 @@ class Project(models.Model):
 
 
 class Category(models.Model):
-    """A violation category of a project's taxonomy; taxonomies can be hierarchical."""
+    """A category of a project's taxonomy (a violation, or an entity such as a victim);
+    taxonomies can be hierarchical, a subcategory in its parent's group."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="categories")
     code = models.SlugField(
@@ -92,6 +101,9 @@ class Category(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     order = models.PositiveIntegerField(default=0)
+    group = models.CharField(
+        max_length=16, choices=CategoryGroup.choices, default=CategoryGroup.VIOLATION
+    )
     retired = models.BooleanField(
         default=False,
         help_text="Retired categories are offered for no new span (hidden from the editor's "
@@ -110,6 +122,9 @@ class Category(models.Model):
                 fields=["project", "shortcut"],
                 condition=~Q(shortcut=""),
                 name="category_shortcut_unique_in_project",
+            ),
+            models.CheckConstraint(
+                condition=Q(group__in=CategoryGroup.values), name="category_group_valid"
             ),
         ]
 

@@ -79,11 +79,13 @@ def project_reviewers(*, project: Project) -> QuerySet[User]:
 
 
 def category_in_use(category: Category) -> bool:
-    """Whether anything names the category: a span (a reviewer's, gold or imported), or a
-    moderation item. Its code then never changes and it is never deleted."""
+    """Whether anything names the category: a span (a reviewer's, gold or imported), a
+    moderation item, or a relation type's end. Its code then never changes and it is never
+    deleted (deleting it would silently widen the relation type to any category)."""
     code = category.code
     return (
         Annotation.objects.filter(category=category).exists()
+        or _named_by_relation_types(Category.objects.filter(pk=category.pk)).exists()
         or GoldSpan.objects.filter(category=category).exists()
         or ImportedSpan.objects.filter(document__project_id=category.project_id)
         .filter(Q(category=category) | Q(category_code=code))
@@ -92,6 +94,12 @@ def category_in_use(category: Category) -> bool:
             document__project_id=category.project_id, category_codes__contains=f",{code},"
         ).exists()
     )
+
+
+def _named_by_relation_types(categories: QuerySet[Category]) -> QuerySet[Category]:
+    return categories.filter(
+        Q(relation_types_as_source__isnull=False) | Q(relation_types_as_target__isnull=False)
+    ).order_by()
 
 
 def category_by_code(*, project_id: int, code: str) -> Category | None:
@@ -124,6 +132,7 @@ def taxonomy_specs(*, project: Project) -> list[CategorySpec]:
             "parent_id",
             "order",
             "retired",
+            "group",
         )
     )
     codes = {row[0]: row[1] for row in rows}
@@ -137,21 +146,24 @@ def taxonomy_specs(*, project: Project) -> list[CategorySpec]:
             parent=codes.get(parent_id) if parent_id else None,
             order=order,
             retired=retired,
+            group=group,
         )
-        for _, code, name, definition, colour, shortcut, parent_id, order, retired in rows
+        for _, code, name, definition, colour, shortcut, parent_id, order, retired, group in rows
     ]
 
 
 def categories_in_use(*, project: Project) -> set[int]:
     """The ids of the project's categories that something names (see ``category_in_use``),
-    in four queries whatever the number of categories."""
+    in five queries whatever the number of categories."""
     codes = dict(Category.objects.filter(project=project).values_list("code", "pk"))
+    named = _named_by_relation_types(Category.objects.filter(project=project))
     used: set[int] = set(
         Annotation.objects.filter(document__project=project)
         .order_by()
         .values_list("category_id", flat=True)
         .distinct()
     )
+    used.update(named.values_list("pk", flat=True).distinct())
     used.update(
         GoldSpan.objects.filter(document__project=project)
         .order_by()
@@ -191,7 +203,7 @@ class TaxonomyRow:
 
 
 def taxonomy_rows(*, project: Project) -> list[TaxonomyRow]:
-    """The project's categories as a tree, each parent before its children; five queries."""
+    """The project's categories as a tree, each parent before its children; six queries."""
     categories = list(category_list(project=project))
     used = categories_in_use(project=project)
     children: dict[int | None, list[Category]] = {}

@@ -1,4 +1,7 @@
-"""Writes on annotations: each checks its span against the text, and is audited."""
+"""Writes on annotations: each checks its span against the text, and is audited.
+
+A span with relations keeps them right: deleting it deletes its relations first, and a new
+category that one of them does not allow is refused (``services.relation_rules``)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from annotator.selectors.annotations import annotation_record
 from annotator.selectors.documents import document_text_slice
 from annotator.selectors.projects import current_taxonomy_version_id
 from annotator.services.audit import audit_record, audited
+from annotator.services.relation_rules import relations_of_span_check, relations_of_span_delete
 from annotator.text import SpanError, check_span_bounds, check_span_quote
 
 NOTE_MAX_LENGTH = 10_000
@@ -74,11 +78,12 @@ def annotation_snapshot(annotation: Annotation) -> dict[str, Any]:
     return {**annotation_record(annotation, times=False), "reviewer": annotation.reviewer_id}
 
 
-def _lock_layer(document_id: int, reviewer_id: int) -> None:
+def layer_lock(document_id: int, reviewer_id: int) -> None:
     """Lock the reviewer's layer of the document (their assignment row), refusing if it is
     not theirs to change.
 
-    This is the first lock of every span write, and submitting takes the same lock first
+    This is the first lock of every span and relation write, and submitting takes the same
+    lock first
     (``review_submit``): a span write and the submission of its layer therefore happen one
     after the other, never interleaved, so a span is either in the layer that was submitted
     and aligned, or refused because the layer is submitted.
@@ -92,8 +97,8 @@ def _lock_layer(document_id: int, reviewer_id: int) -> None:
         raise AnnotationForbidden("You are not assigned to this document.")
     if submitted[0] is not None:
         raise AnnotationForbidden(
-            "You have submitted this document, so your spans are read-only; a moderator can "
-            "reopen it for you."
+            "You have submitted this document, so your spans and relations are read-only; a "
+            "moderator can reopen it for you."
         )
 
 
@@ -153,7 +158,7 @@ def annotation_create(
 @audited
 def _create(annotation: Annotation) -> Annotation:
     document = annotation.document
-    _lock_layer(document.pk, annotation.reviewer_id)
+    layer_lock(document.pk, annotation.reviewer_id)
     # The guidelines and taxonomy the reviewer worked with: the project's current version.
     annotation.taxonomy_version_id = current_taxonomy_version_id(project_id=document.project_id)
     annotation.save()
@@ -178,7 +183,7 @@ def _locked(annotation_id: int) -> Annotation:
     )
     if layer is None:
         raise AnnotationGone(annotation_id)
-    _lock_layer(*layer)
+    layer_lock(*layer)
     annotation = (
         Annotation.objects.select_for_update(of=("self",))
         .select_related("category", "document__project")
@@ -213,9 +218,12 @@ def annotation_update(
     if moves and "quote" not in changes:
         raise AnnotationError("Moving a boundary needs the new quote too, to check the offsets.")
     before = annotation_snapshot(annotation)
+    before_category = annotation.category_id
     for name, value in changes.items():
         setattr(annotation, name, value)
     _check(annotation.document, annotation)
+    if annotation.category_id != before_category:
+        relations_of_span_check(annotation=annotation, category=annotation.category)
     if annotation_snapshot(annotation) == before:
         return annotation  # nothing changed: no new version, no event
     annotation.version += 1
@@ -236,12 +244,14 @@ def annotation_update(
 
 @audited
 def annotation_delete(*, annotation_id: int, actor: User, version: int) -> None:
-    """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict."""
+    """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict.
+    Its relations are deleted first, in the same transaction, each with its own event."""
     annotation = _locked(annotation_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     before = annotation_snapshot(annotation)
     document = annotation.document
+    relations_of_span_delete(annotation=annotation, actor=actor)
     annotation.delete()
     audit_record(
         actor=actor,

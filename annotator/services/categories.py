@@ -1,5 +1,6 @@
 """Edits of one category at a time: save, retire, move, delete; each audited, and each
-a new taxonomy version."""
+a new taxonomy version. A subcategory is in its parent's group (violation or entity): a
+category moved to another group takes its subcategories with it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
-from annotator.models import Category
+from annotator.models import Category, RelationType
 from annotator.selectors.projects import category_in_use
 from annotator.services.audit import audit_record, audited
 from annotator.services.taxonomy import CATEGORY_FIELDS, renumber, taxonomy_version_create
@@ -48,10 +49,13 @@ def _category_write(category: Category, *, actor: User | None) -> bool:
     if category.retired:
         category.shortcut = ""
     category.full_clean()
+    _names_check(category)
     category.save()
     after = _category_state(category)
     if before == after:
         return False
+    if before is not None and before["group"] != after["group"]:
+        _descendants_follow(category, actor=actor)
     audit_record(
         actor=actor,
         action="category.create" if before is None else "category.update",
@@ -65,6 +69,61 @@ def _category_write(category: Category, *, actor: User | None) -> bool:
         renumber(category.project)
         category.refresh_from_db(fields=["order"])
     return True
+
+
+def _names_check(category: Category) -> None:
+    """A code no relation type of the project has (a taxonomy file, and brat's
+    annotation.conf that exports write, name both in one namespace), and a subcategory in
+    its parent's group."""
+    if RelationType.objects.filter(project_id=category.project_id, code=category.code).exists():
+        raise ValidationError(
+            {
+                "code": f"The relation type {category.code!r} has this code; name the "
+                "category otherwise."
+            }
+        )
+    parent = category.parent
+    if parent is not None and parent.group != category.group:
+        raise ValidationError(
+            {
+                "group": f"A subcategory is in its parent's group: “{parent.name}” is in the "
+                f"{parent.get_group_display().lower()} group, so this category must be too "
+                "(or choose another parent)."
+            }
+        )
+
+
+def _descendants_follow(category: Category, *, actor: User | None) -> None:
+    """Put the category's subcategories, all the way down, in its new group, each change
+    audited."""
+    parents = dict(
+        Category.objects.filter(project_id=category.project_id).values_list("pk", "parent_id")
+    )
+    below: set[int] = set()
+    level = {category.pk}
+    while level:
+        level = {pk for pk, parent_id in parents.items() if parent_id in level} - below
+        below |= level
+    moved = list(
+        Category.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .filter(pk__in=below)
+        .exclude(group=category.group)
+        .order_by("order", "code")
+    )
+    for descendant in moved:
+        before = _category_state(descendant)
+        descendant.group = category.group
+        audit_record(
+            actor=actor,
+            action="category.update",
+            object_type="category",
+            object_id=descendant.pk,
+            project=category.project,
+            before=before,
+            after=_category_state(descendant),
+        )
+    Category.objects.bulk_update(moved, ["group"])
 
 
 @audited

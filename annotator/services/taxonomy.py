@@ -16,18 +16,24 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Max
 
-from annotator.models import Category, Project, TaxonomyVersion
-from annotator.selectors.projects import taxonomy_specs
+from annotator.models import Category, Project
 from annotator.services.audit import audit_record, audited
-from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order, taxonomy_data
+from annotator.services.relation_types import (
+    RelationTypePlan,
+    RelationTypeReport,
+    relation_types_plan,
+    relation_types_write,
+)
+from annotator.services.taxonomy_versions import taxonomy_version_create
+from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order
+from annotator.taxonomy_relations import RelationTypeSpec
 
 # What a file says about a category, besides its code. Each is compared field by field,
 # except the order, which is compared for the whole file (``TaxonomyReport.reordered``): one
 # category added in the middle moves every later one, and is no change of theirs.
-SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order")
-COMPARED_FIELDS = ("name", "definition", "colour", "shortcut", "parent", "retired")
+SPEC_FIELDS = ("name", "definition", "colour", "shortcut", "order", "group")
+COMPARED_FIELDS = ("name", "definition", "colour", "shortcut", "parent", "group", "retired")
 
 
 @dataclass
@@ -36,8 +42,9 @@ class TaxonomyReport:
 
     ``changes`` has, for each category updated or retired, each field that changes with its
     value before and after. ``retired`` are the categories the file does not list that are
-    retired (only when asked, ``retire_missing``). ``version`` is the taxonomy version the
-    load made (None for a preview, or when nothing changed).
+    retired (only when asked, ``retire_missing``). ``relation_types`` says the same of the
+    relation types. ``version`` is the taxonomy version the load made (None for a preview,
+    or when nothing changed).
     """
 
     created: list[str] = field(default_factory=list)
@@ -48,10 +55,17 @@ class TaxonomyReport:
     names: dict[str, str] = field(default_factory=dict)
     reordered: bool = False
     version: int | None = None
+    relation_types: RelationTypeReport = field(default_factory=RelationTypeReport)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.retired or self.reordered)
+        return bool(
+            self.created
+            or self.updated
+            or self.retired
+            or self.reordered
+            or self.relation_types.changed
+        )
 
     def summary(self) -> str:
         text = (
@@ -62,6 +76,8 @@ class TaxonomyReport:
             text += f", {len(self.retired)} retired (not in the file)"
         if self.reordered:
             text += "; the order changes"
+        if self.relation_types.changed:
+            text += "; " + self.relation_types.summary()
         return text
 
 
@@ -76,6 +92,7 @@ def _spec(category: Category, codes: dict[int, str]) -> CategorySpec:
         parent=codes.get(category.parent_id) if category.parent_id else None,
         order=category.order,
         retired=category.retired,
+        group=category.group,
     )
 
 
@@ -95,6 +112,7 @@ class _Plan:
     report: TaxonomyReport
     specs: list[CategorySpec]  # the ones to write, in parents-first order
     retire: list[str]
+    relation_types: RelationTypePlan | None = None
 
 
 def _plan(
@@ -175,20 +193,49 @@ def _existing(project: Project, *, lock: bool) -> dict[str, Category]:
     return {category.code: category for category in categories}
 
 
+def _full_plan(
+    project: Project,
+    existing: dict[str, Category],
+    specs: Sequence[CategorySpec],
+    relation_types: Sequence[RelationTypeSpec] | None,
+    *,
+    update_existing: bool,
+    retire_missing: bool,
+    lock: bool,
+) -> _Plan:
+    """The plan of the categories, then of the relation types (whose ends may name the
+    categories the file creates)."""
+    plan = _plan(existing, specs, update_existing=update_existing, retire_missing=retire_missing)
+    plan.relation_types = relation_types_plan(
+        project=project,
+        specs=relation_types,
+        category_codes=set(existing) | {spec.code for spec in specs},
+        update_existing=update_existing,
+        retire_missing=retire_missing,
+        lock=lock,
+    )
+    plan.report.relation_types = plan.relation_types.report
+    return plan
+
+
 def taxonomy_preview(
     *,
     project: Project,
     specs: Sequence[CategorySpec],
+    relation_types: Sequence[RelationTypeSpec] | None = None,
     update_existing: bool = True,
     retire_missing: bool = False,
 ) -> TaxonomyReport:
     """What ``taxonomy_load`` with the same arguments would change, changing nothing: a
     dry run (TaxonomyError if the load would be refused)."""
-    return _plan(
+    return _full_plan(
+        project,
         _existing(project, lock=False),
         specs,
+        relation_types,
         update_existing=update_existing,
         retire_missing=retire_missing,
+        lock=False,
     ).report
 
 
@@ -197,6 +244,7 @@ def taxonomy_load(
     *,
     project: Project,
     specs: Sequence[CategorySpec],
+    relation_types: Sequence[RelationTypeSpec] | None = None,
     update_existing: bool = True,
     retire_missing: bool = False,
     actor: User | None = None,
@@ -207,11 +255,21 @@ def taxonomy_load(
     With ``update_existing`` off, categories that already exist are left as they are (so a
     taxonomy edited on its page survives re-seeding). Categories absent from the file are
     never deleted (annotations may point at them); with ``retire_missing`` they are
-    retired. A load that changes anything is one ``taxonomy.load`` event naming ``source``
-    (the file) and what was created, updated and retired, and makes a new taxonomy version.
+    retired. ``relation_types`` are loaded the same way (``services.relation_types``);
+    None, for a file without them, leaves them alone. A load that changes anything is one
+    ``taxonomy.load`` event naming ``source`` (the file) and what was created, updated and
+    retired, and makes a new taxonomy version.
     """
     existing = _existing(project, lock=True)
-    plan = _plan(existing, specs, update_existing=update_existing, retire_missing=retire_missing)
+    plan = _full_plan(
+        project,
+        existing,
+        specs,
+        relation_types,
+        update_existing=update_existing,
+        retire_missing=retire_missing,
+        lock=True,
+    )
     report = plan.report
     if not report.changed:
         return report
@@ -271,6 +329,8 @@ def taxonomy_load(
             category.order = after + number
         Category.objects.bulk_update(rest, ["order"])
     renumber(project)
+    if plan.relation_types is not None and report.relation_types.changed:
+        relation_types_write(project=project, plan=plan.relation_types, categories=by_code)
     audit_record(
         actor=actor,
         action="taxonomy.load",
@@ -283,6 +343,11 @@ def taxonomy_load(
             "updated": report.updated,
             **({"retired": report.retired} if report.retired else {}),
             **({"reordered": True} if report.reordered else {}),
+            **(
+                {"relation_types": report.relation_types.as_audit()}
+                if report.relation_types.changed
+                else {}
+            ),
         },
     )
     report.version = taxonomy_version_create(project=project, actor=actor).number
@@ -315,36 +380,6 @@ def renumber(project: Project) -> None:
     Category.objects.bulk_update(moved, ["order"])
 
 
-@audited
-def _count(entries: list[dict[str, Any]]) -> int:
-    return sum(1 + _count(entry.get("children", [])) for entry in entries)
-
-
-def taxonomy_version_create(*, project: Project, actor: User | None) -> TaxonomyVersion:
-    """The project's next taxonomy version: its guidelines and taxonomy as they are now, in
-    the caller's transaction. The project's row is locked, so two changes at once get
-    consecutive numbers."""
-    locked = Project.objects.select_for_update().only("pk", "guidelines").get(pk=project.pk)
-    latest = TaxonomyVersion.objects.filter(project_id=project.pk).aggregate(n=Max("number"))
-    data = taxonomy_data(taxonomy_specs(project=project))
-    version = TaxonomyVersion.objects.create(
-        project_id=project.pk,
-        number=(latest["n"] or 0) + 1,
-        guidelines=locked.guidelines,
-        taxonomy=data,
-        created_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        action="taxonomy.version",
-        object_type="taxonomy_version",
-        object_id=version.pk,
-        project=project,
-        after={"number": version.number, "categories": _count(data["categories"])},
-    )
-    return version
-
-
 CATEGORY_FIELDS = (
     "code",
     "name",
@@ -353,5 +388,6 @@ CATEGORY_FIELDS = (
     "shortcut",
     "parent",
     "order",
+    "group",
     "retired",
 )

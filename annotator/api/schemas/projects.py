@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -17,6 +17,9 @@ class CategoryOut(Schema):
     colour: str
     shortcut: str
     parent: str | None
+    group: Literal["violation", "entity"] = Field(
+        "violation", description="Violations, or the entities (victims, places…) of incidents."
+    )
     retired: bool = Field(False, description="Offered for no new span; kept on old ones.")
 
 
@@ -68,11 +71,22 @@ class TaxonomyOut(Schema):
         "they have one, shortcut, definition, retired and nested children. PUT it back "
         "(changed) to change the taxonomy."
     )
+    relation_types: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The relation types a reviewer may draw between spans: code, name and, "
+        "when they have one, definition, symmetric, source_categories, target_categories and "
+        "retired.",
+    )
 
 
 class TaxonomyIn(InputSchema):
     categories: list[dict[str, Any]] = Field(
         max_length=5000, description="As GET returns it (or with parent codes instead of nesting)."
+    )
+    relation_types: list[dict[str, Any]] | None = Field(
+        None,
+        max_length=1000,
+        description="As GET returns them; leave out to keep the relation types as they are.",
     )
     retire_missing: bool = Field(
         True, description="Retire the categories the file does not list (never deleted)."
@@ -86,6 +100,14 @@ class FieldChangeOut(Schema):
     after: Any
 
 
+class RelationTypeChangesOut(Schema):
+    created: list[str]
+    updated: dict[str, list[FieldChangeOut]]
+    unchanged: list[str]
+    retired: list[str] = Field(description="Relation types not in the file, retired.")
+    reordered: bool
+
+
 class TaxonomyChangeOut(Schema):
     applied: bool = Field(description="False for a dry run, or when nothing changes.")
     version: int | None = Field(description="The taxonomy version made, if one was.")
@@ -96,6 +118,7 @@ class TaxonomyChangeOut(Schema):
     unchanged: list[str]
     retired: list[str] = Field(description="Categories not in the file, retired.")
     reordered: bool = Field(description="Whether the categories come in a new order.")
+    relation_types: RelationTypeChangesOut
 
 
 class TaxonomyVersionOut(Schema):

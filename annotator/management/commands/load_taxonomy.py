@@ -9,7 +9,8 @@ from django.core.management.base import CommandError, CommandParser
 
 from annotator.management.commands._project import ProjectCommand
 from annotator.services.taxonomy import taxonomy_load
-from annotator.taxonomy import TaxonomyError, parse_taxonomy
+from annotator.taxonomy import TaxonomyError
+from annotator.taxonomy_relations import parse_taxonomy_file
 
 
 class Command(ProjectCommand):
@@ -31,10 +32,11 @@ class Command(ProjectCommand):
         project = self.project(options)
         path: Path = options["file"]
         try:
-            specs = parse_taxonomy(path.read_bytes(), filename=path.name)
+            taxonomy = parse_taxonomy_file(path.read_bytes(), filename=path.name)
             report = taxonomy_load(
                 project=project,
-                specs=specs,
+                specs=taxonomy.categories,
+                relation_types=taxonomy.relation_types if taxonomy.lists_relation_types else None,
                 update_existing=not options["keep_existing"],
                 source=path.name,
             )

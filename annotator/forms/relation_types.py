@@ -1,0 +1,115 @@
+"""The form of one relation type of the taxonomy, as the taxonomy page edits it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+
+from annotator.forms.base import choice_field
+from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN, NAME_MAX_LENGTH
+
+# How many categories a list shows at once before it scrolls.
+LIST_ROWS = 8
+
+
+class RelationTypeForm(forms.Form):
+    """A relation type: its code (only when it is created: exports and relations name it),
+    name, definition, direction, the categories allowed at each end (a category allows its
+    subcategories; none allows any) and whether it is retired. A symmetric type has one
+    list of categories, for either end."""
+
+    code = forms.RegexField(
+        label="Code",
+        regex=CODE_PATTERN,
+        max_length=CODE_MAX_LENGTH,
+        help_text="Stable identifier in exports, for example denies; no category's code. "
+        "Fixed once the relation type exists.",
+        error_messages={
+            "invalid": f"A code is 1-{CODE_MAX_LENGTH} letters, digits, hyphens or "
+            "underscores, for example denies."
+        },
+    )
+    name = forms.CharField(
+        label="Name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput({"dir": "auto"})
+    )
+    definition = forms.CharField(
+        label="Definition",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text="The guideline reviewers see while they link spans.",
+    )
+    symmetric = forms.BooleanField(
+        label="Symmetric (no direction: A to B is the same relation as B to A)",
+        required=False,
+        help_text="A symmetric type has no source or target: choose its categories in the "
+        "first list, and leave the second empty.",
+    )
+    source_categories = forms.MultipleChoiceField(
+        label="Source categories (for a symmetric type: either end's)",
+        required=False,
+        help_text="The categories the span a relation starts from may have; none: any.",
+    )
+    target_categories = forms.MultipleChoiceField(
+        label="Target categories",
+        required=False,
+        help_text="The categories the span a relation points to may have; none: any.",
+    )
+    retired = forms.BooleanField(
+        label="Retired (offered for no new relation; existing relations keep it)",
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: Sequence[tuple[str, str]],
+        creating: bool,
+        direction_locked: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for end in ("source_categories", "target_categories"):
+            field = choice_field(self, end)
+            field.choices = list(categories)
+            field.widget.attrs["size"] = min(LIST_ROWS, max(len(categories), 2))
+        if not creating:
+            del self.fields["code"]
+        if direction_locked:
+            self.fields["symmetric"].disabled = True
+            self.fields["symmetric"].help_text = "Fixed: relations of this type exist."
+        self.helper = FormHelper()
+        self.helper.form_id = "relation-type-form"
+        self.helper.layout = Layout(
+            Div(
+                *([Div(Field("code"), css_class="col-md-4")] if creating else []),
+                Div(Field("name"), css_class="col-md-8"),
+                css_class="row g-2",
+            ),
+            Field("definition"),
+            Field("symmetric"),
+            Div(
+                Div(Field("source_categories"), css_class="col-md-6"),
+                Div(Field("target_categories"), css_class="col-md-6"),
+                css_class="row g-2",
+            ),
+            Field("retired"),
+        )
+        self.helper.add_input(
+            Submit("submit", "Add the relation type" if creating else "Save relation type")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        source = cleaned.get("source_categories") or []
+        target = cleaned.get("target_categories") or []
+        if cleaned.get("symmetric") and source and target and set(source) != set(target):
+            self.add_error(
+                "target_categories",
+                "A symmetric relation type has no source or target to tell apart: choose its "
+                "categories in the first list only (or the same in both).",
+            )
+        return cleaned
