@@ -19,6 +19,10 @@ What is written, and the rules brat's reader imposes:
   (its ``DISCONT_SEP``). A span of line breaks alone cannot be written and is counted.
 - ``#1<TAB>AnnotatorNotes T1<TAB>note``: the span's note, line breaks replaced by spaces.
 - ``A1<TAB>EvidenceStatus T1 confirmed``: one per attribute asked for that the span has.
+- ``R1<TAB>denies Arg1:T3 Arg2:T1``: a relation between two spans of one reviewer's layer,
+  from ``Arg1`` (its source) to ``Arg2`` (its target), with ``#2<TAB>AnnotatorNotes R1``
+  for its note. A relation one of whose spans could not be written is left out and
+  counted. Relation types are named like categories, in the same namespace.
 - Type and attribute names must match ``^[A-Za-z0-9_-]+$`` (brat's storage form). A category
   code outside that (``torture / detention``, a code in Arabic script) is mapped: accents
   removed, runs of other characters replaced by ``_``, a fallback ``Category`` when nothing
@@ -32,7 +36,10 @@ What is written, and the rules brat's reader imposes:
   one tab per level under their parent, then any code met in the spans that the taxonomy
   does not have; ``[relations]`` with only ``<OVERLAP> Arg1:<ENTITY>, Arg2:<ENTITY>,
   <OVL-TYPE>:<ANY>``, because brat refuses overlapping and nested annotations unless told
-  they are allowed, and reviewers' spans overlap; ``[events]`` empty; ``[attributes]`` with
+  they are allowed, and reviewers' spans overlap, then each relation type with the
+  categories allowed at each end and their subcategories (``denies Arg1:detention|torture,
+  Arg2:detention|torture``, ``<ENTITY>`` for any), a symmetric one marked
+  ``<REL-TYPE>:symmetric`` as brat documents it; ``[events]`` empty; ``[attributes]`` with
   their values (``EvidenceStatus Arg:<ENTITY>, Value:confirmed|likely|…``).
 """
 
@@ -44,7 +51,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from annotator.formats.corpus import ExportCategory, ExportDocument, check_span
+from annotator.formats.corpus import (
+    ExportCategory,
+    ExportDocument,
+    ExportRelationType,
+    check_span,
+)
 
 # Every character Python's str.splitlines() breaks a line at: brat reads .ann files with it.
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -74,6 +86,9 @@ class BratReport:
     """The codes and attribute values whose brat name differs from them."""
     categories: dict[str, dict[str, int]] = field(default_factory=dict)
     """``spans``, ``fragmented`` and ``skipped`` for each category code."""
+    relations: int = 0
+    relations_skipped: int = 0
+    """Relations left out because one of their spans could not be written."""
 
     def count(self, category: str, outcome: str) -> None:
         """Count one span of ``category`` under ``outcome``: spans, fragmented or skipped."""
@@ -146,6 +161,7 @@ def brat_files(
     attributes: Mapping[str, Sequence[str]] | None = None,
     *,
     report: BratReport | None = None,
+    relation_types: Sequence[ExportRelationType] = (),
 ) -> Iterator[tuple[str, bytes]]:
     """(name, content) pairs for a ZIP of the documents in brat's standoff format.
 
@@ -153,13 +169,17 @@ def brat_files(
     ``visual.conf``. ``attributes`` maps the span attribute keys to write to their possible
     values, declared in ``annotation.conf`` in that order (by default the evidence status
     and source type, with no values known in advance); values met in the spans are declared
-    too. ``report``, when given, is filled in as the pairs are produced.
+    too. ``report``, when given, is filled in as the pairs are produced. ``relation_types``
+    are declared in ``[relations]``, with any other relation type the documents use.
     """
     report = report if report is not None else BratReport()
     attributes = DEFAULT_ATTRIBUTES if attributes is None else attributes
     types = _Names("Category")
     for category in categories:
         types(category.code)
+    declared = {relation_type.code: relation_type for relation_type in relation_types}
+    for code in declared:
+        types(code)
     attribute_names = {key: attribute_name(key) for key in attributes}
     values = {key: _Names("value") for key in attributes}
     for key, known in attributes.items():
@@ -169,12 +189,17 @@ def brat_files(
         stem = f"{document.id:06d}"
         report.documents += 1
         yield f"{stem}.txt", document.text.encode("utf-8")
-        lines = _ann_lines(document, types, attribute_names, values, report)
+        lines, ids = _ann_lines(document, types, attribute_names, values, report)
+        notes = sum(1 for line in lines if line.startswith("#"))
+        lines += _relation_lines(document, ids, notes, types, report)
+        for relation in document.relations:
+            declared.setdefault(relation.type, ExportRelationType(relation.type, relation.type))
         yield f"{stem}.ann", "".join(lines).encode("utf-8")
     report.types = dict(types.names)
     for names in (types, *values.values()):
         report.renamed.update({value: name for value, name in names.names.items() if value != name})
-    yield "annotation.conf", _annotation_conf(categories, types, attribute_names, values)
+    conf = _annotation_conf(categories, types, attribute_names, values, list(declared.values()))
+    yield "annotation.conf", conf
     yield "visual.conf", _visual_conf(categories, types)
 
 
@@ -184,8 +209,10 @@ def _ann_lines(
     attribute_names: Mapping[str, str],
     values: Mapping[str, _Names],
     report: BratReport,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """The span lines of the ``.ann``, and the brat id of each span ("" if not written)."""
     text = document.text
+    ids: list[str] = []
     lines: list[str] = []
     t = a = note_number = 0
     for span in document.spans:
@@ -193,8 +220,10 @@ def _ann_lines(
         runs = fragments(text, span.start, span.end)
         if not runs:
             report.count(span.category, "skipped")
+            ids.append("")
             continue
         t += 1
+        ids.append(f"T{t}")
         report.count(span.category, "spans")
         if len(runs) > 1:
             report.count(span.category, "fragmented")
@@ -210,6 +239,25 @@ def _ann_lines(
             note_number += 1
             note = _LINE_BREAK.sub(" ", span.note)
             lines.append(f"#{note_number}\tAnnotatorNotes T{t}\t{note}\n")
+    return lines, ids
+
+
+def _relation_lines(
+    document: ExportDocument, ids: list[str], notes: int, types: _Names, report: BratReport
+) -> list[str]:
+    """The ``R`` lines of the document's relations (after ``notes`` notes of its spans)."""
+    lines: list[str] = []
+    for relation in document.relations:
+        source, target = ids[relation.source], ids[relation.target]
+        if not (source and target):
+            report.relations_skipped += 1
+            continue
+        report.relations += 1
+        r = f"R{sum(1 for line in lines if line.startswith('R')) + 1}"
+        lines.append(f"{r}\t{types(relation.type)} Arg1:{source} Arg2:{target}\n")
+        if relation.note:
+            notes += 1
+            lines.append(f"#{notes}\tAnnotatorNotes {r}\t{_LINE_BREAK.sub(' ', relation.note)}\n")
     return lines
 
 
@@ -218,6 +266,7 @@ def _annotation_conf(
     types: _Names,
     attribute_names: Mapping[str, str],
     values: Mapping[str, _Names],
+    relation_types: Sequence[ExportRelationType],
 ) -> bytes:
     lines = ["# Written by annotator: every category of the project, then any other code used.", ""]
     lines.append("[entities]")
@@ -225,13 +274,45 @@ def _annotation_conf(
     for category, depth in _hierarchy(categories):
         lines.append("\t" * depth + types(category.code))
         declared.add(category.code)
-    lines.extend(types(code) for code in types.names if code not in declared)
-    lines += ["", "[relations]", "# Spans may overlap and nest.", OVERLAP_RULE, "", "[events]"]
+    relations = {relation_type.code for relation_type in relation_types}
+    lines.extend(
+        types(code) for code in types.names if code not in declared and code not in relations
+    )
+    lines += ["", "[relations]", "# Spans may overlap and nest.", OVERLAP_RULE]
+    below = _descendants(categories)
+    for relation_type in relation_types:
+        ends = [
+            "|".join(types(code) for code in _with_descendants(allowed, below)) or "<ENTITY>"
+            for allowed in (relation_type.source_categories, relation_type.target_categories)
+        ]
+        rule = f"{types(relation_type.code)}\tArg1:{ends[0]}, Arg2:{ends[1]}"
+        lines.append(rule + (", <REL-TYPE>:symmetric" if relation_type.symmetric else ""))
+    lines += ["", "[events]"]
     lines += ["", "[attributes]"]
     for key, name in attribute_names.items():
         if values[key].names:
             lines.append(f"{name}\tArg:<ENTITY>, Value:{'|'.join(values[key].names.values())}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _descendants(categories: Sequence[ExportCategory]) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = {}
+    for category in categories:
+        if category.parent:
+            children.setdefault(category.parent, []).append(category.code)
+    return children
+
+
+def _with_descendants(codes: Sequence[str], children: Mapping[str, list[str]]) -> list[str]:
+    """The codes and their subcategories' (brat checks an argument's type as it is named)."""
+    found: list[str] = []
+    stack = list(reversed(codes))
+    while stack:
+        code = stack.pop()
+        if code not in found:
+            found.append(code)
+            stack.extend(reversed(children.get(code, [])))
+    return found
 
 
 def _visual_conf(categories: Sequence[ExportCategory], types: _Names) -> bytes:

@@ -36,6 +36,20 @@ class ExportSpan:
 
 
 @dataclass(slots=True)
+class ExportRelation:
+    """A link between two spans of one reviewer's layer of a document: ``source`` and
+    ``target`` are the positions of its ends in the document's ``spans``; a ``symmetric``
+    relation has no direction (its ends come in the order they were stored)."""
+
+    source: int
+    target: int
+    type: str
+    reviewer: str = ""
+    note: str = ""
+    symmetric: bool = False
+
+
+@dataclass(slots=True)
 class ExportDocument:
     id: int
     title: str
@@ -46,6 +60,7 @@ class ExportDocument:
     direction: str = "auto"
     metadata: dict[str, Any] = field(default_factory=dict)
     spans: tuple[ExportSpan, ...] = ()
+    relations: tuple[ExportRelation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,29 @@ class ExportCategory:
     name: str
     definition: str = ""
     parent: str = ""
+
+
+@dataclass(frozen=True)
+class ExportRelationType:
+    """A relation type of the taxonomy: the category codes allowed at each end (empty: any)."""
+
+    code: str
+    name: str
+    symmetric: bool = False
+    source_categories: tuple[str, ...] = ()
+    target_categories: tuple[str, ...] = ()
+
+
+def span_id(position: int) -> int:
+    """The id the JSONL and CSV exports give the span at ``position`` in its document's
+    ``spans``: its number from 1, unique in the document (relations name their ends by it)."""
+    return position + 1
+
+
+def relation_id(position: int) -> int:
+    """The id the JSONL and CSV exports give the relation at ``position`` in its
+    document's ``relations``: its number from 1, unique in the document."""
+    return position + 1
 
 
 def check_span(document: ExportDocument, span: ExportSpan) -> None:

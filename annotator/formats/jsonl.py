@@ -25,16 +25,20 @@ A span is checked here against the line's own text; a line with any bad span is 
 a whole rather than imported with spans missing. Other keys are metadata: ``metadata`` or
 ``meta`` objects are merged in, ``id`` is kept as ``source_id`` (unless the metadata already
 has one, from an earlier import: then it stays, and ``id`` is kept as ``exported_id``).
+A line's ``relations`` (doccano's, or this product's export's) are not imported yet: its
+spans are, and the line's notes say how many relations were left behind.
+
+Writing is ``annotator.formats.jsonl_writer`` (``jsonl_lines``, importable from here too).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument, ExportSpan
+from annotator.formats.jsonl_writer import jsonl_lines
 from annotator.formats.reading import (
     CODE_POINTS,
     UTF16,
@@ -124,11 +128,16 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
     for key, value in record.items():
         if key in ("text", "metadata", "meta", "text_sha256", "source_sha256", *SPAN_KEYS):
             continue
+        if key == "relations":  # not imported yet: neither metadata nor a reason to refuse
+            continue
         if key == "id":
             metadata["exported_id" if "source_id" in metadata else "source_id"] = value
         else:
             metadata[key] = value
     text_hash = record.get("text_sha256")
+    relations = record.get("relations")
+    if isinstance(relations, list) and relations:
+        notes = (*notes, f"{plural(len(relations), 'relation')} not imported (spans only)")
     return CorpusLine(
         number=number,
         raw=raw,
@@ -359,54 +368,3 @@ def _own_span(item: Any, index: int) -> SourceSpan:
         note=note if isinstance(note, str) else str(note),
         attributes={key: item[key] for key in _SPAN_ATTRIBUTES if item.get(key) not in (None, "")},
     )
-
-
-# Writing ------------------------------------------------------------------------------------
-
-
-def jsonl_lines(documents: Iterable[ExportDocument], *, label_layer: str = "") -> Iterator[str]:
-    """One JSON line a document, with every span, and doccano's ``label`` for one layer.
-
-    ``label`` holds the spans of ``label_layer`` (all spans when it is empty) as
-    ``[start, end, category]``, so the file imports straight into doccano; ``spans`` holds
-    every span with its quote, layer, reviewer, note and attributes, which is what this
-    product reads back (``read_jsonl``).
-    """
-    for document in documents:
-        record = {
-            "id": document.id,
-            "title": document.title,
-            "text": document.text,
-            "text_sha256": document.text_sha256,
-            "source_sha256": document.source_sha256,
-            "language": document.language,
-            "direction": document.direction,
-            "metadata": document.metadata,
-            "spans": [_span_record(span) for span in document.spans],
-            "label": [
-                [span.start, span.end, span.category]
-                for span in document.spans
-                if not label_layer or span.layer == label_layer
-            ],
-        }
-        yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _span_record(span: ExportSpan) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "start": span.start,
-        "end": span.end,
-        "category": span.category,
-        "quote": span.quote,
-        "layer": span.layer,
-    }
-    if span.reviewer:
-        record["reviewer"] = span.reviewer
-    if span.note:
-        record["note"] = span.note
-    record.update(span.attributes)
-    if span.created:
-        record["created"] = span.created
-    if span.modified:
-        record["modified"] = span.modified
-    return record

@@ -11,6 +11,15 @@ column (``ESCAPED_COLUMN``), the columns of each row whose cell got one, separat
 spaces and empty for most rows. A reader removes one leading apostrophe from exactly those
 cells and leaves every other cell alone, including cells that begin with an apostrophe of
 their own.
+
+Two tables. ``span_rows`` gives one row per span (``SPAN_COLUMNS``), each with a
+``span_id``: its number in its document, from 1, the id the JSONL export gives it too.
+``relation_rows`` gives one row per relation between two spans (``RELATION_COLUMNS``): its
+document, its ``relation_id`` (its number in the document, from 1), its type's code, each
+end's ``span_id``, offsets and quote, its note and its reviewer, named as the span rows name
+reviewers. A row of spans and a row of relations join on (``document_id``, ``span_id``).
+How the two tables travel is the export's business: a CSV file holds one table, so the
+relations table is a second file, ``relations.csv``, beside the spans' in a bundle.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument
+from annotator.formats.corpus import ExportDocument, relation_id, span_id
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -101,13 +110,14 @@ SPAN_COLUMNS = (
     "rationale",
     "created",
     "modified",
+    "span_id",
 )
 
 
 def span_rows(documents: Iterable[ExportDocument]) -> Iterator[tuple]:
     """One row per span, in ``SPAN_COLUMNS`` order; lists of names joined with "; "."""
     for document in documents:
-        for span in document.spans:
+        for position, span in enumerate(document.spans):
             attributes = span.attributes
             yield (
                 document.id,
@@ -129,4 +139,43 @@ def span_rows(documents: Iterable[ExportDocument]) -> Iterator[tuple]:
                 attributes.get("rationale", ""),
                 span.created,
                 span.modified,
+                span_id(position),
             )
+
+
+RELATION_COLUMNS = (
+    "document_id",
+    "relation_id",
+    "type",
+    "source_span_id",
+    "source_start",
+    "source_end",
+    "source_quote",
+    "target_span_id",
+    "target_start",
+    "target_end",
+    "target_quote",
+    "note",
+    "reviewer",
+)
+
+
+def relation_rows(document: ExportDocument) -> Iterator[tuple]:
+    """One row per relation of ``document``, in ``RELATION_COLUMNS`` order."""
+    for position, relation in enumerate(document.relations):
+        source, target = document.spans[relation.source], document.spans[relation.target]
+        yield (
+            document.id,
+            relation_id(position),
+            relation.type,
+            span_id(relation.source),
+            source.start,
+            source.end,
+            source.quote,
+            span_id(relation.target),
+            target.start,
+            target.end,
+            target.quote,
+            relation.note,
+            relation.reviewer,
+        )

@@ -1,4 +1,4 @@
-"""W3C Web Annotation Data Model (JSON-LD): one AnnotationCollection holding every span.
+"""W3C Web Annotation Data Model (JSON-LD): one AnnotationCollection of every span and relation.
 
 Each span becomes an ``Annotation`` (https://www.w3.org/TR/annotation-model/):
 
@@ -28,6 +28,19 @@ Each span becomes an ``Annotation`` (https://www.w3.org/TR/annotation-model/):
   must agree: a ``TextPositionSelector`` and a ``TextQuoteSelector`` with the quote and up
   to 32 characters of context on each side.
 
+Relations. Each relation between two spans becomes a linking annotation
+(``motivation: linking``, the model's motivation for linking a target to a related
+resource) whose ``target`` is the list of the two span annotations' ids, source first: the
+model allows several targets, and an IRI is a target (an External Web Resource given by its
+id). Its bodies: the relation type's code as a ``tagging`` TextualBody, its name
+(``describing``) when known, the note (``commenting``), and, because JSON-LD keeps several
+targets as a set rather than a list, ``source: <id of the source's annotation>``
+(``describing``) for a directed relation or ``symmetric: true`` for a symmetric one, so
+that the direction survives a JSON-LD processor. Its ``creator`` is the reviewer. Span
+annotations are numbered ``…/annotations/1``, ``…/annotations/2`` whether or not there are
+relations; linking annotations ``…/relations/1``, ``…/relations/2``, each document's after
+its spans'.
+
 Offsets. The model (section 4.2.5) counts a ``TextPositionSelector`` in *characters*, and
 defines a character as a Unicode code point, not a UTF-16 code unit or a byte. That is the
 unit of this product's offsets, so they are written unchanged: 𠀋 (U+2000B) counts 1,
@@ -37,8 +50,8 @@ a family emoji, say); they are exact substrings of the text all the same.
 
 Layout. The collection embeds its one page (``first``), and the page embeds its items, so
 the export is a single self-contained JSON document. The model requires ``total`` before
-the items, so the caller counts the spans first; the items are then written one at a time
-(``w3c_collection_chunks``), never held together. A count that turns out wrong raises
+the items, so the caller counts the spans and relations first; the items are then written
+one at a time (``w3c_collection_chunks``), never held together. A count that turns out wrong raises
 ``ValueError`` at the end rather than producing a collection that lies about its size.
 """
 
@@ -51,7 +64,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument, ExportSpan, check_span
+from annotator.formats.corpus import ExportDocument, ExportRelation, ExportSpan, check_span
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARACTERS = 32
@@ -114,6 +127,43 @@ def w3c_annotation(
     return annotation
 
 
+def w3c_link_annotation(
+    relation: ExportRelation,
+    ends: tuple[str, str],
+    m: int,
+    *,
+    collection_id: str,
+    generated: str = "",
+    organization: str = "",
+    relation_names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The linking annotation of one relation, numbered ``m`` among the collection's
+    relations: its id is ``{collection_id}/relations/{m}``, its targets ``ends``, the ids
+    of its source's and its target's annotations."""
+    annotation: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": f"{collection_id}/relations/{m}",
+        "type": "Annotation",
+        "motivation": "linking",
+        "creator": _agent(relation.reviewer, organization),
+    }
+    if generated:
+        annotation["generated"] = utc_datetime(generated)
+        annotation["generator"] = _software()
+    bodies = [_body("tagging", relation.type)]
+    name = (relation_names or {}).get(relation.type, "")
+    if name:
+        bodies.append(_body("describing", name))
+    if relation.note:
+        bodies.append(_body("commenting", relation.note))
+    bodies.append(
+        _body("describing", "symmetric: true" if relation.symmetric else f"source: {ends[0]}")
+    )
+    annotation["body"] = bodies
+    annotation["target"] = list(ends)
+    return annotation
+
+
 def w3c_collection_chunks(
     documents: Iterable[ExportDocument],
     *,
@@ -124,11 +174,14 @@ def w3c_collection_chunks(
     total: int,
     organization: str = "",
     category_names: Mapping[str, str] | None = None,
+    relation_names: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """The text of one JSON-LD AnnotationCollection of every span of ``documents``, in pieces.
+    """The text of one JSON-LD AnnotationCollection of every span and relation of
+    ``documents``, in pieces.
 
-    ``total`` is the number of spans the documents hold (the model puts it before the
-    items); the annotations are numbered from 1 in document order. Joined, the pieces are
+    ``total`` is the number of annotations: the spans and relations the documents hold (the
+    model puts it before the items). Span annotations are numbered from 1 in document
+    order, linking annotations too, each document's after its spans'. Joined, the pieces are
     one JSON document: the collection, its embedded first (and only) page, and the page's
     items. Memory does not grow with the corpus: one document's annotations at a time.
     """
@@ -147,11 +200,13 @@ def w3c_collection_chunks(
     page_head = {"id": page_id, "type": "AnnotationPage", "partOf": collection_id, "startIndex": 0}
     # Both objects are written without their closing brace so that the items can follow.
     yield _dumps(head)[:-1] + ', "first": ' + _dumps(page_head)[:-1] + ', "items": ['
-    n = 0
+    n = m = 0
     for document in documents:
         annotations = []
+        ids = []
         for span in document.spans:
             n += 1
+            ids.append(f"{collection_id}/annotations/{n}")
             annotations.append(
                 w3c_annotation(
                     document,
@@ -164,12 +219,25 @@ def w3c_collection_chunks(
                     category_names=category_names,
                 )
             )
+        for relation in document.relations:
+            m += 1
+            annotations.append(
+                w3c_link_annotation(
+                    relation,
+                    (ids[relation.source], ids[relation.target]),
+                    m,
+                    collection_id=collection_id,
+                    generated=generated,
+                    organization=organization,
+                    relation_names=relation_names,
+                )
+            )
         if annotations:
             # One encoder call per document (the list's brackets cut off), not per annotation.
-            first = n == len(annotations)
+            first = n + m == len(annotations)
             yield ("\n" if first else ",\n") + _dumps(annotations)[1:-1]
-    if n != total:
-        raise ValueError(f"The collection announced {total} annotations but holds {n}.")
+    if n + m != total:
+        raise ValueError(f"The collection announced {total} annotations but holds {n + m}.")
     yield "\n]}}\n"
 
 
@@ -198,8 +266,12 @@ def _software() -> dict[str, str]:
 
 
 def _creator(span: ExportSpan, organization: str) -> dict[str, str]:
-    if span.reviewer:
-        return {"type": "Person", "name": span.reviewer}
+    return _agent(span.reviewer, organization)
+
+
+def _agent(reviewer: str, organization: str) -> dict[str, str]:
+    if reviewer:
+        return {"type": "Person", "name": reviewer}
     if organization:
         return {"type": "Organization", "name": organization}
     return _software()
@@ -227,6 +299,10 @@ def _bodies(span: ExportSpan, category_names: Mapping[str, str]) -> list[dict[st
                 {"type": "TextualBody", "purpose": "describing", "value": f"{key}: {value}"}
             )
     return bodies
+
+
+def _body(purpose: str, value: str) -> dict[str, str]:
+    return {"type": "TextualBody", "purpose": purpose, "value": value}
 
 
 def _source(document: ExportDocument, iri: str) -> dict[str, str]:

@@ -20,6 +20,10 @@ note; ``classifying`` and ``describing`` bodies written ``key: value`` (this pro
 evidence attributes and provenance) go back into the attributes; ``creator``, ``created``
 and ``modified`` too.
 
+Linking annotations (``motivation: linking`` whose targets are other annotations, not
+places in a text: this product's export writes one per relation between two spans) are
+passed over: relations are not imported yet, and the spans they link are.
+
 The text. Web Annotations point at a text, they do not hold it (this product's export gives
 the document's IRI, ``urn:annotator:<project>:document:<id>``). A ``source`` that embeds its
 text (``value``) brings it; otherwise the importer matches the source to a document already
@@ -106,6 +110,8 @@ def read_w3c(value: Any) -> list[W3CTarget]:
         )
     targets: dict[str, W3CTarget] = {}
     for number, annotation in enumerate(annotations_of(value), start=1):
+        if _is_link(annotation):
+            continue
         where = f"annotation {number}"
         if isinstance(annotation, dict) and annotation.get("id"):
             where += f" ({annotation['id']})"
@@ -127,6 +133,19 @@ def read_w3c(value: Any) -> list[W3CTarget]:
             target.direction = target.direction or str(resource.get("textDirection") or "")
         target.spans.append(span)
     return list(targets.values())
+
+
+def _is_link(annotation: Any) -> bool:
+    """Whether ``annotation`` links other annotations (a relation) rather than marking text:
+    motivated by linking, with no target that selects a place in a text."""
+    if not _is_annotation(annotation):
+        return False
+    motivation = annotation.get("motivation")
+    if "linking" not in (motivation if isinstance(motivation, list) else [motivation]):
+        return False
+    targets = annotation.get("target")
+    targets = targets if isinstance(targets, list) else [targets]
+    return not any(isinstance(target, dict) and "selector" in target for target in targets)
 
 
 def _annotation(annotation: Any, where: str) -> tuple[str, Any, SourceSpan]:

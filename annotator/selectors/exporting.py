@@ -19,8 +19,16 @@ from django.db import connection, models
 from django.db.models import DateTimeField, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from annotator.formats.corpus import ExportDocument, ExportSpan
-from annotator.models import Annotation, Category, Document, GoldSpan, ImportedSpan, Project
+from annotator.formats.corpus import ExportDocument, ExportRelation, ExportSpan
+from annotator.models import (
+    Annotation,
+    Category,
+    Document,
+    GoldSpan,
+    ImportedSpan,
+    Project,
+    Relation,
+)
 from annotator.selectors.annotations import submitted_annotations
 
 EXPORT_CHUNK = 200
@@ -131,16 +139,20 @@ def export_documents(
 
     ``gold`` is the gold layer; ``reviewers`` every submitted reviewer's layer (work in
     progress is not exported); ``all`` both, and the layers imported with a corpus.
+    Reviewers' layers come with their relations (both of whose spans the export holds);
+    the gold layer has none yet.
     """
     codes = dict(Category.objects.filter(project=project).values_list("pk", "code"))
     wanted = {pk for pk, code in codes.items() if code == category} if category else None
     for offset in range(0, len(document_ids), EXPORT_CHUNK):
         chunk = document_ids[offset : offset + EXPORT_CHUNK]
         spans: dict[int, list[ExportSpan]] = {pk: [] for pk in chunk}
+        relations: dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]] = {}
         if layer in (ExportLayer.GOLD, ExportLayer.ALL):
             _gold_spans(chunk, codes, wanted, names, spans)
         if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
-            _reviewer_spans(chunk, codes, wanted, names, spans)
+            by_pk = _reviewer_spans(chunk, codes, wanted, names, spans)
+            relations = _reviewer_relations(chunk, by_pk, names)
         if layer == ExportLayer.ALL:
             _imported_spans(chunk, category, spans)
         rows = Document.objects.filter(pk__in=chunk).order_by("pk")
@@ -172,6 +184,7 @@ def export_documents(
             }
             if document["page_starts"]:
                 metadata["page_starts"] = document["page_starts"]
+            ordered = sorted(spans[document["pk"]], key=lambda s: (s.start, -s.end, s.layer))
             yield ExportDocument(
                 id=document["pk"],
                 title=document["title"],
@@ -181,10 +194,41 @@ def export_documents(
                 language=document["language"],
                 direction=document["direction"],
                 metadata={k: v for k, v in metadata.items() if v not in ("", None)},
-                spans=tuple(
-                    sorted(spans[document["pk"]], key=lambda s: (s.start, -s.end, s.layer))
-                ),
+                spans=tuple(ordered),
+                relations=_positioned(ordered, relations.get(document["pk"], [])),
             )
+
+
+def _positioned(
+    ordered: list[ExportSpan], relations: list[tuple[ExportSpan, ExportSpan, ExportRelation]]
+) -> tuple[ExportRelation, ...]:
+    """The relations with their ends as positions in the document's spans, as written."""
+    position = {id(span): index for index, span in enumerate(ordered)}
+    for source, target, relation in relations:
+        relation.source, relation.target = position[id(source)], position[id(target)]
+    return tuple(relation for _, _, relation in relations)
+
+
+def _reviewer_relations(
+    chunk: list[int], by_pk: dict[int, ExportSpan], names: ExportNames
+) -> dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]]:
+    """The relations of the submitted reviewers' layers whose two spans the export holds,
+    by document, in the order they were drawn: one query."""
+    found: dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]] = {}
+    rows = Relation.objects.filter(document_id__in=chunk).order_by("pk")
+    for document_id, source, target, code, symmetric, reviewer, note in rows.values_list(
+        "document_id",
+        "source_id",
+        "target_id",
+        "relation_type__code",
+        "relation_type__symmetric",
+        "reviewer_id",
+        "note",
+    ):
+        if source in by_pk and target in by_pk:  # a submitted layer, and the category asked
+            relation = ExportRelation(-1, -1, code, names.reviewer(reviewer), note, symmetric)
+            found.setdefault(document_id, []).append((by_pk[source], by_pk[target], relation))
+    return found
 
 
 def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:
@@ -286,12 +330,15 @@ def _reviewer_spans(
     wanted: set[int] | None,
     names: ExportNames,
     spans: dict[int, list[ExportSpan]],
-) -> None:
+) -> dict[int, ExportSpan]:
+    """Add the submitted reviewers' spans to ``spans``; return them by annotation id."""
+    by_pk: dict[int, ExportSpan] = {}
     rows = submitted_annotations().filter(document_id__in=chunk)
     if wanted is not None:
         rows = rows.filter(category_id__in=wanted)
-    for row in _rows(
+    for pk, *row in _rows(
         rows.order_by(),
+        "id",
         "document_id",
         "reviewer_id",
         "start",
@@ -305,20 +352,20 @@ def _reviewer_spans(
         "updated_at",
     ):
         document_id, reviewer, start, end, category_id, quote, note, evidence, source = row[:9]
-        spans[document_id].append(
-            ExportSpan(
-                start,
-                end,
-                codes[category_id],
-                quote,
-                "reviewer",
-                names.reviewer(reviewer),
-                note,
-                {"evidence_status": evidence, "source_type": source},
-                _iso(row[9]),
-                _iso(row[10]),
-            )
+        by_pk[pk] = span = ExportSpan(
+            start,
+            end,
+            codes[category_id],
+            quote,
+            "reviewer",
+            names.reviewer(reviewer),
+            note,
+            {"evidence_status": evidence, "source_type": source},
+            _iso(row[9]),
+            _iso(row[10]),
         )
+        spans[document_id].append(span)
+    return by_pk
 
 
 def _imported_spans(chunk: list[int], category: str, spans: dict[int, list[ExportSpan]]) -> None:

@@ -35,3 +35,9 @@ class ExportSummaryOut(Schema):
     categories: dict[str, dict[str, int]] = Field(
         description="The same counts for each category code of the spans selected."
     )
+    relations: dict[str, int] = Field(
+        default_factory=dict,
+        description="Relations between the spans selected (selected: reviewers' layers have "
+        "them) and in the file (written): brat, JSONL and W3C write them, CSV in a bundle "
+        "(relations.csv), CoNLL and spaCy cannot.",
+    )

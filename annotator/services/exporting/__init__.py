@@ -46,6 +46,7 @@ from annotator.selectors.exporting import (
     export_span_count,
 )
 from annotator.selectors.projects import category_list, submitted_version_range
+from annotator.selectors.relations import export_relation_count, export_relation_types
 from annotator.services.audit import audit_record
 from annotator.services.exporting.formats import FORMATS, ExportFormat, Files, WriteContext
 from annotator.services.exporting.options import Export, ExportError, ExportOptions
@@ -185,6 +186,8 @@ def _export(
             documents=recorder,
             categories=_categories(project),
             span_count=lambda: _span_count(project, options),
+            relation_count=lambda: _relation_count(project, options),
+            relation_types=export_relation_types(project=project),
         )
         entries = _entries(fmt, context, stem)
         if dry_run:
@@ -279,6 +282,15 @@ def _span_count(project: Project, options: ExportOptions) -> int:
     )
     return export_span_count(
         document_ids=document_ids, layer=options.layer, category=options.category
+    )
+
+
+def _relation_count(project: Project, options: ExportOptions) -> int:
+    """How many relations the export holds, read in its snapshot like the relations."""
+    return export_relation_count(
+        document_ids=_document_ids(project, options),
+        layer=options.layer,
+        category=options.category,
     )
 
 

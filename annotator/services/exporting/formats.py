@@ -5,17 +5,30 @@ A writer gets a ``WriteContext`` and yields the export's data files as ``(name, 
 ``name`` inside the export and ``pieces`` the file's text or bytes as they are made; when a
 file is complete it calls ``context.documents.finish`` with its report (or none), so the
 export's summary is what the file holds. Adding a format is one writer and one entry here.
+
+CSV holds one table a file: the spans' is the export (``corpus.csv``), and in a bundle the
+relations' travels beside it as ``relations.csv``. A plain CSV download stays one file of
+spans, as spreadsheets and scripts expect; its summary says how many relations it left out.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from annotator.formats import brat, conll, spacy_docbin, w3c
-from annotator.formats.corpus import ExportCategory
+from annotator.formats.corpus import ExportCategory, ExportDocument, ExportRelationType
 from annotator.formats.jsonl import jsonl_lines
-from annotator.formats.tabular import ESCAPED_COLUMN, SPAN_COLUMNS, csv_lines, span_rows
+from annotator.formats.tabular import (
+    ESCAPED_COLUMN,
+    RELATION_COLUMNS,
+    SPAN_COLUMNS,
+    csv_lines,
+    relation_rows,
+    span_rows,
+)
 from annotator.models import EvidenceStatus, Project, SourceType
 from annotator.selectors.exporting import ExportLayer
 from annotator.services.exporting.options import ExportOptions
@@ -32,6 +45,10 @@ class WriteContext:
     categories: list[ExportCategory]
     span_count: Callable[[], int]
     """How many spans the export holds, read in its snapshot (W3C announces it first)."""
+    relation_types: list[ExportRelationType] = field(default_factory=list)
+    """The taxonomy's relation types, for the formats that declare them (brat)."""
+    relation_count: Callable[[], int] = lambda: 0
+    """How many relations the export holds, read in its snapshot (W3C announces them)."""
 
 
 @dataclass(frozen=True)
@@ -60,22 +77,51 @@ def _jsonl(context: WriteContext) -> Files:
     def lines() -> Iterator[str]:
         label_layer = "gold" if context.options.layer != ExportLayer.REVIEWERS else ""
         yield from jsonl_lines(context.documents, label_layer=label_layer)
-        context.documents.finish()
+        context.documents.finish(relations_written=context.documents.relations)
 
     return _corpus(context, lines())
 
 
 def _csv(context: WriteContext) -> Files:
-    def lines() -> Iterator[str]:
-        yield from csv_lines(
-            SPAN_COLUMNS,
-            span_rows(context.documents),
-            bom=context.options.bom,
-            escaped_column=ESCAPED_COLUMN,
-        )
-        context.documents.finish()
+    if not context.options.bundle:
+        yield from _corpus(context, _span_lines(context, context.documents, bundle=False))
+        return
+    # The relations are met with their documents, while the spans' file is written; they
+    # wait on disk past a megabyte (one JSON row a line) so that memory stays flat. The
+    # file lasts as long as this generator: until the relations' file is written or the
+    # export is closed.
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as waiting:
 
-    return _corpus(context, lines())
+        def documents() -> Iterator[ExportDocument]:
+            for document in context.documents:
+                for row in relation_rows(document):
+                    waiting.write(json.dumps(row, ensure_ascii=False) + "\n")
+                yield document
+
+        def relation_lines() -> Iterator[str]:
+            waiting.seek(0)
+            yield from csv_lines(
+                RELATION_COLUMNS,
+                (json.loads(line) for line in waiting),
+                bom=context.options.bom,
+                escaped_column=ESCAPED_COLUMN,
+            )
+
+        yield from _corpus(context, _span_lines(context, documents(), bundle=True))
+        yield "relations.csv", relation_lines()
+
+
+def _span_lines(
+    context: WriteContext, documents: Iterable[ExportDocument], *, bundle: bool
+) -> Iterator[str]:
+    yield from csv_lines(
+        SPAN_COLUMNS,
+        span_rows(documents),
+        bom=context.options.bom,
+        escaped_column=ESCAPED_COLUMN,
+    )
+    relations = context.documents.relations
+    context.documents.finish(relations_written=relations if bundle else 0)
 
 
 def _w3c(context: WriteContext) -> Files:
@@ -88,11 +134,12 @@ def _w3c(context: WriteContext) -> Files:
             label=f"{project.name}: {layer} layer",
             generated=context.documents.manifest["created"],
             document_iri=lambda document: f"urn:annotator:{project.slug}:document:{document.id}",
-            total=context.span_count(),
+            total=context.span_count() + context.relation_count(),
             organization=project.name,
             category_names={category.code: category.name for category in context.categories},
+            relation_names={kind.code: kind.name for kind in context.relation_types},
         )
-        context.documents.finish()
+        context.documents.finish(relations_written=context.documents.relations)
 
     return _corpus(context, chunks())
 
@@ -119,7 +166,11 @@ def _brat(context: WriteContext) -> Files:
     report = brat.BratReport()
     attributes = {"evidence_status": EvidenceStatus.values, "source_type": SourceType.values}
     for name, content in brat.brat_files(
-        context.documents, context.categories, attributes, report=report
+        context.documents,
+        context.categories,
+        attributes,
+        report=report,
+        relation_types=context.relation_types,
     ):
         yield name, [content]
     context.documents.finish(report.as_dict())

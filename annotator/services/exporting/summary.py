@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotator.formats.corpus import ExportDocument
@@ -31,7 +31,10 @@ class ExportSummary:
     ``counts`` has the keys of ``SUMMARY_COUNTS`` that apply to the format, in that order:
     ``spans_selected`` (what the layer and filters hold), ``spans_written`` (in the file),
     and for CoNLL, spaCy and brat what was dropped, widened or split. ``categories`` has the
-    same counts for each category code of the spans selected.
+    same counts for each category code of the spans selected. ``relations`` counts the
+    relations between the spans selected (``selected``: reviewers' layers have them) and
+    those the file holds (``written``): brat, JSONL and W3C write them, CSV in a bundle
+    (as ``relations.csv``), CoNLL and spaCy cannot.
     """
 
     format: str
@@ -39,6 +42,7 @@ class ExportSummary:
     documents: int
     counts: dict[str, int]
     categories: dict[str, dict[str, int]]
+    relations: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,16 +72,25 @@ class Recorder:
         self._documents = documents
         self._writer_counts = writer_counts
         self.categories: Counter[str] = Counter()
+        self.relations = 0
+        """How many relations the documents passed so far hold."""
         self.hashes: list[dict[str, Any]] = []
 
     def __iter__(self) -> Iterator[ExportDocument]:
         for document in self._documents:
             self.categories.update(span.category for span in document.spans)
+            self.relations += len(document.relations)
             self.hashes.append({"id": document.id, "text_sha256": document.text_sha256})
             yield document
 
-    def finish(self, report: Mapping[str, Any] | None = None) -> None:
-        """Record what the file holds; ``report`` is the writer's own, if it keeps one."""
+    def finish(
+        self, report: Mapping[str, Any] | None = None, *, relations_written: int | None = None
+    ) -> None:
+        """Record what the file holds; ``report`` is the writer's own, if it keeps one.
+        ``relations_written`` is how many relations the file holds; by default the report's
+        ``relations`` (brat counts them), else none."""
+        if relations_written is None:
+            relations_written = int((report or {}).get("relations", 0))
         fmt = self.manifest["format"]
         selected = dict(sorted(self.categories.items()))
         per_category = report.get("categories", {}) if report is not None else {}
@@ -98,12 +111,14 @@ class Recorder:
             categories={
                 code: counts(spans, per_category.get(code, {})) for code, spans in selected.items()
             },
+            relations={"selected": self.relations, "written": relations_written},
         )
         self.export.summary = summary
         self.manifest["documents"] = self.hashes
         self.manifest["document_count"] = len(self.hashes)
         self.manifest["spans_per_category"] = selected
         self.manifest["spans"] = sum(selected.values())
+        self.manifest["relations"] = self.relations
         if report is not None:
             self.manifest[fmt] = dict(report)
         self.manifest["summary"] = summary.as_dict()
