@@ -1,10 +1,11 @@
-"""The editor on a long report in headless Chromium: time to paint every highlight, and
-time from the keypress that tags a selection to the span showing and being saved.
+"""The editor on a long report in headless Chromium: time to paint every highlight (with
+the relations listed), time from the keypress that tags a selection to the span showing
+and being saved, and from the pick that ends a link to the relation showing.
 
-A 250,000-character document (about a 45-page UN report) with 3,000 spans from one
-reviewer, served by gunicorn as in production. "Painted" is the time from navigation start
-until two animation frames after the editor registered every highlight: the first frame
-that includes them has then been produced.
+A 250,000-character document (about a 45-page UN report) with 3,000 spans and 1,000
+relations between them from one reviewer, served by gunicorn as in production. "Painted"
+is the time from navigation start until two animation frames after the editor registered
+every highlight: the first frame that includes them has then been produced.
 
 The editor is opened with ``?instrument=1``: only then does it load its benchmark hooks
 (static/annotator/editor/instrument.js, ``window.annotatorEditor``), which reviewers'
@@ -20,18 +21,20 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
-from annotator.models import Annotation, Category, Document, Role
+from annotator.models import Annotation, Category, Document, Relation, RelationType, Role
 from annotator.services.assignments import assignment_create
 from annotator.services.importing import SourceFile, documents_import
 from annotator.services.projects import membership_set, project_create
 from annotator.services.taxonomy import taxonomy_load
-from annotator.taxonomy import parse_taxonomy
+from annotator.taxonomy_relations import parse_taxonomy_file
 from benchmarks import server as production
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 TEXT_LENGTH = 250_000
 SPANS = 3_000
+RELATIONS = 1_000
+LINKS = 20
 LOADS = 5
 KEYPRESSES = 20
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away user and database
@@ -61,8 +64,10 @@ def report_text(rng: random.Random) -> str:
 
 def set_up(rng: random.Random) -> tuple[Document, str]:
     project = project_create(slug="bench-editor", name="Editor benchmark")
-    specs = parse_taxonomy((ROOT / "seeds" / "taxonomy.yaml").read_bytes(), filename="t.yaml")
-    taxonomy_load(project=project, specs=specs)
+    taxonomy = parse_taxonomy_file((ROOT / "seeds" / "taxonomy.yaml").read_bytes())
+    taxonomy_load(
+        project=project, specs=taxonomy.categories, relation_types=taxonomy.relation_types
+    )
     user = get_user_model().objects.create_user("bench-reviewer", password=PASSWORD)
     membership_set(project=project, user=user, role=Role.REVIEWER)
     report = documents_import(
@@ -72,7 +77,8 @@ def set_up(rng: random.Random) -> tuple[Document, str]:
     )
     document = Document.objects.get(pk=report.results[0].document_id)
     assignment_create(document=document, reviewer=user, actor=None)
-    categories = list(Category.objects.filter(project=project))
+    # Violation categories only: the seed's relation types link those.
+    categories = list(Category.objects.filter(project=project, group="violation"))
     text = document.text
     spans = []
     for _ in range(SPANS):
@@ -92,6 +98,22 @@ def set_up(rng: random.Random) -> tuple[Document, str]:
         )
     # Set-up only: bulk_create skips the per-span service (and its audit events) for speed.
     Annotation.objects.bulk_create(spans)
+    saved = list(Annotation.objects.filter(document=document).values_list("pk", flat=True))
+    types = list(RelationType.objects.filter(project=project))
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < RELATIONS:
+        source, target = rng.sample(saved, 2)
+        pairs.add((source, target))
+    Relation.objects.bulk_create(
+        Relation(
+            document=document,
+            reviewer=user,
+            source_id=source,
+            target_id=target,
+            relation_type=rng.choice(types),
+        )
+        for source, target in sorted(pairs)
+    )
     return document, project.slug
 
 
@@ -160,11 +182,14 @@ def measure(bench, port: int, editor_path: str, document: Document) -> None:
             print("  phases of the last load (ms):", {k: round(v, 1) for k, v in phases.items()})
             count = page.evaluate("window.annotatorEditor.spans().length")
             assert count == SPANS, f"the editor shows {count} spans, not {SPANS}"
+            listed = page.locator("#relation-total").text_content()
+            assert listed == str(RELATIONS), f"the editor lists {listed} relations"
             bench.record(
                 "every highlight painted",
                 statistics.median(painted),
                 "ms",
-                f"median of {LOADS} loads from navigation start; {SPANS} spans, "
+                f"median of {LOADS} loads from navigation start; {SPANS} spans, {RELATIONS} "
+                "relations, "
                 f"{document.text_length:,} characters",
             )
             bench.record(
@@ -218,5 +243,65 @@ def measure(bench, port: int, editor_path: str, document: Document) -> None:
                 "ms",
                 f"median of {KEYPRESSES}; max {max(saved):.1f} ms (server answered 201)",
             )
+            links(bench, page)
         finally:
             browser.close()
+
+
+def links(bench, page) -> None:
+    """From the pick of a link's other end (what a click on its highlight does) to the frame
+    that shows the new relation in the span's details and in the list."""
+    shown, handlers, selections = page.evaluate(
+        """async (times) => {
+          const editor = window.annotatorEditor;
+          const spans = editor.spans();
+          const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+          const durations = [];
+          const handlers = [];
+          const selections = [];
+          for (let n = 0; n < times; n += 1) {
+            const source = spans[(n * 131) % spans.length];
+            const target = spans[(n * 131 + 977) % spans.length];
+            editor.select(source.localId);
+            await frame();
+            await frame();
+            // A plain selection first, as a click on a highlight makes: what linking adds to.
+            const selected = performance.now();
+            editor.select(target.localId);
+            await frame();
+            selections.push(performance.now() - selected);
+            editor.select(source.localId);
+            await frame();
+            await frame();
+            document.getElementById('detail-link').click();
+            // The reviewer then moves to the other end: the banner is drawn meanwhile.
+            await frame();
+            await frame();
+            const before = Number(document.getElementById('relation-total').textContent);
+            const start = performance.now();
+            editor.select(target.localId);
+            await Promise.resolve();
+            handlers.push(performance.now() - start);
+            await frame();
+            const after = Number(document.getElementById('relation-total').textContent);
+            if (after !== before + 1) throw new Error(`no relation shown (${before} -> ${after})`);
+            durations.push(performance.now() - start);
+          }
+          return [durations, handlers, selections];
+        }""",
+        LINKS,
+    )
+    page.wait_for_function("() => window.annotatorEditor.queue.pending === 0")
+    bench.record(
+        "pick of a link's end to relation shown",
+        statistics.median(shown),
+        "ms",
+        f"median of {LINKS}; max {max(shown):.1f} ms; {RELATIONS} relations already there; "
+        f"{statistics.median(handlers):.1f} ms of it in the pick's handlers",
+    )
+    bench.record(
+        "selection of a span to shown (for comparison)",
+        statistics.median(selections),
+        "ms",
+        f"median of {LINKS}; the same spans selected without linking",
+    )

@@ -47,7 +47,13 @@ def test_editor_shows_only_the_reviewers_own_spans(project, reviewer, reviewer_c
     assert [a["id"] for a in data["annotations"]] == [mine.pk]
     assert data["text"] == document.text
     assert data["categories"] == [
-        {"code": "detention", "name": category.name, "colour": "#0072B2", "shortcut": "1"}
+        {
+            "code": "detention",
+            "name": category.name,
+            "colour": "#0072B2",
+            "shortcut": "1",
+            "parent": "",
+        }
     ]
     assert data["apiBase"] == "/api/v1/"
 
@@ -85,12 +91,13 @@ def test_editor_query_count_does_not_grow_with_spans(
     document = make_document(project, "x" * 500)
     make_annotation(document, reviewer, category, 0, 1)
     # session, user, project with role, document, categories, annotations, the imported
-    # layers shown beside them, whether the user moderates (the navigation's link to the queue)
-    with django_assert_num_queries(8):
+    # layers shown beside them, the relation types (none here, so neither their ends nor the
+    # relations are read), whether the user moderates (the navigation's link to the queue)
+    with django_assert_num_queries(9):
         reviewer_client.get(editor_url(document))
     for start in range(1, 200, 2):
         make_annotation(document, reviewer, category, start, start + 3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = reviewer_client.get(editor_url(document))
     assert len(editor_data(response)["annotations"]) == 101
 

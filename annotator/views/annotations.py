@@ -16,6 +16,11 @@ from annotator.selectors.annotations import (
     reviewer_feedback,
 )
 from annotator.selectors.projects import category_list
+from annotator.selectors.relations import (
+    relation_list,
+    relation_type_record,
+    relation_types_with_ends,
+)
 from annotator.services.annotations import EDITABLE_FIELDS, annotation_defaults
 
 
@@ -35,6 +40,9 @@ def document_annotate(
     categories = list(category_list(project=project))
     annotations = annotation_list(document=document, reviewer=request.user)
     imported_layers = imported_layer_list(document=document)
+    relation_types = [
+        relation_type_record(row) for row in relation_types_with_ends(project=project)
+    ]
     submitted = access.layer_submitted
     return render(
         request,
@@ -45,6 +53,7 @@ def document_annotate(
             "categories": categories,
             "submitted": submitted,
             "imported_layers": imported_layers,
+            "relation_types": relation_types,
             "submit_form": None
             if submitted
             else ActionForm(
@@ -66,10 +75,17 @@ def document_annotate(
                         "name": category.name,
                         "colour": category.colour,
                         "shortcut": category.shortcut,
+                        "parent": category.parent.code if category.parent else "",
                     }
                     for category in categories
                 ],
                 "annotations": annotations,
+                # The reviewer's own links between their spans, and the types a link may
+                # have (with the categories each end allows): blind like the spans.
+                "relationTypes": relation_types,
+                "relations": relation_list(document=document, reviewer=request.user)
+                if relation_types
+                else [],
                 # Another tool's spans that came with an imported corpus: read-only, shown on
                 # request, copied into the reviewer's layer as new spans of their own.
                 "importedLayers": imported_layers,

@@ -10,6 +10,7 @@
 //                                      selection: lastCreateShownMs to the next frame,
 //                                      lastCreateSavedMs to the server's answer
 //   window.annotatorEditor.queue       the SaveQueue (queue.pending)
+//   window.annotatorEditor.select(id)  select the span with this local id, as a click does
 
 /**
  * The probe main.js calls; it replaces the one that does nothing.
@@ -24,6 +25,7 @@ export function createProbe({ queue, spans }) {
     queue,
     spans: () => spans.all().sort((a, b) => a.start - b.start || a.end - b.end),
     paintedAt: null,
+    select: (localId) => spans.select(spans.get(localId)),
   };
   window.annotatorEditor = hooks;
 

@@ -6,6 +6,7 @@
 //   spans.js     the state, and its one owner: spans, selected span, undo; tells subscribers
 //   highlights.js, span-list.js, details.js, popup.js, status.js   what the reviewer sees
 //   imported.js  the document's imported layers: read-only, shown on request, copied
+//   relations.js, relation-panel.js   links between the reviewer's spans, and drawing them
 //   input.js     mouse and keyboard
 //   instrument.js  benchmark and test hooks, loaded only with ?instrument=1
 //
@@ -18,6 +19,8 @@ import { ImportedLayers } from "./imported.js";
 import { bindInput } from "./input.js";
 import { DocumentOffsets } from "./offsets.js";
 import { CategoryPopup } from "./popup.js";
+import { RelationPanel } from "./relation-panel.js";
+import { RelationStore } from "./relations.js";
 import { SpanList } from "./span-list.js";
 import { SpanStore } from "./spans.js";
 import { guardUnsaved, SaveStatus } from "./status.js";
@@ -104,6 +107,25 @@ if (importedPanel) {
     spans,
     categories,
     onMessage: showMessage,
+  });
+}
+const relationTypes = data.relationTypes || [];
+if (usable && relationTypes.length && document.getElementById("relation-list")) {
+  const relations = new RelationStore({
+    queue,
+    spans,
+    types: relationTypes,
+    parents: new Map(data.categories.map((category) => [category.code, category.parent || ""])),
+    urls: {
+      relations: `${data.apiBase}documents/${data.documentId}/relations`,
+      relation: (id) => `${data.apiBase}relations/${id}`,
+    },
+    readOnly: spans.readOnly,
+    onMessage: showMessage,
+  });
+  probe.phase("relations", () => {
+    relations.load(data.relations || []);
+    new RelationPanel({ relations, spans, categories, onPick: pick });
   });
 }
 bindInput({

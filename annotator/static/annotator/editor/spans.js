@@ -167,6 +167,11 @@ export class SpanStore {
     return this.update(span, changes);
   }
 
+  /** Put another store's step on the undo stack (relations share it with spans). */
+  remember(step) {
+    if (!this.readOnly) this.#remember(step);
+  }
+
   undo() {
     if (this.readOnly) return false;
     const step = this.#undo.pop();
