@@ -44,7 +44,7 @@ FEW_DOCUMENTS = 10
 
 # Bumped when figures gain or change keys, so that a stored report of an older shape is
 # computed again rather than shown with figures missing.
-FIGURES_SCHEMA = 2
+FIGURES_SCHEMA = 3  # 3: relation agreement (figures["relations"], added by the service)
 
 ATTRIBUTES = ("evidence_status", "source_type")
 

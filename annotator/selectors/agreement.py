@@ -18,6 +18,8 @@ from annotator.models import (
     ItemStatus,
     ModerationItem,
     Project,
+    Relation,
+    RelationType,
 )
 from annotator.selectors.common import subquery_count
 
@@ -86,6 +88,33 @@ def agreement_layers(*, project: Project, documents: QuerySet[Document]) -> list
         if gold is not None:
             gold.append((start, end, codes[category_id]))
     return list(rows.values())
+
+
+def agreement_relations(
+    *, project: Project, documents: QuerySet[Document]
+) -> tuple[dict[int, dict[int, list[tuple]]], set[str]]:
+    """The reviewers' relations of the documents, by document and reviewer, each
+    ``((start, end), (start, end), type code)`` (its source and target spans), and the codes
+    of the project's symmetric relation types: two queries. Whose layers count (submitted
+    ones) is the figures' business: they read only the reviewers of ``agreement_layers``."""
+    relations: dict[int, dict[int, list[tuple]]] = {}
+    rows = Relation.objects.filter(document__in=documents.values("pk")).values_list(
+        "document_id",
+        "reviewer_id",
+        "source__start",
+        "source__end",
+        "target__start",
+        "target__end",
+        "relation_type__code",
+    )
+    for document_id, reviewer_id, s0, s1, t0, t1, code in rows.order_by("pk"):
+        relations.setdefault(document_id, {}).setdefault(reviewer_id, []).append(
+            ((s0, s1), (t0, t1), code)
+        )
+    symmetric = set(
+        RelationType.objects.filter(project=project, symmetric=True).values_list("code", flat=True)
+    )
+    return relations, symmetric
 
 
 def agreement_document_rows(*, documents: QuerySet[Document]) -> QuerySet[Document]:

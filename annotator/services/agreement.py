@@ -19,8 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotator.corpus_agreement import FIGURES_SCHEMA, DocumentLayers, corpus_figures
+from annotator.corpus_agreement.relation_figures import relation_figures
 from annotator.models import AgreementReport, Project
-from annotator.selectors.agreement import agreement_documents, agreement_layers
+from annotator.selectors.agreement import (
+    agreement_documents,
+    agreement_layers,
+    agreement_relations,
+)
 from annotator.selectors.projects import category_list
 
 BOOTSTRAP_RESAMPLES = 1000
@@ -67,9 +72,18 @@ def agreement_report(
     documents = agreement_documents(project=project, **filters.as_dict())
     rows = agreement_layers(project=project, documents=documents)
     categories = category_list(project=project).values_list("code", flat=True)
+    layers = [DocumentLayers(**row) for row in rows]
     figures = corpus_figures(
-        [DocumentLayers(**row) for row in rows],
+        layers,
         categories=list(categories),
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        seed=BOOTSTRAP_SEED,
+    )
+    relations, symmetric = agreement_relations(project=project, documents=documents)
+    figures["relations"] = relation_figures(
+        layers,
+        relations,
+        symmetric=symmetric,
         n_resamples=BOOTSTRAP_RESAMPLES,
         seed=BOOTSTRAP_SEED,
     )

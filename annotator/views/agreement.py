@@ -127,6 +127,7 @@ def project_agreement(request: AuthenticatedHttpRequest, project_slug: str) -> H
                 for key in ATTRIBUTE_LABELS
                 if key in figures.get("attributes", {})
             ],
+            "relation_figures": _relation_figures(figures.get("relations")),
             "page": page,
             "filters": query,
             # Which guidelines and taxonomy the figures rest on ("taxonomy versions 3–5").
@@ -180,6 +181,14 @@ def _attribute_row(key: str, estimate: dict[str, Any]) -> dict[str, Any]:
         "reading": reading(estimate["value"]),
         "given": [(choices.get(value, value), count) for value, count in estimate["given"].items()],
     }
+
+
+def _relation_figures(relations: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The relation figures as the page shows them, with the reading of the type alpha;
+    None when no submitted layer of these documents has a relation."""
+    if not relations or not relations["relations"]:
+        return None
+    return {**relations, "reading": reading(relations["type_alpha"]["value"])}
 
 
 def _agreement_download(
