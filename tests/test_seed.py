@@ -4,7 +4,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from annotator.models import Assignment, Category, Document, Membership, Project
+from annotator.models import (
+    Assignment,
+    Category,
+    Document,
+    Membership,
+    Project,
+    RelationType,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +27,7 @@ def counts() -> dict[str, int]:
         "assignments": Assignment.objects.count(),
         "projects": Project.objects.count(),
         "categories": Category.objects.count(),
+        "relation_types": RelationType.objects.count(),
         "documents": Document.objects.count(),
         "users": get_user_model().objects.count(),
         "memberships": Membership.objects.count(),
@@ -32,10 +40,11 @@ def test_seeding_twice_creates_nothing_new():
     assert after_first == {
         "assignments": 8,  # four documents, each to both demo reviewers
         "projects": 1,
-        "categories": 5,
+        "categories": 9,  # five violation categories and four entity categories
         "documents": 4,
         "users": 4,
         "memberships": 4,
+        "relation_types": 3,  # denies, corroborates, same_incident
     }
     passwords_before = dict(get_user_model().objects.values_list("username", "password"))
 
@@ -109,7 +118,7 @@ def test_demo_project_settings_and_roles():
 
 
 def test_demo_article_is_annotated_by_both_reviewers_and_queued_for_moderation():
-    from annotator.models import Annotation, DocumentStatus, GoldSpan, ModerationItem
+    from annotator.models import Annotation, DocumentStatus, GoldSpan, ModerationItem, Relation
 
     seed()
     article = Document.objects.get(source_filename="un-xinjiang-assessment-news.txt")
@@ -118,14 +127,25 @@ def test_demo_article_is_annotated_by_both_reviewers_and_queued_for_moderation()
         name: Annotation.objects.filter(document=article, reviewer__username=name).count()
         for name in ("demo-reviewer-1", "demo-reviewer-2")
     }
-    assert by_reviewer == {"demo-reviewer-1": 7, "demo-reviewer-2": 7}
+    assert by_reviewer == {"demo-reviewer-1": 8, "demo-reviewer-2": 8}
     for annotation in Annotation.objects.filter(document=article):
         assert article.text[annotation.start : annotation.end] == annotation.quote
     kinds = {
         kind for item in ModerationItem.objects.filter(document=article) for kind in item.kinds
     }
     assert kinds == {"label", "boundary", "missing"}
-    assert GoldSpan.objects.filter(document=article, origin="unanimous").count() == 3
+    assert GoldSpan.objects.filter(document=article, origin="unanimous").count() == 4
+    relations = {
+        (relation.reviewer.username, relation.source.quote[:12], relation.relation_type.code)
+        for relation in Relation.objects.filter(document=article).select_related(
+            "reviewer", "source", "relation_type"
+        )
+    }
+    assert relations == {
+        ("demo-reviewer-1", "China has fi", "denies"),
+        ("demo-reviewer-2", "China has fi", "denies"),
+        ("demo-reviewer-2", "interned in ", "corroborates"),
+    }
     others = Document.objects.exclude(pk=article.pk)
     assert not Annotation.objects.filter(document__in=others).exists()
 

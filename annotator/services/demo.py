@@ -30,8 +30,9 @@ from annotator.services.assignments import review_submit
 from annotator.services.importing import ImportReport, SourceFile, documents_import
 from annotator.services.moderation_start import moderation_start, moderation_started
 from annotator.services.projects import membership_set, project_create
+from annotator.services.relations import relation_create
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load
-from annotator.taxonomy import parse_taxonomy
+from annotator.taxonomy_relations import parse_taxonomy_file
 from annotator.text import sha256_hex
 
 DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
@@ -102,9 +103,13 @@ def demo_seed(*, seeds_dir: Path, reset_passwords: bool = False) -> SeedReport:
         project = project_create(**project_fields)
 
     taxonomy_path = seeds_dir / manifest.get("taxonomy", "taxonomy.yaml")
-    specs = parse_taxonomy(taxonomy_path.read_bytes(), filename=taxonomy_path.name)
+    taxonomy_file = parse_taxonomy_file(taxonomy_path.read_bytes(), filename=taxonomy_path.name)
     taxonomy = taxonomy_load(
-        project=project, specs=specs, update_existing=False, source=taxonomy_path.name
+        project=project,
+        specs=taxonomy_file.categories,
+        relation_types=taxonomy_file.relation_types,
+        update_existing=False,
+        source=taxonomy_path.name,
     )
 
     accounts = _demo_accounts(project=project, reset_passwords=reset_passwords)
@@ -135,7 +140,8 @@ def _quote_offsets(text: str, quote: str, occurrence: int) -> tuple[int, int]:
 
 
 def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any] | None) -> int:
-    """Create the demo reviewers' annotations and submit them; return how many were made.
+    """Create the demo reviewers' annotations and the relations between them, and submit
+    them; return how many annotations were made.
 
     A reviewer who already has spans on the document, or has submitted it, is left alone,
     so that running the seed again changes nothing.
@@ -145,6 +151,7 @@ def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any]
     source = (seeds_dir / spec["file"]).read_bytes()
     document = Document.objects.get(project=project, source_sha256=sha256_hex(source))
     categories = {category.code: category for category in project.categories.all()}
+    relation_types = {kind.code: kind for kind in project.relation_types.all()}
     users = get_user_model().objects
     made = 0
     for username, spans in spec["reviewers"].items():
@@ -152,9 +159,10 @@ def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any]
         assignment = Assignment.objects.get(document=document, reviewer=reviewer)
         if assignment.submitted or document.annotations.filter(reviewer=reviewer).exists():
             continue
+        made_spans = {}
         for entry in spans:
             start, end = _quote_offsets(document.text, entry["quote"], entry.get("occurrence", 1))
-            annotation_create(
+            made_spans[entry["quote"]] = annotation_create(
                 document=document,
                 reviewer=reviewer,
                 category=categories[entry["category"]],
@@ -166,6 +174,14 @@ def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any]
                 source_type=entry.get("source", SourceType.OTHER),
             )
             made += 1
+        for link in spec.get("relations", {}).get(username, []):
+            relation_create(
+                document=document,
+                reviewer=reviewer,
+                source_id=made_spans[link["from"]].pk,
+                target_id=made_spans[link["to"]].pk,
+                relation_type=relation_types[link["type"]],
+            )
         review_submit(document=document, reviewer=reviewer)
     document.refresh_from_db()
     if spec.get("moderate") and not moderation_started(document):
