@@ -96,3 +96,29 @@ def test_the_editor_pages_queries_do_not_grow_with_relations(setting):
         data = editor_data(client, document)
     assert len(data["relations"]) == 7
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_the_legend_lists_violations_and_entities_apart(setting):
+    document, (ana, _), _ = setting
+    CategoryFactory(project=document.project, code="victim", name="Victim", group="entity")
+    page = client_for(ana).get(
+        f"/projects/{document.project.slug}/documents/{document.pk}/annotate/"
+    )
+    html = page.content.decode()
+    violations = html.index('data-category-group="violation"')
+    entities = html.index('data-category-group="entity"')
+    # (The category popup names them before the legend does.)
+    assert html.index('data-category="detention"', violations) < entities
+    assert html.index('data-category="victim"', violations) > entities
+    assert ">Violations</h3>" in html
+    assert ">Entities (victims, perpetrators, places, dates)</h3>" in html
+
+
+def test_a_legend_of_one_group_has_no_group_heading(setting):
+    document, (ana, _), _ = setting
+    page = client_for(ana).get(
+        f"/projects/{document.project.slug}/documents/{document.pk}/annotate/"
+    )
+    html = page.content.decode()
+    assert html.count("data-category-group=") == 1
+    assert ">Violations</h3>" not in html

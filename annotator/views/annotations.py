@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from annotator.access import AuthenticatedHttpRequest, Forbidden, member_document_access
 from annotator.forms.base import ActionForm
-from annotator.models import DocumentStatus, EvidenceStatus, Role, SourceType
+from annotator.models import CategoryGroup, DocumentStatus, EvidenceStatus, Role, SourceType
 from annotator.selectors.annotations import (
     annotation_list,
     imported_layer_list,
@@ -22,6 +22,12 @@ from annotator.selectors.relations import (
     relation_types_with_ends,
 )
 from annotator.services.annotations import EDITABLE_FIELDS, annotation_defaults
+
+# The editor's legend lists each group of categories under its heading, violations first.
+GROUP_HEADINGS = {
+    CategoryGroup.VIOLATION: "Violations",
+    CategoryGroup.ENTITY: "Entities (victims, perpetrators, places, dates)",
+}
 
 
 def document_annotate(
@@ -54,6 +60,12 @@ def document_annotate(
             "submitted": submitted,
             "imported_layers": imported_layers,
             "relation_types": relation_types,
+            # Violations and the entities incidents name, listed apart (in that order).
+            "category_groups": [
+                (group, heading)
+                for group, heading in GROUP_HEADINGS.items()
+                if any(c.group == group and not c.retired for c in categories)
+            ],
             "submit_form": None
             if submitted
             else ActionForm(
