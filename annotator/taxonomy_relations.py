@@ -1,4 +1,5 @@
-"""Relation types of a taxonomy file, and the whole file (categories and relation types).
+"""Relation types of a taxonomy file, and the whole file (categories, relation types and
+incident roles, the last in ``annotator.taxonomy_incidents``).
 
 Pure functions, no Django. Beside its ``categories`` a file may list ``relation_types``,
 the links a reviewer may draw from one span to another::
@@ -38,6 +39,11 @@ from annotator.taxonomy import (
     taxonomy_dump,
     taxonomy_from_data,
 )
+from annotator.taxonomy_incidents import (
+    IncidentRoleSpec,
+    incident_roles_data,
+    incident_roles_from_data,
+)
 
 RELATION_TYPE_KEYS = {
     "code",
@@ -67,13 +73,16 @@ class RelationTypeSpec:
 
 @dataclass(frozen=True)
 class TaxonomyFile:
-    """A whole taxonomy file: its categories (parents first) and its relation types (in
-    file order). ``lists_relation_types`` is False for a file without the key, which says
-    nothing about them (a file written before there were relation types)."""
+    """A whole taxonomy file: its categories (parents first), its relation types and its
+    incident roles (in file order). ``lists_relation_types`` is False for a file without
+    the key, which says nothing about them (a file written before there were relation
+    types); ``lists_incident_roles`` the same of incident roles."""
 
     categories: list[CategorySpec]
     relation_types: list[RelationTypeSpec] = field(default_factory=list)
     lists_relation_types: bool = False
+    incident_roles: list[IncidentRoleSpec] = field(default_factory=list)
+    lists_incident_roles: bool = False
 
 
 def parse_taxonomy_file(content: str | bytes, *, filename: str = "taxonomy.yaml") -> TaxonomyFile:
@@ -83,7 +92,7 @@ def parse_taxonomy_file(content: str | bytes, *, filename: str = "taxonomy.yaml"
 
 def taxonomy_file_from_data(data: Any) -> TaxonomyFile:
     """Check already-parsed file data: a mapping with ``categories`` and perhaps
-    ``relation_types``, or a bare list of categories."""
+    ``relation_types`` and ``incident_roles``, or a bare list of categories."""
     problems: list[str] = []
     categories: list[CategorySpec] = []
     try:
@@ -91,13 +100,24 @@ def taxonomy_file_from_data(data: Any) -> TaxonomyFile:
     except TaxonomyError as error:
         problems.extend(error.problems)
     listed = isinstance(data, Mapping) and "relation_types" in data
+    roles_listed = isinstance(data, Mapping) and "incident_roles" in data
     relation_types: list[RelationTypeSpec] = []
-    if listed:
+    incident_roles: list[IncidentRoleSpec] = []
+    if listed or roles_listed:
         known = _category_codes(data, categories)
-        relation_types = _relation_types(data["relation_types"], known, problems)
+        if listed:
+            relation_types = _relation_types(data["relation_types"], known, problems)
+        if roles_listed:
+            incident_roles = incident_roles_from_data(data["incident_roles"], known, problems)
     if problems:
         raise TaxonomyError(problems)
-    return TaxonomyFile(categories, relation_types, lists_relation_types=listed)
+    return TaxonomyFile(
+        categories,
+        relation_types,
+        lists_relation_types=listed,
+        incident_roles=incident_roles,
+        lists_incident_roles=roles_listed,
+    )
 
 
 def _category_codes(data: Mapping[str, Any], parsed: list[CategorySpec]) -> set[str] | None:
@@ -233,22 +253,29 @@ def relation_types_data(specs: Iterable[RelationTypeSpec]) -> list[dict[str, Any
 
 
 def taxonomy_file_data(
-    categories: Iterable[CategorySpec], relation_types: Sequence[RelationTypeSpec] = ()
+    categories: Iterable[CategorySpec],
+    relation_types: Sequence[RelationTypeSpec] = (),
+    incident_roles: Sequence[IncidentRoleSpec] = (),
 ) -> dict[str, Any]:
-    """The file's data: ``taxonomy_data``'s categories, and ``relation_types`` when there
-    are any (a taxonomy without them writes the file it always did).
-    ``taxonomy_file_from_data`` of it gives the same categories and relation types back."""
+    """The file's data: ``taxonomy_data``'s categories, and ``relation_types`` and
+    ``incident_roles`` when there are any (a taxonomy without them writes the file it
+    always did). ``taxonomy_file_from_data`` of it gives the same back."""
     data = taxonomy_data(categories)
     if relation_types:
         data["relation_types"] = relation_types_data(relation_types)
+    if incident_roles:
+        data["incident_roles"] = incident_roles_data(incident_roles)
     return data
 
 
 def taxonomy_file_yaml(
     categories: Iterable[CategorySpec],
     relation_types: Sequence[RelationTypeSpec] = (),
+    incident_roles: Sequence[IncidentRoleSpec] = (),
     *,
     comment: str = "",
 ) -> str:
     """The whole taxonomy file as YAML (see ``taxonomy_file_data``)."""
-    return taxonomy_dump(taxonomy_file_data(categories, relation_types), comment=comment)
+    return taxonomy_dump(
+        taxonomy_file_data(categories, relation_types, incident_roles), comment=comment
+    )

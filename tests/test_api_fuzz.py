@@ -32,7 +32,8 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from annotator.models import RelationType, Role
+from annotator.models import IncidentRole, RelationType, Role
+from annotator.services.incidents import incident_create, incident_slot_add
 from annotator.services.relations import relation_create
 from annotator.services.tokens import api_token_create
 from tests.factories import (
@@ -79,9 +80,9 @@ def in_process(db):
 
 @pytest.fixture
 def world(in_process) -> dict[str, object]:
-    """A project with a document, a category, a reviewer's two annotations and a relation
-    between them; a token for a reviewer and one for a manager; the ids and slug worth
-    aiming at."""
+    """A project with a document, a category, a reviewer's two annotations, a relation
+    between them and an incident of the first with the second in its one slot; a token
+    for a reviewer and one for a manager; the ids and slug worth aiming at."""
     project = ProjectFactory(slug="fuzz", name="Fuzzing")
     category = CategoryFactory(project=project, code="detention", shortcut="1")
     reviewer = UserFactory(username="fuzz-reviewer")
@@ -99,6 +100,11 @@ def world(in_process) -> dict[str, object]:
         target_id=second.pk,
         relation_type=relation_type,
     )
+    role = IncidentRole.objects.create(project=project, code="source", name="Source")
+    incident = incident_create(document=document, reviewer=reviewer, act_id=annotation.pk)
+    slot = incident_slot_add(
+        incident_id=incident.pk, actor=reviewer, role=role, annotation_id=second.pk
+    )
     return {
         "tokens": {
             "reviewer": api_token_create(user=reviewer, name="fuzz")[1],
@@ -109,6 +115,8 @@ def world(in_process) -> dict[str, object]:
             "document_id": document.pk,
             "annotation_id": annotation.pk,
             "relation_id": relation.pk,
+            "incident_id": incident.pk,
+            "slot_id": slot.pk,
         },
     }
 

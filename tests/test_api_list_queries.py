@@ -52,6 +52,7 @@ def world():
         "moderator": moderator,
         "reviewers": (first, second),
         "document": document,
+        "reviewer": first,
         "grown": 0,
     }
 
@@ -78,6 +79,46 @@ def more_categories(world, count: int) -> None:
     for _ in range(count):
         world["grown"] += 1
         CategoryFactory(project=world["project"], code=f"extra-{world['grown']}")
+
+
+def more_incidents(world, count: int) -> None:
+    """Incidents of the first reviewer's on the document, each with a victim and a
+    perpetrator slot (the roles are made on first use)."""
+    from annotator.models import IncidentRole
+    from annotator.services.incidents import incident_create, incident_slot_add
+
+    roles = [
+        IncidentRole.objects.get_or_create(
+            project=world["project"], code=code, defaults={"name": code, "multiple": True}
+        )[0]
+        for code in ("victims", "perpetrators")
+    ]
+    category, reviewer = world["categories"][0], world["reviewer"]
+    for _ in range(count):
+        world["grown"] += 1
+        start = world["grown"] * 3 * len(WORD)
+        spans = [
+            make_annotation(world["document"], reviewer, category, at, at + 8)
+            for at in (start, start + len(WORD), start + 2 * len(WORD))
+        ]
+        incident = incident_create(
+            document=world["document"], reviewer=reviewer, act_id=spans[0].pk
+        )
+        for role, span in zip(roles, spans[1:], strict=True):
+            incident_slot_add(
+                incident_id=incident.pk, actor=reviewer, role=role, annotation_id=span.pk
+            )
+
+
+def more_incident_roles(world, count: int) -> None:
+    from annotator.models import IncidentRole
+
+    for _ in range(count):
+        world["grown"] += 1
+        role = IncidentRole.objects.create(
+            project=world["project"], code=f"role-{world['grown']}", name="Role"
+        )
+        role.categories.set(world["categories"])
 
 
 def moderated(world, passages: int, offset: int = 0) -> None:
@@ -122,6 +163,16 @@ LISTS: dict[str, tuple[str, Callable[[dict], str], Callable[[dict, int], None]]]
         "manager",
         lambda w: "/api/v1/projects/lists/taxonomy/versions",
         more_versions,
+    ),
+    "incidents": (
+        "reviewer",
+        lambda w: f"/api/v1/documents/{w['document'].pk}/incidents",
+        more_incidents,
+    ),
+    "incident roles": (
+        "reviewer",
+        lambda w: "/api/v1/projects/lists/incident-roles",
+        more_incident_roles,
     ),
 }
 

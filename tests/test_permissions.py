@@ -420,6 +420,55 @@ CASES = {
         None,
         (401, 404, 404, 204, 404, 404, 404),
     ),
+    # --- Incident records (issue 17): blind like spans ----------------------------------
+    "api incident roles": (
+        "get",
+        lambda w: f"/api/v1/projects/{w['project'].slug}/incident-roles",
+        None,
+        MEMBERS_API,
+    ),
+    "api list incidents": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/incidents",
+        None,
+        (401, 404, 404, 200, 200, 200, 404),
+    ),
+    "api create incident": (
+        "post_json",
+        lambda w: f"/api/v1/documents/{w['open'].pk}/incidents",
+        lambda w: {"act": w["annotation"].pk},
+        (401, 404, 404, 201, 403, 403, 404),
+    ),
+    "api incident": (
+        "get",
+        lambda w: f"/api/v1/incidents/{incident_of(w).pk}",
+        None,
+        (401, 404, 404, 200, 404, 404, 404),
+    ),
+    "api change incident": (
+        "patch_json",
+        lambda w: f"/api/v1/incidents/{incident_of(w).pk}",
+        {"version": 1, "note": "changed"},
+        (401, 404, 404, 200, 404, 404, 404),
+    ),
+    "api delete incident": (
+        "delete",
+        lambda w: f"/api/v1/incidents/{incident_of(w).pk}?version=1",
+        None,
+        (401, 404, 404, 204, 404, 404, 404),
+    ),
+    "api fill an incident role": (
+        "post_json",
+        lambda w: f"/api/v1/incidents/{incident_of(w).pk}/slots",
+        lambda w: {"role": incident_role_of(w).code, "annotation": second_span_of(w).pk},
+        (401, 404, 404, 201, 404, 404, 404),
+    ),
+    "api empty an incident slot": (
+        "delete",
+        lambda w: f"/api/v1/incidents/{incident_of(w).pk}/slots/{incident_slot_of(w).pk}",
+        None,
+        (401, 404, 404, 204, 404, 404, 404),
+    ),
     "own api tokens": ("get", lambda w: "/account/tokens/", None, (302, *[200] * 6)),
     "make an api token": (
         "post",
@@ -871,6 +920,44 @@ def relation_of(world):
             relation_type=relation_type_of(world),
         )
     return world["relation"]
+
+
+def incident_role_of(world):
+    """An incident role of the walk's project, any category, made on first use."""
+    from annotator.models import IncidentRole
+
+    if "incident_role" not in world:
+        world["incident_role"] = IncidentRole.objects.create(
+            project=world["project"], code="source", name="Source", multiple=True
+        )
+    return world["incident_role"]
+
+
+def incident_of(world):
+    """The assigned reviewer's incident whose act is their span of the open document."""
+    from annotator.services.incidents import incident_create
+
+    if "incident" not in world:
+        world["incident"] = incident_create(
+            document=world["open"],
+            reviewer=world["users"]["assigned"],
+            act_id=world["annotation"].pk,
+        )
+    return world["incident"]
+
+
+def incident_slot_of(world):
+    """A slot of that incident, filled with the reviewer's second span."""
+    from annotator.services.incidents import incident_slot_add
+
+    if "incident_slot" not in world:
+        world["incident_slot"] = incident_slot_add(
+            incident_id=incident_of(world).pk,
+            actor=world["users"]["assigned"],
+            role=incident_role_of(world),
+            annotation_id=second_span_of(world).pk,
+        )
+    return world["incident_slot"]
 
 
 def token_of(world, name):

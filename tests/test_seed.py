@@ -8,6 +8,7 @@ from annotator.models import (
     Assignment,
     Category,
     Document,
+    IncidentRole,
     Membership,
     Project,
     RelationType,
@@ -28,6 +29,7 @@ def counts() -> dict[str, int]:
         "projects": Project.objects.count(),
         "categories": Category.objects.count(),
         "relation_types": RelationType.objects.count(),
+        "incident_roles": IncidentRole.objects.count(),
         "documents": Document.objects.count(),
         "users": get_user_model().objects.count(),
         "memberships": Membership.objects.count(),
@@ -45,6 +47,7 @@ def test_seeding_twice_creates_nothing_new():
         "users": 4,
         "memberships": 4,
         "relation_types": 3,  # denies, corroborates, same_incident
+        "incident_roles": 5,  # victims, perpetrators, place, date, source
     }
     passwords_before = dict(get_user_model().objects.values_list("username", "password"))
 
@@ -54,6 +57,26 @@ def test_seeding_twice_creates_nothing_new():
     assert "4 imported" in first_output
     assert "0 imported, 4 duplicate, 0 failed" in second_output
     assert "make reset-demo-passwords" in second_output
+
+
+def test_the_seeded_incident_roles_follow_the_entity_categories():
+    seed()
+    roles = {
+        role.code: (
+            sorted(role.categories.values_list("code", flat=True)),
+            role.multiple,
+            role.involvement_codes,
+        )
+        for role in IncidentRole.objects.all()
+    }
+    assert roles == {
+        "victims": (["victim"], True, []),
+        "perpetrators": (["perpetrator"], True, ["direct", "indirect", "alleged"]),
+        "place": (["place"], False, []),
+        "date": (["date"], False, []),
+        "source": ([], True, ["first_hand", "second_hand"]),  # any span may be a source
+    }
+    assert all(role.definition for role in IncidentRole.objects.all())
 
 
 def test_passwords_are_generated_printed_once_and_work():

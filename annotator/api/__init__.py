@@ -29,6 +29,7 @@ from annotator.api.auth import BrowserSessionAuth, TokenAuth, docs_access
 from annotator.api.documents import router as documents_router
 from annotator.api.exporting import router as exporting_router
 from annotator.api.importing import router as importing_router
+from annotator.api.incidents import router as incidents_router
 from annotator.api.members import router as members_router
 from annotator.api.moderation import router as moderation_router
 from annotator.api.projects import router as projects_router
@@ -51,6 +52,7 @@ for router in (
     documents_router,
     annotations_router,
     relations_router,
+    incidents_router,
     moderation_router,
     importing_router,
     exporting_router,

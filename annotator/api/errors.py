@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from annotator.access import Forbidden, NoAccess, document_access_by_id
 from annotator.selectors.annotations import annotation_record
 from annotator.selectors.gold import gold_record
+from annotator.selectors.incidents import incident_record
 from annotator.selectors.moderation import item_record
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
 from annotator.selectors.relations import relation_record
@@ -31,6 +32,8 @@ from annotator.services.annotations import (
 )
 from annotator.services.assignments import AssignmentError
 from annotator.services.gold import GoldConflict, GoldError
+from annotator.services.incident_rules import IncidentError
+from annotator.services.incidents import IncidentConflict, IncidentGone
 from annotator.services.moderation import ItemConflict, ModerationError
 from annotator.services.relations import RelationConflict, RelationError, RelationGone
 from annotator.taxonomy import TaxonomyError
@@ -84,7 +87,17 @@ def register(api: NinjaAPI) -> None:
     def relation_gone(request: HttpRequest, error: RelationGone) -> HttpResponse:
         return respond(request, {"detail": "No such relation of yours (it was deleted)."}, 404)
 
+    @api.exception_handler(IncidentConflict)
+    def stale_incident(request: HttpRequest, conflict: IncidentConflict) -> HttpResponse:
+        current = incident_record(conflict.current)
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    @api.exception_handler(IncidentGone)
+    def incident_gone(request: HttpRequest, error: IncidentGone) -> HttpResponse:
+        return respond(request, {"detail": f"{error} It was deleted, or never yours."}, 404)
+
     @api.exception_handler(RelationError)
+    @api.exception_handler(IncidentError)
     @api.exception_handler(GoldError)
     @api.exception_handler(ModerationError)
     def invalid_decision(request: HttpRequest, error: ValueError) -> HttpResponse:

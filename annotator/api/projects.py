@@ -22,6 +22,7 @@ from annotator.api.schemas.projects import (
     TaxonomyVersionOut,
 )
 from annotator.models import Project, Role
+from annotator.selectors.incidents import incident_role_specs
 from annotator.selectors.projects import (
     category_list,
     taxonomy_specs,
@@ -31,7 +32,9 @@ from annotator.selectors.projects import (
 )
 from annotator.selectors.projects import project_list as projects_of_member
 from annotator.selectors.relations import relation_type_specs
+from annotator.services.incident_roles import IncidentRoleReport
 from annotator.services.projects import project_create, project_update
+from annotator.services.relation_types import RelationTypeReport
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load, taxonomy_preview
 from annotator.taxonomy_relations import (
     TaxonomyFile,
@@ -144,16 +147,35 @@ def list_categories(request: AuthenticatedHttpRequest, slug: Slug) -> list[dict[
 
 @taxonomy_router.get("/projects/{slug}/taxonomy", response=responses({200: TaxonomyOut}))
 def get_taxonomy(request: AuthenticatedHttpRequest, slug: Slug) -> dict[str, Any]:
-    """The taxonomy as the file's data (nested, retired categories included, and its
-    relation types), and its current version. Any member may read it."""
+    """The taxonomy as the file's data (nested, retired categories included, its relation
+    types and incident roles), and its current version. Any member may read it."""
     access = project_access(user=request.user, slug=slug)
     project = access.project
-    data = taxonomy_file_data(taxonomy_specs(project=project), relation_type_specs(project=project))
+    data = taxonomy_file_data(
+        taxonomy_specs(project=project),
+        relation_type_specs(project=project),
+        incident_role_specs(project=project),
+    )
     return {"version": _current_version(access.project), **data}
 
 
+def _changes(report: RelationTypeReport | IncidentRoleReport) -> dict[str, Any]:
+    return {
+        "created": report.created,
+        "updated": {
+            code: [
+                {"field": name, "before": before, "after": after}
+                for name, (before, after) in report.changes[code].items()
+            ]
+            for code in report.updated
+        },
+        "unchanged": report.unchanged,
+        "retired": report.retired,
+        "reordered": report.reordered,
+    }
+
+
 def _report(report: TaxonomyReport, *, applied: bool) -> dict[str, Any]:
-    relations = report.relation_types
     return {
         "applied": applied,
         "version": report.version,
@@ -168,19 +190,8 @@ def _report(report: TaxonomyReport, *, applied: bool) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "retired": report.retired,
         "reordered": report.reordered,
-        "relation_types": {
-            "created": relations.created,
-            "updated": {
-                code: [
-                    {"field": name, "before": before, "after": after}
-                    for name, (before, after) in relations.changes[code].items()
-                ]
-                for code in relations.updated
-            },
-            "unchanged": relations.unchanged,
-            "retired": relations.retired,
-            "reordered": relations.reordered,
-        },
+        "relation_types": _changes(report.relation_types),
+        "incident_roles": _changes(report.incident_roles),
     }
 
 
@@ -194,11 +205,13 @@ def _change(
     source: str,
 ) -> dict[str, Any]:
     relation_types = taxonomy.relation_types if taxonomy.lists_relation_types else None
+    incident_roles = taxonomy.incident_roles if taxonomy.lists_incident_roles else None
     if dry_run:
         report = taxonomy_preview(
             project=access.project,
             specs=taxonomy.categories,
             relation_types=relation_types,
+            incident_roles=incident_roles,
             retire_missing=retire_missing,
         )
         return _report(report, applied=False)
@@ -206,6 +219,7 @@ def _change(
         project=access.project,
         specs=taxonomy.categories,
         relation_types=relation_types,
+        incident_roles=incident_roles,
         retire_missing=retire_missing,
         actor=request.user,
         source=source,
@@ -223,12 +237,15 @@ def change_taxonomy(
     """Make the taxonomy what ``categories`` says (managers): categories matched by code
     are updated, new ones created, and with ``retire_missing`` those not listed retired
     (never deleted; a code in use never changes). ``relation_types``, when given, are
-    treated the same way; without it they stay as they are. With ``dry_run`` nothing
+    and ``incident_roles``, when given, are treated the same way; without them they stay
+    as they are. With ``dry_run`` nothing
     changes: the answer says what would. A change makes a new taxonomy version."""
     access = _managing(request, slug, to="change the taxonomy")
     data: dict[str, Any] = {"categories": payload.categories}
     if payload.relation_types is not None:
         data["relation_types"] = payload.relation_types
+    if payload.incident_roles is not None:
+        data["incident_roles"] = payload.incident_roles
     return _change(
         request,
         access,

@@ -1,5 +1,5 @@
-"""The data model: projects, their taxonomy and members, documents, annotations and the
-relations between them, audit.
+"""The data model: projects, their taxonomy and members, documents, annotations, the
+relations between them and incident records, audit.
 
 One module per domain (as in services, selectors and views), all importable from here.
 Models hold fields, database constraints and properties computed from their own row.
@@ -26,6 +26,7 @@ from annotator.models.documents import (
     TextDirection,
 )
 from annotator.models.importing import ImportOutcome, ImportRow, ImportRun, ImportState, ImportVia
+from annotator.models.incidents import Incident, IncidentRole, IncidentSlot
 from annotator.models.moderation import (
     GoldOrigin,
     GoldSpan,
@@ -69,6 +70,9 @@ __all__ = [
     "ImportState",
     "ImportVia",
     "ImportedSpan",
+    "Incident",
+    "IncidentRole",
+    "IncidentSlot",
     "ItemStatus",
     "Membership",
     "ModerationItem",

@@ -80,8 +80,9 @@ def project_reviewers(*, project: Project) -> QuerySet[User]:
 
 def category_in_use(category: Category) -> bool:
     """Whether anything names the category: a span (a reviewer's, gold or imported), a
-    moderation item, or a relation type's end. Its code then never changes and it is never
-    deleted (deleting it would silently widen the relation type to any category)."""
+    moderation item, a relation type's end or an incident role. Its code then never changes
+    and it is never deleted (deleting it would silently widen the relation type or role to
+    any category)."""
     code = category.code
     return (
         Annotation.objects.filter(category=category).exists()
@@ -97,8 +98,11 @@ def category_in_use(category: Category) -> bool:
 
 
 def _named_by_relation_types(categories: QuerySet[Category]) -> QuerySet[Category]:
+    """Those a relation type's end or an incident role names."""
     return categories.filter(
-        Q(relation_types_as_source__isnull=False) | Q(relation_types_as_target__isnull=False)
+        Q(relation_types_as_source__isnull=False)
+        | Q(relation_types_as_target__isnull=False)
+        | Q(incident_roles__isnull=False)
     ).order_by()
 
 

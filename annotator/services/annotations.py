@@ -1,7 +1,9 @@
 """Writes on annotations: each checks its span against the text, and is audited.
 
 A span with relations keeps them right: deleting it deletes its relations first, and a new
-category that one of them does not allow is refused (``services.relation_rules``)."""
+category that one of them does not allow is refused (``services.relation_rules``); the same
+of the incidents it is part of (``services.incident_rules``: a span that is an incident's
+act is not deleted, one that fills its slots leaves them)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from annotator.selectors.annotations import annotation_record
 from annotator.selectors.documents import document_text_slice
 from annotator.selectors.projects import current_taxonomy_version_id
 from annotator.services.audit import audit_record, audited
+from annotator.services.incident_rules import incidents_of_span_check, incidents_of_span_delete
 from annotator.services.relation_rules import relations_of_span_check, relations_of_span_delete
 from annotator.text import SpanError, check_span_bounds, check_span_quote
 
@@ -224,6 +227,7 @@ def annotation_update(
     _check(annotation.document, annotation)
     if annotation.category_id != before_category:
         relations_of_span_check(annotation=annotation, category=annotation.category)
+        incidents_of_span_check(annotation=annotation, category=annotation.category)
     if annotation_snapshot(annotation) == before:
         return annotation  # nothing changed: no new version, no event
     annotation.version += 1
@@ -245,12 +249,14 @@ def annotation_update(
 @audited
 def annotation_delete(*, annotation_id: int, actor: User, version: int) -> None:
     """Delete an annotation if it is still at ``version``; otherwise raise AnnotationConflict.
-    Its relations are deleted first, in the same transaction, each with its own event."""
+    Its relations and incident slots are deleted first, in the same transaction, each with
+    its own event; a span that is an incident's act is refused (``IncidentError``)."""
     annotation = _locked(annotation_id)
     if annotation.version != version:
         raise AnnotationConflict(annotation)
     before = annotation_snapshot(annotation)
     document = annotation.document
+    incidents_of_span_delete(annotation=annotation, actor=actor)
     relations_of_span_delete(annotation=annotation, actor=actor)
     annotation.delete()
     audit_record(

@@ -108,6 +108,7 @@ def demo_seed(*, seeds_dir: Path, reset_passwords: bool = False) -> SeedReport:
         project=project,
         specs=taxonomy_file.categories,
         relation_types=taxonomy_file.relation_types,
+        incident_roles=taxonomy_file.incident_roles,
         update_existing=False,
         source=taxonomy_path.name,
     )

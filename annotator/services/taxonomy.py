@@ -19,6 +19,12 @@ from django.contrib.auth.models import User
 
 from annotator.models import Category, Project
 from annotator.services.audit import audit_record, audited
+from annotator.services.incident_roles import (
+    IncidentRolePlan,
+    IncidentRoleReport,
+    incident_roles_plan,
+    incident_roles_write,
+)
 from annotator.services.relation_types import (
     RelationTypePlan,
     RelationTypeReport,
@@ -27,6 +33,7 @@ from annotator.services.relation_types import (
 )
 from annotator.services.taxonomy_versions import taxonomy_version_create
 from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order
+from annotator.taxonomy_incidents import IncidentRoleSpec
 from annotator.taxonomy_relations import RelationTypeSpec
 
 # What a file says about a category, besides its code. Each is compared field by field,
@@ -42,9 +49,9 @@ class TaxonomyReport:
 
     ``changes`` has, for each category updated or retired, each field that changes with its
     value before and after. ``retired`` are the categories the file does not list that are
-    retired (only when asked, ``retire_missing``). ``relation_types`` says the same of the
-    relation types. ``version`` is the taxonomy version the load made (None for a preview,
-    or when nothing changed).
+    retired (only when asked, ``retire_missing``). ``relation_types`` and ``incident_roles``
+    say the same of the relation types and the incident roles. ``version`` is the taxonomy
+    version the load made (None for a preview, or when nothing changed).
     """
 
     created: list[str] = field(default_factory=list)
@@ -56,6 +63,7 @@ class TaxonomyReport:
     reordered: bool = False
     version: int | None = None
     relation_types: RelationTypeReport = field(default_factory=RelationTypeReport)
+    incident_roles: IncidentRoleReport = field(default_factory=IncidentRoleReport)
 
     @property
     def changed(self) -> bool:
@@ -64,7 +72,7 @@ class TaxonomyReport:
             or self.updated
             or self.retired
             or self.reordered
-            or self.relation_types.changed
+            or any(part.changed for _, part in self.parts())
         )
 
     def summary(self) -> str:
@@ -76,9 +84,11 @@ class TaxonomyReport:
             text += f", {len(self.retired)} retired (not in the file)"
         if self.reordered:
             text += "; the order changes"
-        if self.relation_types.changed:
-            text += "; " + self.relation_types.summary()
-        return text
+        return "; ".join([text, *(part.summary() for _, part in self.parts() if part.changed)])
+
+    def parts(self) -> list[tuple[str, RelationTypeReport | IncidentRoleReport]]:
+        """The reports of the relation types and incident roles, by the file's keys."""
+        return [("relation_types", self.relation_types), ("incident_roles", self.incident_roles)]
 
 
 def _spec(category: Category, codes: dict[int, str]) -> CategorySpec:
@@ -113,6 +123,7 @@ class _Plan:
     specs: list[CategorySpec]  # the ones to write, in parents-first order
     retire: list[str]
     relation_types: RelationTypePlan | None = None
+    incident_roles: IncidentRolePlan | None = None
 
 
 def _plan(
@@ -198,23 +209,34 @@ def _full_plan(
     existing: dict[str, Category],
     specs: Sequence[CategorySpec],
     relation_types: Sequence[RelationTypeSpec] | None,
+    incident_roles: Sequence[IncidentRoleSpec] | None = None,
     *,
     update_existing: bool,
     retire_missing: bool,
     lock: bool,
 ) -> _Plan:
-    """The plan of the categories, then of the relation types (whose ends may name the
-    categories the file creates)."""
+    """The plan of the categories, then of the relation types and incident roles (which
+    may name the categories the file creates)."""
     plan = _plan(existing, specs, update_existing=update_existing, retire_missing=retire_missing)
+    codes = set(existing) | {spec.code for spec in specs}
     plan.relation_types = relation_types_plan(
         project=project,
         specs=relation_types,
-        category_codes=set(existing) | {spec.code for spec in specs},
+        category_codes=codes,
         update_existing=update_existing,
         retire_missing=retire_missing,
         lock=lock,
     )
     plan.report.relation_types = plan.relation_types.report
+    plan.incident_roles = incident_roles_plan(
+        project=project,
+        specs=incident_roles,
+        category_codes=codes,
+        update_existing=update_existing,
+        retire_missing=retire_missing,
+        lock=lock,
+    )
+    plan.report.incident_roles = plan.incident_roles.report
     return plan
 
 
@@ -223,6 +245,7 @@ def taxonomy_preview(
     project: Project,
     specs: Sequence[CategorySpec],
     relation_types: Sequence[RelationTypeSpec] | None = None,
+    incident_roles: Sequence[IncidentRoleSpec] | None = None,
     update_existing: bool = True,
     retire_missing: bool = False,
 ) -> TaxonomyReport:
@@ -233,6 +256,7 @@ def taxonomy_preview(
         _existing(project, lock=False),
         specs,
         relation_types,
+        incident_roles,
         update_existing=update_existing,
         retire_missing=retire_missing,
         lock=False,
@@ -245,6 +269,7 @@ def taxonomy_load(
     project: Project,
     specs: Sequence[CategorySpec],
     relation_types: Sequence[RelationTypeSpec] | None = None,
+    incident_roles: Sequence[IncidentRoleSpec] | None = None,
     update_existing: bool = True,
     retire_missing: bool = False,
     actor: User | None = None,
@@ -255,8 +280,9 @@ def taxonomy_load(
     With ``update_existing`` off, categories that already exist are left as they are (so a
     taxonomy edited on its page survives re-seeding). Categories absent from the file are
     never deleted (annotations may point at them); with ``retire_missing`` they are
-    retired. ``relation_types`` are loaded the same way (``services.relation_types``);
-    None, for a file without them, leaves them alone. A load that changes anything is one
+    retired. ``relation_types`` and ``incident_roles`` are loaded the same way
+    (``services.relation_types``, ``services.incident_roles``); None, for a file without
+    them, leaves them alone. A load that changes anything is one
     ``taxonomy.load`` event naming ``source`` (the file) and what was created, updated and
     retired, and makes a new taxonomy version.
     """
@@ -266,6 +292,7 @@ def taxonomy_load(
         existing,
         specs,
         relation_types,
+        incident_roles,
         update_existing=update_existing,
         retire_missing=retire_missing,
         lock=True,
@@ -331,6 +358,8 @@ def taxonomy_load(
     renumber(project)
     if plan.relation_types is not None and report.relation_types.changed:
         relation_types_write(project=project, plan=plan.relation_types, categories=by_code)
+    if plan.incident_roles is not None and report.incident_roles.changed:
+        incident_roles_write(project=project, plan=plan.incident_roles, categories=by_code)
     audit_record(
         actor=actor,
         action="taxonomy.load",
@@ -343,11 +372,7 @@ def taxonomy_load(
             "updated": report.updated,
             **({"retired": report.retired} if report.retired else {}),
             **({"reordered": True} if report.reordered else {}),
-            **(
-                {"relation_types": report.relation_types.as_audit()}
-                if report.relation_types.changed
-                else {}
-            ),
+            **{name: part.as_audit() for name, part in report.parts() if part.changed},
         },
     )
     report.version = taxonomy_version_create(project=project, actor=actor).number

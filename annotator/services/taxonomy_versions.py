@@ -1,8 +1,8 @@
 """The numbered versions of a project's guidelines and taxonomy (``TaxonomyVersion``).
 
 Every change of the taxonomy or of the guidelines makes the project's next version, in the
-same transaction, kept whole: the guidelines and the taxonomy file's data (categories and
-relation types), so that a corpus can say which definitions its reviewers read.
+same transaction, kept whole: the guidelines and the taxonomy file's data (categories,
+relation types and incident roles), so that a corpus can say which definitions its reviewers read.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Max
 
 from annotator.models import Project, TaxonomyVersion
+from annotator.selectors.incidents import incident_role_specs
 from annotator.selectors.projects import taxonomy_specs
 from annotator.selectors.relations import relation_type_specs
 from annotator.services.audit import audit_record
@@ -29,7 +30,11 @@ def taxonomy_version_create(*, project: Project, actor: User | None) -> Taxonomy
     consecutive numbers."""
     locked = Project.objects.select_for_update().only("pk", "guidelines").get(pk=project.pk)
     latest = TaxonomyVersion.objects.filter(project_id=project.pk).aggregate(n=Max("number"))
-    data = taxonomy_file_data(taxonomy_specs(project=project), relation_type_specs(project=project))
+    data = taxonomy_file_data(
+        taxonomy_specs(project=project),
+        relation_type_specs(project=project),
+        incident_role_specs(project=project),
+    )
     version = TaxonomyVersion.objects.create(
         project_id=project.pk,
         number=(latest["n"] or 0) + 1,

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from annotator.access import AuthenticatedHttpRequest
 from annotator.forms.projects import TaxonomyUploadForm
+from annotator.selectors.incidents import incident_role_specs
 from annotator.selectors.projects import taxonomy_specs, taxonomy_version_get, taxonomy_version_list
 from annotator.selectors.relations import relation_type_specs
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load, taxonomy_preview
 from annotator.taxonomy import CategorySpec, TaxonomyError, taxonomy_dump
+from annotator.taxonomy_incidents import IncidentRoleSpec, Involvement
 from annotator.taxonomy_relations import (
     RelationTypeSpec,
     TaxonomyFile,
@@ -29,9 +31,11 @@ from annotator.views.settings import PENDING_TAXONOMY_KEY, TAXONOMY_FILE_MAX_BYT
 def _pending_state(taxonomy: TaxonomyFile) -> dict[str, Any]:
     """A parsed file as the session keeps it (JSON), until Apply."""
     relation_types = [asdict(spec) for spec in taxonomy.relation_types]
+    incident_roles = [asdict(spec) for spec in taxonomy.incident_roles]
     return {
         "specs": [asdict(spec) for spec in taxonomy.categories],
         "relation_types": relation_types if taxonomy.lists_relation_types else None,
+        "incident_roles": incident_roles if taxonomy.lists_incident_roles else None,
     }
 
 
@@ -47,8 +51,25 @@ def _pending_file(pending: dict[str, Any]) -> TaxonomyFile:
         )
         for state in listed or []
     ]
+    roles_listed = pending.get("incident_roles")
+    incident_roles = [
+        IncidentRoleSpec(
+            **{
+                **state,
+                "categories": tuple(state["categories"]),
+                "involvements": tuple(Involvement(**kind) for kind in state["involvements"]),
+            }
+        )
+        for state in roles_listed or []
+    ]
     categories = [CategorySpec(**spec) for spec in pending["specs"]]
-    return TaxonomyFile(categories, relation_types, lists_relation_types=listed is not None)
+    return TaxonomyFile(
+        categories,
+        relation_types,
+        lists_relation_types=listed is not None,
+        incident_roles=incident_roles,
+        lists_incident_roles=roles_listed is not None,
+    )
 
 
 def _preview_rows(report: TaxonomyReport) -> list[dict[str, Any]]:
@@ -118,6 +139,7 @@ def taxonomy_upload(request: AuthenticatedHttpRequest, project_slug: str) -> Htt
                 project=project,
                 specs=taxonomy.categories,
                 relation_types=taxonomy.relation_types if taxonomy.lists_relation_types else None,
+                incident_roles=taxonomy.incident_roles if taxonomy.lists_incident_roles else None,
                 retire_missing=pending["retire_missing"],
                 actor=request.user,
                 source=pending["filename"],
@@ -170,6 +192,7 @@ def _preview(
             project=project,
             specs=taxonomy.categories,
             relation_types=taxonomy.relation_types if taxonomy.lists_relation_types else None,
+            incident_roles=taxonomy.incident_roles if taxonomy.lists_incident_roles else None,
             retire_missing=retire_missing,
         )
     except TaxonomyError as error:
@@ -217,6 +240,7 @@ def taxonomy_download(request: AuthenticatedHttpRequest, project_slug: str) -> H
         body = taxonomy_file_yaml(
             taxonomy_specs(project=project),
             relation_type_specs(project=project),
+            incident_role_specs(project=project),
             comment=f"{project.name}: the taxonomy now",
         )
         name = f"{project.slug}-taxonomy.yaml"

@@ -77,6 +77,11 @@ class TaxonomyOut(Schema):
         "when they have one, definition, symmetric, source_categories, target_categories and "
         "retired.",
     )
+    incident_roles: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The roles spans fill in an incident record: code, name and, when they "
+        "have one, definition, categories, multiple, involvements and retired.",
+    )
 
 
 class TaxonomyIn(InputSchema):
@@ -87,6 +92,11 @@ class TaxonomyIn(InputSchema):
         None,
         max_length=1000,
         description="As GET returns them; leave out to keep the relation types as they are.",
+    )
+    incident_roles: list[dict[str, Any]] | None = Field(
+        None,
+        max_length=1000,
+        description="As GET returns them; leave out to keep the incident roles as they are.",
     )
     retire_missing: bool = Field(
         True, description="Retire the categories the file does not list (never deleted)."
@@ -108,6 +118,14 @@ class RelationTypeChangesOut(Schema):
     reordered: bool
 
 
+class IncidentRoleChangesOut(Schema):
+    created: list[str]
+    updated: dict[str, list[FieldChangeOut]]
+    unchanged: list[str]
+    retired: list[str] = Field(description="Incident roles not in the file, retired.")
+    reordered: bool
+
+
 class TaxonomyChangeOut(Schema):
     applied: bool = Field(description="False for a dry run, or when nothing changes.")
     version: int | None = Field(description="The taxonomy version made, if one was.")
@@ -119,6 +137,7 @@ class TaxonomyChangeOut(Schema):
     retired: list[str] = Field(description="Categories not in the file, retired.")
     reordered: bool = Field(description="Whether the categories come in a new order.")
     relation_types: RelationTypeChangesOut
+    incident_roles: IncidentRoleChangesOut
 
 
 class TaxonomyVersionOut(Schema):

@@ -37,6 +37,7 @@ class Command(ProjectCommand):
                 project=project,
                 specs=taxonomy.categories,
                 relation_types=taxonomy.relation_types if taxonomy.lists_relation_types else None,
+                incident_roles=taxonomy.incident_roles if taxonomy.lists_incident_roles else None,
                 update_existing=not options["keep_existing"],
                 source=path.name,
             )
