@@ -9,6 +9,7 @@
 //
 // What subscribers are told: {type: "add" | "change" | "remove", relation, cause}.
 
+import { enqueueCounted } from "./store.js";
 import { excerpt, isolated } from "./text.js";
 
 function reason(status, body) {
@@ -241,33 +242,11 @@ export class RelationStore {
     for (const record of [...(this.#bySpan.get(localId) ?? [])]) this.#forget(record, "span");
   }
 
-  #enqueue(record, operation) {
-    record.pending += 1;
-    const settle = () => {
-      record.pending -= 1;
-    };
-    this.queue.enqueue({
-      request: () => {
-        const request = operation.request();
-        if (!request) settle();
-        return request;
-      },
-      onSuccess: (body) => {
-        settle();
-        operation.onSuccess(body);
-      },
-      onRefused: (status, body) => {
-        settle();
-        operation.onRefused(status, body);
-      },
-    });
-  }
-
   #saveNew(record, cause) {
     const server = { id: null, version: 0, refused: false };
     record.server = server;
     record.gone = false;
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () => {
         const source = this.spans.get(record.source)?.id;
         const target = this.spans.get(record.target)?.id;
@@ -303,7 +282,7 @@ export class RelationStore {
     const before = Object.fromEntries(names.map((name) => [name, record[name]]));
     const server = record.server;
     Object.assign(record, changes);
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () =>
         server.refused || server.id === null
           ? null
@@ -333,7 +312,7 @@ export class RelationStore {
     if (this.readOnly || !record || !this.#isShown(record)) return false;
     const server = record.server;
     this.#forget(record, cause);
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () =>
         server.refused || server.id === null
           ? null

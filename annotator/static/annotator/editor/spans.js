@@ -17,6 +17,7 @@
 //                                           server refused the create), "server" (discarded)
 //   {type: "select", span, previous}        the selected span changed (span may be null)
 
+import { enqueueCounted } from "./store.js";
 import { excerpt, isolated } from "./text.js";
 
 const UNDO_LIMIT = 100;
@@ -247,34 +248,12 @@ export class SpanStore {
     for (const name of this.editable) record[name] = annotation[name];
   }
 
-  #enqueue(record, operation) {
-    record.pending += 1;
-    const settle = () => {
-      record.pending -= 1;
-    };
-    this.queue.enqueue({
-      request: () => {
-        const request = operation.request();
-        if (!request) settle();
-        return request;
-      },
-      onSuccess: (body) => {
-        settle();
-        operation.onSuccess(body);
-      },
-      onRefused: (status, body) => {
-        settle();
-        operation.onRefused(status, body);
-      },
-    });
-  }
-
   /** Show a span that the server does not have (new, or deleted and brought back); save it. */
   #saveNew(record, cause) {
     const server = { id: null, version: 0, refused: false };
     record.server = server;
     // Queued before it is shown, so that it shows as unsaved; the answer comes later anyway.
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () => ({
         method: "POST",
         url: this.urls.annotations,
@@ -310,7 +289,7 @@ export class SpanStore {
     const before = Object.fromEntries(names.map((name) => [name, record[name]]));
     const server = record.server;
     Object.assign(record, changes);
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () =>
         server.refused || server.id === null
           ? null
@@ -347,7 +326,7 @@ export class SpanStore {
     if (this.readOnly || !record || !this.#isShown(record)) return false;
     const server = record.server;
     this.#forget(record, cause);
-    this.#enqueue(record, {
+    enqueueCounted(this.queue, record, {
       request: () =>
         server.refused || server.id === null
           ? null

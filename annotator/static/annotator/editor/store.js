@@ -155,3 +155,29 @@ export class SaveQueue {
     return paused;
   }
 }
+
+/**
+ * Queue a change of a record (a span, a relation), counting it in ``record.pending`` until
+ * the server answers it or it turns out to need no request: what shows the record as unsaved.
+ */
+export function enqueueCounted(queue, record, operation) {
+  record.pending += 1;
+  const settle = () => {
+    record.pending -= 1;
+  };
+  queue.enqueue({
+    request: () => {
+      const request = operation.request();
+      if (!request) settle();
+      return request;
+    },
+    onSuccess: (body) => {
+      settle();
+      operation.onSuccess(body);
+    },
+    onRefused: (status, body) => {
+      settle();
+      operation.onRefused(status, body);
+    },
+  });
+}
