@@ -156,6 +156,31 @@ def resolved_item_of(world) -> ModerationItem:
     return ModerationItem.objects.get(document=world["reconciled"])
 
 
+def relation_item_of(world, *, resolved: bool = False) -> int:
+    """A relation item of the document in moderation (one reviewer linked two passages the
+    other did not), made on first use; resolved (rejected) by the moderator if asked."""
+    from annotator.models import RelationItem
+    from annotator.services.relation_moderation import relation_item_resolve
+
+    if "relation_item" not in world:
+        world["relation_item"] = RelationItem.objects.create(
+            document=world["moderated"],
+            first_start=0,
+            first_end=3,
+            second_start=8,
+            second_end=16,
+            kinds=["missing"],
+            versions={str(w_user(world, "assigned")): [["denies", [0, 3], [8, 16], False]]},
+            signature="0" * 64,
+        )
+    item = world["relation_item"]
+    if resolved and item.status == "open":
+        world["relation_item"] = relation_item_resolve(
+            item_id=item.pk, moderator=world["users"]["moderator"], version=item.version, keep=[]
+        )
+    return world["relation_item"].pk
+
+
 # (method, url builder, body or None (or a builder), expected statuses in the order of USERS)
 CASES = {
     "project list": ("get", lambda w: "/", None, (302, 200, 200, 200, 200, 200, 200)),
@@ -844,6 +869,36 @@ CASES = {
         lambda w: f"/api/v1/items/{resolved_item_of(w).pk}/reopen",
         lambda w: {"version": resolved_item_of(w).version, "rationale": "Looked again."},
         MODERATORS_API,
+    ),
+    "api relation items of a document": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['moderated'].pk}/relation-items",
+        None,
+        MODERATORS_API,
+    ),
+    "api resolve relation item": (
+        "post_json",
+        lambda w: f"/api/v1/relation-items/{relation_item_of(w)}/resolve",
+        {"version": 1, "keep": [], "reason": "other"},
+        MODERATORS_API,
+    ),
+    "api reopen relation item": (
+        "post_json",
+        lambda w: f"/api/v1/relation-items/{relation_item_of(w, resolved=True)}/reopen",
+        {"version": 2, "rationale": "Looked again."},
+        MODERATORS_API,
+    ),
+    "api gold relations of a document in moderation": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['moderated'].pk}/gold-relations",
+        None,
+        MODERATORS_API,
+    ),
+    "api gold relations of a reconciled document": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['reconciled'].pk}/gold-relations",
+        None,
+        (401, 404, 404, 200, 200, 200, 404),
     ),
     "api gold of a document in moderation": (
         "get",

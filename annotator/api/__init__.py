@@ -34,6 +34,7 @@ from annotator.api.members import router as members_router
 from annotator.api.moderation import router as moderation_router
 from annotator.api.projects import router as projects_router
 from annotator.api.projects import taxonomy_router
+from annotator.api.relation_moderation import router as relation_moderation_router
 from annotator.api.relations import router as relations_router
 
 api = NinjaAPI(
@@ -54,6 +55,7 @@ for router in (
     relations_router,
     incidents_router,
     moderation_router,
+    relation_moderation_router,
     importing_router,
     exporting_router,
     # Project administration.

@@ -23,6 +23,7 @@ from annotator.selectors.gold import gold_record
 from annotator.selectors.incidents import incident_record
 from annotator.selectors.moderation import item_record
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
+from annotator.selectors.relation_moderation import relation_item_record
 from annotator.selectors.relations import relation_record
 from annotator.services.annotations import (
     AnnotationConflict,
@@ -35,6 +36,7 @@ from annotator.services.gold import GoldConflict, GoldError
 from annotator.services.incident_rules import IncidentError
 from annotator.services.incidents import IncidentConflict, IncidentGone
 from annotator.services.moderation import ItemConflict, ModerationError
+from annotator.services.relation_moderation import RelationItemConflict
 from annotator.services.relations import RelationConflict, RelationError, RelationGone
 from annotator.taxonomy import TaxonomyError
 
@@ -112,6 +114,12 @@ def register(api: NinjaAPI) -> None:
     def item_decided(request: HttpRequest, conflict: ItemConflict) -> HttpResponse:
         item = conflict.item
         current = item_record(item, labels=labels(request, item.document_id))
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    @api.exception_handler(RelationItemConflict)
+    def relation_item_decided(request: HttpRequest, conflict: RelationItemConflict) -> HttpResponse:
+        item = conflict.item
+        current = relation_item_record(item, labels=labels(request, item.document_id))
         return respond(request, {"detail": str(conflict), "current": current}, 409)
 
     @api.exception_handler(GoldConflict)

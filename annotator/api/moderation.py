@@ -55,13 +55,13 @@ from annotator.services.moderation import ModerationError, item_proposals, item_
 router = Router(tags=["moderation"])
 
 
-def _curating(request: AuthenticatedHttpRequest, document_id: int) -> DocumentAccess:
+def curating(request: AuthenticatedHttpRequest, document_id: int) -> DocumentAccess:
     access = document_access_by_id(user=request.user, document_id=document_id)
     access.require(Role.MODERATOR, Role.MANAGER, to="curate the gold layer")
     return access
 
 
-def _labels(access: DocumentAccess) -> ReviewerLabels:
+def reviewer_labels(access: DocumentAccess) -> ReviewerLabels:
     return document_reviewer_labels(access, document_id=access.document.pk)
 
 
@@ -69,7 +69,7 @@ def _item(request: AuthenticatedHttpRequest, item_id: int) -> tuple[DocumentAcce
     document_id = item_document_id(item_id)
     if document_id is None:
         raise NoAccess("No such moderation item in your projects.")
-    access = _curating(request, document_id)
+    access = curating(request, document_id)
     item = item_of_document(document_id=document_id, item_id=item_id)
     if item is None:
         raise NoAccess("No such moderation item in your projects.")
@@ -89,14 +89,14 @@ def list_items(
     request: AuthenticatedHttpRequest, document_id: Id, filters: Query[ItemsQuery]
 ) -> list[dict[str, Any]]:
     """The document's moderation items that stand (open and resolved), in document order."""
-    access = _curating(request, document_id)
-    return document_items(access.document, labels=_labels(access), status=filters.status)
+    access = curating(request, document_id)
+    return document_items(access.document, labels=reviewer_labels(access), status=filters.status)
 
 
 @router.get("/items/{item_id}", response=responses({200: ItemOut}, forbidden=True))
 def get_item(request: AuthenticatedHttpRequest, item_id: Id) -> dict[str, Any]:
     access, item = _item(request, item_id)
-    return item_record(item, labels=_labels(access))
+    return item_record(item, labels=reviewer_labels(access))
 
 
 @router.post(
@@ -112,7 +112,7 @@ def resolve_item(
     attributes and who proposed them. Rejecting all must be said (``reject``); accepting a
     reviewer who has no span here is refused. Another moderator's decision first: 409."""
     access, item = _item(request, item_id)
-    labels = _labels(access)
+    labels = reviewer_labels(access)
     spans: list[Span] = [_span(span) for span in payload.spans]
     if payload.resolution == Resolution.ACCEPT_REVIEWER:
         reviewer = labels.reviewer_for(payload.reviewer)
@@ -155,7 +155,7 @@ def reopen_item(
         version=payload.version,
         rationale=payload.rationale,
     )
-    return {"item": item_record(reopened, labels=_labels(access)), "removed_gold": removed}
+    return {"item": item_record(reopened, labels=reviewer_labels(access)), "removed_gold": removed}
 
 
 @router.get(
@@ -165,7 +165,9 @@ def list_gold(request: AuthenticatedHttpRequest, document_id: Id) -> list[dict[s
     """The document's gold layer, in document order."""
     access = document_access_by_id(user=request.user, document_id=document_id)
     access.require_gold()
-    return gold_list(access.document, labels=_labels(access), moderator_names=access.moderates)
+    return gold_list(
+        access.document, labels=reviewer_labels(access), moderator_names=access.moderates
+    )
 
 
 @router.post(
@@ -174,7 +176,7 @@ def list_gold(request: AuthenticatedHttpRequest, document_id: Id) -> list[dict[s
 )
 def create_gold(request: AuthenticatedHttpRequest, document_id: Id, payload: GoldIn) -> Status:
     """Add a span of your own to the gold layer; the quote must be exactly the text there."""
-    access = _curating(request, document_id)
+    access = curating(request, document_id)
     gold = gold_create(
         document=access.document,
         moderator=request.user,
@@ -183,7 +185,7 @@ def create_gold(request: AuthenticatedHttpRequest, document_id: Id, payload: Gol
         reason=payload.reason,
         rationale=payload.rationale,
     )
-    return Status(201, gold_record(gold, labels=_labels(access)))
+    return Status(201, gold_record(gold, labels=reviewer_labels(access)))
 
 
 def _gold(request: AuthenticatedHttpRequest, gold_id: int) -> tuple[DocumentAccess, int]:
@@ -200,7 +202,7 @@ def get_gold(request: AuthenticatedHttpRequest, gold_id: Id) -> dict[str, Any]:
     span = gold_span_of_document(document_id=document_id, gold_id=gold_id)
     if span is None:
         raise NoAccess("No such gold span in your projects (it may have been removed).")
-    return gold_record(span, labels=_labels(access), moderator_names=access.moderates)
+    return gold_record(span, labels=reviewer_labels(access), moderator_names=access.moderates)
 
 
 @router.patch(
@@ -219,7 +221,7 @@ def update_gold(
     gold = gold_update(
         gold_id=gold_id, moderator=request.user, version=payload.version, changes=changes
     )
-    return gold_record(gold, labels=_labels(access))
+    return gold_record(gold, labels=reviewer_labels(access))
 
 
 @router.delete(

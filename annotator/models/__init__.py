@@ -25,6 +25,7 @@ from annotator.models.documents import (
     ImportedSpan,
     TextDirection,
 )
+from annotator.models.gold_relations import GoldRelation, RelationItem
 from annotator.models.importing import ImportOutcome, ImportRow, ImportRun, ImportState, ImportVia
 from annotator.models.incidents import Incident, IncidentRole, IncidentSlot
 from annotator.models.moderation import (
@@ -63,6 +64,7 @@ __all__ = [
     "DocumentStatus",
     "EvidenceStatus",
     "GoldOrigin",
+    "GoldRelation",
     "GoldSpan",
     "ImportOutcome",
     "ImportRow",
@@ -78,6 +80,7 @@ __all__ = [
     "ModerationItem",
     "Project",
     "Relation",
+    "RelationItem",
     "RelationType",
     "Resolution",
     "ResolutionReason",

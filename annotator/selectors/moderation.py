@@ -20,7 +20,9 @@ from annotator.models import (
     Document,
     ItemStatus,
     ModerationItem,
+    Relation,
 )
+from annotator.relation_alignment import Link
 from annotator.selectors.pseudonyms import ReviewerLabels
 
 # What a contested cluster can differ in; an item has one or more of these (a set).
@@ -206,11 +208,7 @@ SPAN_COLUMNS = ("start", "end", "category__code", "evidence_status", "source_typ
 def submitted_spans(document: Document) -> dict[int, list[Span]]:
     """Every submitted reviewer's spans of the document (a reviewer with none included),
     with what each says of the evidence: status, source type and note; two queries."""
-    reviewers = list(
-        Assignment.objects.filter(document=document, submitted_at__isnull=False)
-        .order_by("reviewer_id")
-        .values_list("reviewer_id", flat=True)
-    )
+    reviewers = _submitted_reviewers(document)
     layers: dict[int, list[Span]] = {reviewer: [] for reviewer in reviewers}
     rows = (
         Annotation.objects.filter(document=document, reviewer_id__in=reviewers)
@@ -228,3 +226,30 @@ def submitted_spans(document: Document) -> dict[int, list[Span]]:
     for reviewer, start, end, category, status, source, note in rows:
         layers[reviewer].append(Span(start, end, category, status, source, note))
     return layers
+
+
+def submitted_links(document: Document) -> dict[int, list[Link]]:
+    """Every submitted reviewer's relations of the document (a reviewer with none
+    included), each by its type and its ends' offsets; two queries."""
+    reviewers = _submitted_reviewers(document)
+    layers: dict[int, list[Link]] = {reviewer: [] for reviewer in reviewers}
+    rows = Relation.objects.filter(document=document, reviewer_id__in=reviewers).values_list(
+        "reviewer_id",
+        "relation_type__code",
+        "relation_type__symmetric",
+        "source__start",
+        "source__end",
+        "target__start",
+        "target__end",
+    )
+    for reviewer, code, symmetric, s_start, s_end, t_start, t_end in rows:
+        layers[reviewer].append(Link.of(code, (s_start, s_end), (t_start, t_end), symmetric))
+    return layers
+
+
+def _submitted_reviewers(document: Document) -> list[int]:
+    return list(
+        Assignment.objects.filter(document=document, submitted_at__isnull=False)
+        .order_by("reviewer_id")
+        .values_list("reviewer_id", flat=True)
+    )

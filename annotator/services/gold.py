@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils import timezone
 
 from annotator.alignment import Span
@@ -22,6 +23,7 @@ from annotator.models import (
     DocumentStatus,
     EvidenceStatus,
     GoldOrigin,
+    GoldRelation,
     GoldSpan,
     ResolutionReason,
     SourceType,
@@ -86,6 +88,39 @@ def gold_snapshot(span: GoldSpan) -> dict[str, Any]:
         "rationale": span.rationale,
         "version": span.version,
     }
+
+
+def gold_relation_snapshot(relation: GoldRelation) -> dict[str, Any]:
+    """What the audit log records of a gold relation."""
+    return {
+        "id": relation.pk,
+        "type": relation.relation_type.code,
+        "source": relation.source_id,
+        "target": relation.target_id,
+        "origin": relation.origin,
+        "proposed_by": list(relation.proposed_by),
+        "item": relation.item_id,
+        "reason": relation.reason,
+        "rationale": relation.rationale,
+    }
+
+
+def gold_relations_of_spans_audit(span_ids: list[int], *, actor: User | None, reason: str) -> None:
+    """Record, before gold spans are removed, each gold relation that goes with it."""
+    relations = GoldRelation.objects.filter(Q(source_id__in=span_ids) | Q(target_id__in=span_ids))
+    for relation in relations.select_related("relation_type", "document__project").defer(
+        "document__text"
+    ):
+        audit_record(
+            actor=actor,
+            action="gold_relation.delete",
+            object_type="gold_relation",
+            object_id=relation.pk,
+            project=relation.document.project,
+            document=relation.document,
+            before=gold_relation_snapshot(relation),
+            after={"reason": reason},
+        )
 
 
 def gold_span(
@@ -276,6 +311,9 @@ def gold_delete(*, gold_id: int, moderator: User, version: int, rationale: str =
     """Remove a gold span at ``version``; the audit log keeps it."""
     document, gold = _locked_gold(gold_id, version)
     before = gold_snapshot(gold)
+    gold_relations_of_spans_audit(
+        [gold.pk], actor=moderator, reason=f"gold span {gold.pk} was removed"
+    )
     gold.delete()
     audit_record(
         actor=moderator,

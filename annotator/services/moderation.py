@@ -29,7 +29,13 @@ from annotator.models import (
     ResolutionReason,
 )
 from annotator.services.audit import audit_record, audited
-from annotator.services.gold import GoldError, check_gold_span, gold_snapshot, gold_span
+from annotator.services.gold import (
+    GoldError,
+    check_gold_span,
+    gold_relations_of_spans_audit,
+    gold_snapshot,
+    gold_span,
+)
 from annotator.services.projects import layers_changed
 
 MIN_LAYERS = 2
@@ -63,7 +69,10 @@ class ItemConflict(Exception):
 
 
 def moderation_status_refresh(document: Document) -> None:
-    has_open = document.moderation_items.filter(status=ItemStatus.OPEN).exists()
+    has_open = (
+        document.moderation_items.filter(status=ItemStatus.OPEN).exists()
+        or document.relation_items.filter(status=ItemStatus.OPEN).exists()
+    )
     status = DocumentStatus.IN_MODERATION if has_open else DocumentStatus.RECONCILED
     if document.status != status:
         Document.objects.filter(pk=document.pk).update(status=status)
@@ -214,6 +223,9 @@ def item_reopen(
         "resolved_by": item.resolved_by_id,
         "gold": [gold_snapshot(span) for span in gold],
     }
+    gold_relations_of_spans_audit(
+        [span.pk for span in gold], actor=moderator, reason=f"item {item.pk} was reopened"
+    )
     GoldSpan.objects.filter(pk__in=[span.pk for span in gold]).delete()
     item.status = ItemStatus.OPEN
     item.resolution = ""

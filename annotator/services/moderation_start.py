@@ -27,6 +27,7 @@ from annotator.services.audit import audit_record, audited
 from annotator.services.gold import gold_span
 from annotator.services.moderation import MIN_LAYERS, ModerationError, moderation_status_refresh
 from annotator.services.projects import layers_changed
+from annotator.services.relation_moderation import relations_align
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class AlignmentSummary:
     items_kept: int
     items_superseded: int
     unanimous_spans: int
+    relation_items_opened: int = 0
+    unanimous_relations: int = 0
 
 
 def cluster_signature(versions: Mapping[int, Iterable[Span]]) -> str:
@@ -144,6 +147,7 @@ def _align_into_queue(document: Document, layers: dict[int, list[Span]]) -> Alig
     ).delete()
     ModerationItem.objects.bulk_create(new_items)
     GoldSpan.objects.bulk_create(new_gold)
+    relation_items, unanimous_relations = relations_align(document)
     document.agreement = layers_agreement(layers, len(text))
     Document.objects.filter(pk=document.pk).update(agreement=document.agreement)
     layers_changed(project_id=document.project_id)
@@ -153,6 +157,8 @@ def _align_into_queue(document: Document, layers: dict[int, list[Span]]) -> Alig
         items_kept=len(kept_items),
         items_superseded=len(stale),
         unanimous_spans=len(new_gold),
+        relation_items_opened=relation_items,
+        unanimous_relations=unanimous_relations,
     )
 
 

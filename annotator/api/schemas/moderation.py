@@ -152,3 +152,72 @@ class ReopenedOut(Schema):
 class GoldDeleteQuery(InputSchema):
     version: Version
     rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+ProposedRelation = Annotated[
+    list[Any],
+    Field(
+        description="[type code, [source start, end], [target start, end], symmetric]: one "
+        "relation a reviewer drew between the item's passages (code points)."
+    ),
+]
+
+
+class RelationItemOut(Schema):
+    id: int
+    document: int
+    first: list[int] = Field(description="The first passage, [start, end] in code points.")
+    second: list[int] = Field(description="The second passage, [start, end].")
+    kinds: list[str] = Field(
+        description="What the reviewers' relations differ in, a set: missing, type, "
+        "direction, ends, or span (they agree, but a passage has no gold span yet)."
+    )
+    status: ItemStatus
+    version: int
+    kept: list[ProposedRelation] = Field(description="The relations the moderator kept.")
+    reason: str
+    rationale: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+    versions: dict[str, list[ProposedRelation]] = Field(
+        description="Each reviewer's relations here, keyed by their letter, never a user id."
+    )
+
+
+class RelationItemConflictOut(Schema):
+    detail: str
+    current: RelationItemOut
+
+
+class RelationResolveIn(InputSchema):
+    version: Version
+    keep: list[ProposedRelation] = Field(
+        default_factory=list,
+        max_length=100,
+        description="The relations to keep, each as a reviewer drew it; none rejects them all.",
+    )
+    reason: ResolutionReason = ResolutionReason.NONE
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+class GoldRelationOut(Schema):
+    id: int
+    document: int
+    type: str
+    symmetric: bool
+    source: int = Field(description="The gold span at the relation's source.")
+    source_span: list[int]
+    target: int = Field(description="The gold span at the relation's target.")
+    target_span: list[int]
+    origin: GoldOrigin
+    proposed_by: list[str] = Field(description="The letters of the reviewers who drew it.")
+    item: int | None
+    decided_by: str | None
+    decided_at: datetime
+    reason: str
+    rationale: str
+
+
+class RelationResolvedOut(Schema):
+    item: RelationItemOut
+    gold: list[GoldRelationOut]
