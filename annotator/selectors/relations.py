@@ -184,3 +184,9 @@ def relation_of_owner(*, user: User, relation_id: int) -> Relation | None:
             pk=relation_id, reviewer=user, document__project__memberships__user=user
         )
     )
+
+
+def relation_type_names(*, project: Project) -> dict[str, str]:
+    """The project's relation types' names by code (retired ones too: they stay on the
+    relations that have them); one query."""
+    return dict(RelationType.objects.filter(project=project).values_list("code", "name"))

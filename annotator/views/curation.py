@@ -23,6 +23,8 @@ from annotator.selectors.gold import gold_list
 from annotator.selectors.moderation import document_items, submitted_spans
 from annotator.selectors.projects import category_list
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
+from annotator.selectors.relation_moderation import gold_relation_list
+from annotator.selectors.relations import relation_type_names
 from annotator.services.annotations import EDITABLE_FIELDS
 from annotator.services.gold import CURATED
 
@@ -98,6 +100,8 @@ def document_curate(request: AuthenticatedHttpRequest, project_slug: str, pk: in
             else None,
             "reasons": ResolutionReason.choices,
             "resolutions": Resolution.choices,
+            # Relation items and gold relations are read and decided through the API.
+            "relationTypes": relation_type_names(project=access.project),
             # The gold layer is saved through the API, with the fields a span is made of.
             "fields": {
                 "editable": list(EDITABLE_FIELDS),
@@ -134,6 +138,13 @@ def document_gold(request: AuthenticatedHttpRequest, project_slug: str, pk: int)
     names = {category.code: category.name for category in categories}
     for row in data["gold"]:
         row["category_name"] = names.get(row["category"], row["category"])
+    quotes = {row["id"]: row["quote"] for row in data["gold"]}
+    type_names = relation_type_names(project=access.project)
+    gold_relations = gold_relation_list(document, labels=labels, moderator_names=access.moderates)
+    for relation in gold_relations:
+        relation["source_quote"] = quotes.get(relation["source"], "")
+        relation["target_quote"] = quotes.get(relation["target"], "")
+        relation["type_name"] = type_names.get(relation["type"], relation["type"])
     return render(
         request,
         "annotator/document_gold.html",
@@ -143,6 +154,7 @@ def document_gold(request: AuthenticatedHttpRequest, project_slug: str, pk: int)
             "access": access,
             "categories": categories,
             "gold": data["gold"],
+            "gold_relations": gold_relations,
             "page_data": data,
         },
     )

@@ -1,0 +1,216 @@
+// The curation page's relations: where the reviewers' relations disagree (relation items),
+// each reviewer's relations between the two passages to tick and keep or reject, and the
+// gold layer's relations. Read and decided through the API; refreshed after every
+// decision and whenever the gold spans' save queue settles (a settled span item can make
+// a waiting relation item decidable).
+
+import { excerpt, isolated, TextIndex } from "./text.js";
+
+const data = JSON.parse(document.getElementById("curation-data").textContent);
+const api = data.apiBase;
+const index = new TextIndex(data.text);
+const list = document.getElementById("relation-item-list");
+const goldList = document.getElementById("gold-relation-list");
+const summary = document.getElementById("relation-summary");
+const badge = document.getElementById("save-status");
+const typeName = (code) => data.relationTypes[code] || code;
+const KINDS = {
+  missing: "missing",
+  type: "different type",
+  direction: "different direction",
+  ends: "different ends",
+  span: "waits for a gold span",
+};
+
+function quote([start, end]) {
+  return `“${isolated(excerpt(index.slice(start, end), 50))}”`;
+}
+
+function linkText([type, source, target, symmetric]) {
+  return `${quote(source)} ${symmetric ? "↔" : "→"} ${typeName(type)} ${symmetric ? "↔" : "→"} ${quote(target)}`;
+}
+
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+async function call(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "X-CSRFToken": data.csrfToken,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(payload.detail || `The server answered ${response.status}.`);
+    error.status = response.status;
+    throw error;
+  }
+  return payload;
+}
+
+/** Every relation drawn in an item, once, with the letters of the reviewers who drew it. */
+function proposals(item) {
+  const found = new Map();
+  for (const [letter, links] of Object.entries(item.versions)) {
+    for (const link of links) {
+      const key = JSON.stringify(link);
+      if (!found.has(key)) found.set(key, { link, letters: [] });
+      found.get(key).letters.push(letter);
+    }
+  }
+  return [...found.values()];
+}
+
+function reasonSelect(id) {
+  const select = element("select", { class: "form-select form-select-sm", id });
+  for (const [value, label] of data.reasons) select.append(new Option(label, value));
+  return select;
+}
+
+function itemNode(item, position) {
+  const node = element("li", {
+    class: "relation-item border rounded p-2 mb-2",
+    "data-item": String(item.id),
+    "data-status": item.status,
+  });
+  const heading = element("p", { class: "mb-1" });
+  heading.append(
+    element("strong", {}, `${quote(item.first)} and ${quote(item.second)}`),
+    " ",
+    element(
+      "span",
+      { class: `badge ${item.status === "open" ? "text-bg-warning" : "text-bg-secondary"}` },
+      item.status === "open" ? "Open" : "Resolved",
+    ),
+    " ",
+    element("span", { class: "text-body-secondary" }, item.kinds.map((k) => KINDS[k] || k).join(", ")),
+  );
+  node.append(heading);
+  if (item.status !== "open") {
+    const kept = item.kept.length ? item.kept.map(linkText).join("; ") : "nothing (all rejected)";
+    node.append(element("p", { class: "mb-1" }, `Kept: ${kept}.`));
+    const undo = element("button", { type: "button", class: "btn btn-sm btn-outline-secondary" }, "Undo this decision");
+    undo.addEventListener("click", () =>
+      decide(item, `relation-items/${item.id}/reopen`, { version: item.version, rationale: "" }),
+    );
+    node.append(undo);
+    return node;
+  }
+  const fieldset = element("fieldset", { class: "mb-2" });
+  fieldset.append(element("legend", { class: "visually-hidden" }, "Relations drawn here"));
+  proposals(item).forEach(({ link, letters }, n) => {
+    const id = `relation-${position}-${n}`;
+    const row = element("div", { class: "form-check" });
+    const box = element("input", { class: "form-check-input", type: "checkbox", id });
+    box.dataset.link = JSON.stringify(link);
+    const label = element("label", { class: "form-check-label", for: id });
+    label.textContent = `${letters.map((l) => `Reviewer ${l}`).join(", ")}: ${linkText(link)}`;
+    row.append(box, label);
+    fieldset.append(row);
+  });
+  node.append(fieldset);
+  const why = element("div", { class: "row g-2 mb-2" });
+  const reasonCell = element("div", { class: "col-5" });
+  reasonCell.append(
+    element("label", { class: "form-label small mb-0", for: `relation-reason-${position}` }, "Reason"),
+    reasonSelect(`relation-reason-${position}`),
+  );
+  const rationaleCell = element("div", { class: "col-7" });
+  const rationale = element("textarea", {
+    class: "form-control form-control-sm",
+    id: `relation-rationale-${position}`,
+    rows: "2",
+    dir: "auto",
+    maxlength: "5000",
+  });
+  rationaleCell.append(
+    element("label", { class: "form-label small mb-0", for: rationale.id }, "Rationale"),
+    rationale,
+  );
+  why.append(reasonCell, rationaleCell);
+  node.append(why);
+  const keep = element("button", { type: "button", class: "btn btn-sm btn-outline-primary me-1" }, "Keep the ticked relations");
+  const reject = element("button", { type: "button", class: "btn btn-sm btn-outline-danger" }, "Reject all");
+  const send = (chosen) =>
+    decide(item, `relation-items/${item.id}/resolve`, {
+      version: item.version,
+      keep: chosen,
+      reason: node.querySelector("select").value,
+      rationale: rationale.value,
+    });
+  keep.addEventListener("click", () => {
+    const chosen = [...fieldset.querySelectorAll("input:checked")].map((box) => JSON.parse(box.dataset.link));
+    if (!chosen.length) {
+      summary.textContent = "Tick the relations to keep, or choose Reject all.";
+      return;
+    }
+    send(chosen);
+  });
+  reject.addEventListener("click", () => send([]));
+  node.append(keep, reject);
+  return node;
+}
+
+function goldNode(relation) {
+  const arrow = relation.symmetric ? "↔" : "→";
+  const who = relation.proposed_by.length ? `drawn by ${relation.proposed_by.map((l) => `Reviewer ${l}`).join(", ")}` : "";
+  const node = element("li", { class: "mb-1", "data-gold-relation": String(relation.id) });
+  node.textContent =
+    `${quote(relation.source_span)} ${arrow} ${typeName(relation.type)} ${arrow} ${quote(relation.target_span)}` +
+    ` (${relation.origin}${who ? `, ${who}` : ""})`;
+  return node;
+}
+
+async function decide(item, path, body) {
+  try {
+    await call("POST", `${api}${path}`, body);
+    summary.textContent = "Decision saved.";
+  } catch (error) {
+    summary.textContent = error.message;
+  }
+  await refresh(false);
+}
+
+let refreshing = null;
+async function refresh(announce = true) {
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    try {
+      const [items, gold] = await Promise.all([
+        call("GET", `${api}documents/${data.documentId}/relation-items`),
+        call("GET", `${api}documents/${data.documentId}/gold-relations`),
+      ]);
+      list.replaceChildren(...items.map(itemNode));
+      goldList.replaceChildren(
+        ...(gold.length ? gold.map(goldNode) : [element("li", { class: "text-body-secondary" }, "None yet.")]),
+      );
+      const open = items.filter((item) => item.status === "open").length;
+      if (announce || !summary.textContent) {
+        summary.textContent = items.length
+          ? `${open} of ${items.length} relation items open.`
+          : "The reviewers' relations agree: nothing to reconcile.";
+      }
+    } catch (error) {
+      summary.textContent = `The relations could not be loaded: ${error.message}`;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+// When the gold spans' queue settles, a waiting relation item may have become decidable.
+new MutationObserver(() => {
+  if (badge.dataset.state === "saved") refresh(false);
+}).observe(badge, { attributes: true, attributeFilter: ["data-settled"] });
+
+refresh();

@@ -1,0 +1,135 @@
+"""Relations on the curation page, in a real browser: two reviewers link the same denial
+to the same allegation with different types; the moderator sees both, keeps one with a
+reason, undoes and decides again; the gold layer keeps the relation with its provenance."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotator.models import AuditEvent, GoldRelation, RelationItem, RelationType, Role
+from annotator.services.assignments import review_submit
+from annotator.services.relations import relation_create
+from tests.e2e.conftest import log_in
+from tests.factories import (
+    CategoryFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_annotation,
+    make_document,
+)
+
+pytestmark = pytest.mark.e2e
+
+TEXT = (
+    "Witnesses said hundreds were detained in Ghulja 🏔.\n"
+    "The ministry said that no one was detained there."
+)
+
+
+def at(needle: str) -> tuple[int, int]:
+    start = TEXT.index(needle)
+    return start, start + len(needle)
+
+
+@pytest.fixture
+def disputed(page: Page):
+    project = ProjectFactory(slug="relation-curation", name="Relation curation")
+    detention = CategoryFactory(
+        project=project, code="detention", name="Arbitrary detention", shortcut="1"
+    )
+    types = {
+        code: RelationType.objects.create(project=project, code=code, name=name)
+        for code, name in (("denies", "Denies"), ("corroborates", "Corroborates"))
+    }
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    for user in (alice, bob):
+        MembershipFactory(project=project, user=user, role=Role.REVIEWER)
+    MembershipFactory(project=project, user=UserFactory(username="moderator"), role=Role.MODERATOR)
+    document = make_document(project, TEXT, title="Denied detentions")
+    for user, code in ((alice, "denies"), (bob, "corroborates")):
+        allegation = make_annotation(document, user, detention, *at("hundreds were detained"))
+        denial = make_annotation(document, user, detention, *at("no one was detained"))
+        relation_create(
+            document=document,
+            reviewer=user,
+            source_id=denial.pk,
+            target_id=allegation.pk,
+            relation_type=types[code],
+        )
+    for user in (alice, bob):
+        review_submit(document=document, reviewer=user)  # the second starts moderation
+    log_in(page, "moderator")
+    page.goto(f"/projects/{project.slug}/documents/{document.pk}/curate/")
+    expect(page.locator("body")).to_have_attribute("data-curation-ready", "true")
+    page.document = document  # type: ignore[attr-defined]
+    return page
+
+
+def test_a_moderator_reconciles_two_reviewers_relation_types(disputed: Page):
+    page = disputed
+    document = page.document  # type: ignore[attr-defined]
+    panel = page.get_by_test_id("relation-curation")
+    expect(panel.locator("#relation-summary")).to_have_text("1 of 1 relation items open.")
+    item = panel.locator(".relation-item")
+    expect(item).to_contain_text("different type")
+    # Quotes are wrapped in direction isolates (U+2068 … U+2069).
+    denies = item.get_by_label(re.compile(r"^Reviewer A: “\W?no one was detained\W?” → Denies"))
+    expect(denies).to_be_visible()
+    expect(item.locator("label", has_text="Reviewer B")).to_contain_text("Corroborates")
+    page.mouse.move(0, 0)
+    page.watch.audit("a relation item")  # type: ignore[attr-defined]
+
+    # Keep nothing ticked: told what to do, nothing decided.
+    item.get_by_role("button", name="Keep the ticked relations").click()
+    expect(panel.locator("#relation-summary")).to_contain_text("Tick the relations to keep")
+
+    # By keyboard: tick A's relation, give the reason, keep it.
+    denies.focus()
+    page.keyboard.press("Space")
+    expect(denies).to_be_checked()
+    item.get_by_label("Reason").select_option("reviewer_error")
+    item.get_by_label("Rationale").fill(
+        "The ministry denies the detentions; it does not confirm them."
+    )
+    item.get_by_role("button", name="Keep the ticked relations").focus()
+    page.keyboard.press("Enter")
+    expect(panel.locator(".relation-item")).to_have_attribute("data-status", "resolved")
+    expect(panel.locator("#gold-relation-list li")).to_have_count(1)
+    expect(panel.locator("#gold-relation-list")).to_contain_text("Denies")
+    expect(panel.locator("#gold-relation-list")).to_contain_text("drawn by Reviewer A")
+
+    # Undo, then decide again.
+    panel.get_by_role("button", name="Undo this decision").click()
+    expect(panel.locator(".relation-item")).to_have_attribute("data-status", "open")
+    expect(panel.locator("#gold-relation-list")).to_contain_text("None yet.")
+    panel.locator(".relation-item").get_by_label("Reviewer A:", exact=False).check()
+    panel.get_by_role("button", name="Keep the ticked relations").click()
+    expect(panel.locator(".relation-item")).to_have_attribute("data-status", "resolved")
+
+    gold = GoldRelation.objects.select_related("source", "target", "relation_type").get(
+        document=document
+    )
+    assert gold.relation_type.code == "denies"
+    assert (gold.source.quote, gold.target.quote) == (
+        "no one was detained",
+        "hundreds were detained",
+    )
+    assert gold.decided_by.username == "moderator"
+    assert RelationItem.objects.get(document=document).status == "resolved"
+    actions = list(
+        AuditEvent.objects.filter(object_type="relation_item").values_list("action", flat=True)
+    )
+    assert actions == ["relation_item.resolve", "relation_item.reopen", "relation_item.resolve"]
+    page.mouse.move(0, 0)
+    page.watch.audit("a resolved relation item")  # type: ignore[attr-defined]
+
+    # The gold layer's read view lists the relation with its provenance.
+    page.goto(f"/projects/relation-curation/documents/{document.pk}/gold/")
+    relations = page.get_by_test_id("gold-relations")
+    expect(relations).to_contain_text("Denies")
+    expect(relations).to_contain_text("no one was detained")
+    expect(relations).to_contain_text("drawn by Reviewer A")
