@@ -156,6 +156,32 @@ def resolved_item_of(world) -> ModerationItem:
     return ModerationItem.objects.get(document=world["reconciled"])
 
 
+def incident_item_of(world, *, resolved: bool = False) -> int:
+    """An incident item of the document in moderation (one reviewer recorded an incident
+    the other did not), made on first use; resolved (rejected) by the moderator if asked."""
+    from annotator.models import IncidentItem
+    from annotator.services.incident_moderation import incident_item_resolve
+
+    if "incident_item" not in world:
+        record = {"act": [8, 16], "category": "detention", "evidence_status": "unknown",
+                  "slots": [], "note": ""}  # fmt: skip
+        world["incident_item"] = IncidentItem.objects.create(
+            document=world["moderated"],
+            act_start=8,
+            act_end=16,
+            kinds=["missing"],
+            versions={str(w_user(world, "assigned")): [record]},
+            signature="1" * 64,
+        )
+    item = world["incident_item"]
+    if resolved and item.status == "open":
+        world["incident_item"] = incident_item_resolve(
+            item_id=item.pk, moderator=world["users"]["moderator"], version=item.version,
+            reviewer=None,
+        )  # fmt: skip
+    return world["incident_item"].pk
+
+
 def relation_item_of(world, *, resolved: bool = False) -> int:
     """A relation item of the document in moderation (one reviewer linked two passages the
     other did not), made on first use; resolved (rejected) by the moderator if asked."""
@@ -897,6 +923,36 @@ CASES = {
     "api gold relations of a reconciled document": (
         "get",
         lambda w: f"/api/v1/documents/{w['reconciled'].pk}/gold-relations",
+        None,
+        (401, 404, 404, 200, 200, 200, 404),
+    ),
+    "api incident items of a document": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['moderated'].pk}/incident-items",
+        None,
+        MODERATORS_API,
+    ),
+    "api resolve incident item": (
+        "post_json",
+        lambda w: f"/api/v1/incident-items/{incident_item_of(w)}/resolve",
+        {"version": 1, "reviewer": "", "reason": "other"},
+        MODERATORS_API,
+    ),
+    "api reopen incident item": (
+        "post_json",
+        lambda w: f"/api/v1/incident-items/{incident_item_of(w, resolved=True)}/reopen",
+        {"version": 2, "rationale": "Looked again."},
+        MODERATORS_API,
+    ),
+    "api gold incidents of a document in moderation": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['moderated'].pk}/gold-incidents",
+        None,
+        MODERATORS_API,
+    ),
+    "api gold incidents of a reconciled document": (
+        "get",
+        lambda w: f"/api/v1/documents/{w['reconciled'].pk}/gold-incidents",
         None,
         (401, 404, 404, 200, 200, 200, 404),
     ),

@@ -23,7 +23,7 @@ from annotator.selectors.gold import gold_record
 from annotator.selectors.incidents import incident_record
 from annotator.selectors.moderation import item_record
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
-from annotator.selectors.relation_moderation import relation_item_record
+from annotator.selectors.relation_moderation import incident_item_record, relation_item_record
 from annotator.selectors.relations import relation_record
 from annotator.services.annotations import (
     AnnotationConflict,
@@ -33,6 +33,7 @@ from annotator.services.annotations import (
 )
 from annotator.services.assignments import AssignmentError
 from annotator.services.gold import GoldConflict, GoldError
+from annotator.services.incident_moderation import IncidentItemConflict
 from annotator.services.incident_rules import IncidentError
 from annotator.services.incidents import IncidentConflict, IncidentGone
 from annotator.services.moderation import ItemConflict, ModerationError
@@ -120,6 +121,12 @@ def register(api: NinjaAPI) -> None:
     def relation_item_decided(request: HttpRequest, conflict: RelationItemConflict) -> HttpResponse:
         item = conflict.item
         current = relation_item_record(item, labels=labels(request, item.document_id))
+        return respond(request, {"detail": str(conflict), "current": current}, 409)
+
+    @api.exception_handler(IncidentItemConflict)
+    def incident_item_decided(request: HttpRequest, conflict: IncidentItemConflict) -> HttpResponse:
+        item = conflict.item
+        current = incident_item_record(item, labels=labels(request, item.document_id))
         return respond(request, {"detail": str(conflict), "current": current}, 409)
 
     @api.exception_handler(GoldConflict)

@@ -25,6 +25,7 @@ from annotator.models.documents import (
     ImportedSpan,
     TextDirection,
 )
+from annotator.models.gold_incidents import GoldIncident, GoldIncidentSlot, IncidentItem
 from annotator.models.gold_relations import GoldRelation, RelationItem
 from annotator.models.importing import ImportOutcome, ImportRow, ImportRun, ImportState, ImportVia
 from annotator.models.incidents import Incident, IncidentRole, IncidentSlot
@@ -63,6 +64,8 @@ __all__ = [
     "Document",
     "DocumentStatus",
     "EvidenceStatus",
+    "GoldIncident",
+    "GoldIncidentSlot",
     "GoldOrigin",
     "GoldRelation",
     "GoldSpan",
@@ -73,6 +76,7 @@ __all__ = [
     "ImportVia",
     "ImportedSpan",
     "Incident",
+    "IncidentItem",
     "IncidentRole",
     "IncidentSlot",
     "ItemStatus",

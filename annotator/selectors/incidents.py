@@ -137,3 +137,9 @@ def incident_of_owner(*, user: User, incident_id: int) -> Incident | None:
         .defer("document__text")
         .filter(pk=incident_id, reviewer=user, document__project__memberships__user=user)
     )
+
+
+def incident_role_names(*, project: Project) -> dict[str, str]:
+    """The project's incident roles' names by code (retired ones too: they stay on the
+    incidents that have them); one query."""
+    return dict(IncidentRole.objects.filter(project=project).values_list("code", "name"))

@@ -13,11 +13,14 @@ from django.db.models.functions import Substr
 
 from annotator.access import moderated_projects
 from annotator.alignment import Span, as_span
+from annotator.incident_alignment import Record
 from annotator.models import (
     Annotation,
     Assignment,
     Category,
     Document,
+    Incident,
+    IncidentSlot,
     ItemStatus,
     ModerationItem,
     Relation,
@@ -253,3 +256,31 @@ def _submitted_reviewers(document: Document) -> list[int]:
         .order_by("reviewer_id")
         .values_list("reviewer_id", flat=True)
     )
+
+
+def submitted_records(document: Document) -> dict[int, list[Record]]:
+    """Every submitted reviewer's incident records of the document (a reviewer with none
+    included), each by its act's offsets and category and its slots' offsets; two queries."""
+    reviewers = _submitted_reviewers(document)
+    incidents = Incident.objects.filter(document=document, reviewer_id__in=reviewers)
+    slots: dict[int, set[tuple[str, tuple[int, int], str]]] = {}
+    for incident, role, start, end, involvement in IncidentSlot.objects.filter(
+        incident__in=incidents
+    ).values_list(
+        "incident_id", "role__code", "annotation__start", "annotation__end", "involvement"
+    ):
+        slots.setdefault(incident, set()).add((role, (start, end), involvement))
+    layers: dict[int, list[Record]] = {reviewer: [] for reviewer in reviewers}
+    for pk, reviewer, start, end, category, status, note in incidents.values_list(
+        "pk",
+        "reviewer_id",
+        "act__start",
+        "act__end",
+        "act__category__code",
+        "evidence_status",
+        "note",
+    ):
+        layers[reviewer].append(
+            Record((start, end), category, status, frozenset(slots.get(pk, ())), note)
+        )
+    return layers

@@ -22,6 +22,8 @@ from annotator.models import (
     Document,
     DocumentStatus,
     EvidenceStatus,
+    GoldIncident,
+    GoldIncidentSlot,
     GoldOrigin,
     GoldRelation,
     GoldSpan,
@@ -105,8 +107,25 @@ def gold_relation_snapshot(relation: GoldRelation) -> dict[str, Any]:
     }
 
 
-def gold_relations_of_spans_audit(span_ids: list[int], *, actor: User | None, reason: str) -> None:
-    """Record, before gold spans are removed, each gold relation that goes with it."""
+def gold_incident_snapshot(incident: GoldIncident, slots: list[GoldIncidentSlot]) -> dict[str, Any]:
+    """What the audit log records of a gold incident, with its slots."""
+    return {
+        "id": incident.pk,
+        "act": incident.act_id,
+        "evidence_status": incident.evidence_status,
+        "note": incident.note,
+        "origin": incident.origin,
+        "proposed_by": list(incident.proposed_by),
+        "item": incident.item_id,
+        "slots": [[slot.role.code, slot.span_id, slot.involvement] for slot in slots],
+        "reason": incident.reason,
+        "rationale": incident.rationale,
+    }
+
+
+def gold_links_of_spans_audit(span_ids: list[int], *, actor: User | None, reason: str) -> None:
+    """Record, before gold spans are removed, what goes with them: each gold relation at
+    either end, each gold incident whose act they are, each slot they fill."""
     relations = GoldRelation.objects.filter(Q(source_id__in=span_ids) | Q(target_id__in=span_ids))
     for relation in relations.select_related("relation_type", "document__project").defer(
         "document__text"
@@ -120,6 +139,29 @@ def gold_relations_of_spans_audit(span_ids: list[int], *, actor: User | None, re
             document=relation.document,
             before=gold_relation_snapshot(relation),
             after={"reason": reason},
+        )
+    incidents = (
+        GoldIncident.objects.filter(Q(act_id__in=span_ids) | Q(slots__span_id__in=span_ids))
+        .distinct()
+        .select_related("document__project")
+        .defer("document__text")
+        .prefetch_related("slots__role")
+    )
+    for incident in incidents:
+        slots = list(incident.slots.all())
+        removed = incident.act_id in span_ids
+        audit_record(
+            actor=actor,
+            action="gold_incident.delete" if removed else "gold_incident.slot_remove",
+            object_type="gold_incident",
+            object_id=incident.pk,
+            project=incident.document.project,
+            document=incident.document,
+            before=gold_incident_snapshot(incident, slots),
+            after={
+                "reason": reason,
+                "slots_removed": [slot.pk for slot in slots if slot.span_id in span_ids],
+            },
         )
 
 
@@ -311,9 +353,7 @@ def gold_delete(*, gold_id: int, moderator: User, version: int, rationale: str =
     """Remove a gold span at ``version``; the audit log keeps it."""
     document, gold = _locked_gold(gold_id, version)
     before = gold_snapshot(gold)
-    gold_relations_of_spans_audit(
-        [gold.pk], actor=moderator, reason=f"gold span {gold.pk} was removed"
-    )
+    gold_links_of_spans_audit([gold.pk], actor=moderator, reason=f"gold span {gold.pk} was removed")
     gold.delete()
     audit_record(
         actor=moderator,

@@ -32,7 +32,7 @@ from annotator.services.audit import audit_record, audited
 from annotator.services.gold import (
     GoldError,
     check_gold_span,
-    gold_relations_of_spans_audit,
+    gold_links_of_spans_audit,
     gold_snapshot,
     gold_span,
 )
@@ -72,6 +72,7 @@ def moderation_status_refresh(document: Document) -> None:
     has_open = (
         document.moderation_items.filter(status=ItemStatus.OPEN).exists()
         or document.relation_items.filter(status=ItemStatus.OPEN).exists()
+        or document.incident_items.filter(status=ItemStatus.OPEN).exists()
     )
     status = DocumentStatus.IN_MODERATION if has_open else DocumentStatus.RECONCILED
     if document.status != status:
@@ -223,7 +224,7 @@ def item_reopen(
         "resolved_by": item.resolved_by_id,
         "gold": [gold_snapshot(span) for span in gold],
     }
-    gold_relations_of_spans_audit(
+    gold_links_of_spans_audit(
         [span.pk for span in gold], actor=moderator, reason=f"item {item.pk} was reopened"
     )
     GoldSpan.objects.filter(pk__in=[span.pk for span in gold]).delete()

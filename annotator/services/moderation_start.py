@@ -25,6 +25,7 @@ from annotator.models import (
 from annotator.selectors.moderation import submitted_spans
 from annotator.services.audit import audit_record, audited
 from annotator.services.gold import gold_span
+from annotator.services.incident_moderation import incidents_align
 from annotator.services.moderation import MIN_LAYERS, ModerationError, moderation_status_refresh
 from annotator.services.projects import layers_changed
 from annotator.services.relation_moderation import relations_align
@@ -38,6 +39,8 @@ class AlignmentSummary:
     unanimous_spans: int
     relation_items_opened: int = 0
     unanimous_relations: int = 0
+    incident_items_opened: int = 0
+    unanimous_incidents: int = 0
 
 
 def cluster_signature(versions: Mapping[int, Iterable[Span]]) -> str:
@@ -148,6 +151,7 @@ def _align_into_queue(document: Document, layers: dict[int, list[Span]]) -> Alig
     ModerationItem.objects.bulk_create(new_items)
     GoldSpan.objects.bulk_create(new_gold)
     relation_items, unanimous_relations = relations_align(document)
+    incident_items, unanimous_incidents = incidents_align(document)
     document.agreement = layers_agreement(layers, len(text))
     Document.objects.filter(pk=document.pk).update(agreement=document.agreement)
     layers_changed(project_id=document.project_id)
@@ -159,6 +163,8 @@ def _align_into_queue(document: Document, layers: dict[int, list[Span]]) -> Alig
         unanimous_spans=len(new_gold),
         relation_items_opened=relation_items,
         unanimous_relations=unanimous_relations,
+        incident_items_opened=incident_items,
+        unanimous_incidents=unanimous_incidents,
     )
 
 

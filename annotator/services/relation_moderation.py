@@ -12,7 +12,7 @@ reviewer drew and what was kept.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F
@@ -23,6 +23,7 @@ from annotator.models import (
     GoldOrigin,
     GoldRelation,
     GoldSpan,
+    IncidentItem,
     ItemStatus,
     RelationItem,
     RelationType,
@@ -37,6 +38,8 @@ from annotator.services.projects import layers_changed
 from annotator.services.relation_rules import RelationError, ends_check
 
 RATIONALE_MAX_LENGTH = 10_000
+
+M = TypeVar("M", RelationItem, IncidentItem)
 
 
 class RelationModerationError(ModerationError):
@@ -68,7 +71,7 @@ def relations_align(document: Document) -> tuple[int, int]:
     superseded. How many items were opened and unanimous relations made."""
     types = {t.code: t for t in RelationType.objects.filter(project_id=document.project_id)}
     clusters = align_links(submitted_links(document))
-    golds = _gold_spans(document)
+    golds = gold_spans_by_ends(document)
     live = {
         item.signature: item
         for item in document.relation_items.exclude(status=ItemStatus.SUPERSEDED)
@@ -126,7 +129,7 @@ def _reopen_unmoored(items: list[RelationItem]) -> None:
     )
 
 
-def _gold_spans(document: Document) -> dict[tuple[int, int], list[GoldSpan]]:
+def gold_spans_by_ends(document: Document) -> dict[tuple[int, int], list[GoldSpan]]:
     found: dict[tuple[int, int], list[GoldSpan]] = {}
     for span in GoldSpan.objects.filter(document=document).select_related("category"):
         found.setdefault((span.start, span.end), []).append(span)
@@ -204,23 +207,32 @@ def _item(document: Document, cluster: LinkCluster, *, pending: bool) -> Relatio
     )
 
 
-def _locked_item(item_id: int) -> tuple[Document, RelationItem]:
-    """The item's document locked first (the order every curation write takes), then the
-    item."""
-    document_id = (
-        RelationItem.objects.filter(pk=item_id).values_list("document_id", flat=True).first()
-    )
+def check_why(reason: str, rationale: str) -> None:
+    """Refuse an unknown reason or an over-long rationale."""
+    if reason not in ResolutionReason.values:
+        raise RelationModerationError(f"Unknown reason {reason!r}.")
+    if len(rationale) > RATIONALE_MAX_LENGTH:
+        raise RelationModerationError(
+            f"A rationale may have at most {RATIONALE_MAX_LENGTH} characters."
+        )
+
+
+def locked_item(model: type[M], item_id: int) -> tuple[Document, M]:
+    """A relation or incident item's document locked first (the order every curation
+    write takes), then the item."""
+    what = model._meta.verbose_name
+    document_id = model.objects.filter(pk=item_id).values_list("document_id", flat=True).first()
     if document_id is None:
-        raise RelationModerationError("No such relation item.")
+        raise RelationModerationError(f"No such {what}.")
     document = (
         Document.objects.select_for_update(no_key=True, of=("self",))
         .select_related("project")
         .defer("text")
         .get(pk=document_id)
     )
-    item = RelationItem.objects.select_for_update().filter(pk=item_id).first()
+    item = model.objects.select_for_update().filter(pk=item_id).first()
     if item is None:
-        raise RelationModerationError("No such relation item.")
+        raise RelationModerationError(f"No such {what}.")
     return document, item
 
 
@@ -246,15 +258,10 @@ def relation_item_resolve(
     """Settle a relation item: the relations in ``keep`` (each one a reviewer drew there,
     as ``[type, [start, end], [start, end], symmetric]``) become gold between the gold
     spans at their passages; an empty ``keep`` rejects them all."""
-    document, item = _locked_item(item_id)
+    document, item = locked_item(RelationItem, item_id)
     if item.status != ItemStatus.OPEN or item.version != version:
         raise RelationItemConflict(item)
-    if reason not in ResolutionReason.values:
-        raise RelationModerationError(f"Unknown reason {reason!r}.")
-    if len(rationale) > RATIONALE_MAX_LENGTH:
-        raise RelationModerationError(
-            f"A rationale may have at most {RATIONALE_MAX_LENGTH} characters."
-        )
+    check_why(reason, rationale)
     proposed = _proposed(item)
     try:
         chosen = sorted({Link.from_list(list(raw)) for raw in keep})
@@ -269,7 +276,7 @@ def relation_item_resolve(
                 f"{link.source[1]} to {link.target[0]}-{link.target[1]} here."
             )
     types = {t.code: t for t in RelationType.objects.filter(project_id=document.project_id)}
-    golds = _gold_spans(document)
+    golds = gold_spans_by_ends(document)
     now = timezone.now()
     made = []
     for link in chosen:
@@ -319,7 +326,7 @@ def relation_item_resolve(
             "gold": [gold_relation_snapshot(relation) for relation in made],
         },
     )
-    _refresh(document)
+    refresh_after_decision(document)
     return item
 
 
@@ -328,7 +335,7 @@ def relation_item_reopen(
     *, item_id: int, moderator: User, version: int, rationale: str = ""
 ) -> RelationItem:
     """Undo a relation item's decision: its gold relations are removed, it is open again."""
-    document, item = _locked_item(item_id)
+    document, item = locked_item(RelationItem, item_id)
     if item.status != ItemStatus.RESOLVED or item.version != version:
         raise RelationItemConflict(item)
     removed = list(item.gold_relations.select_related("relation_type"))
@@ -353,10 +360,11 @@ def relation_item_reopen(
         before=before,
         after={"status": ItemStatus.OPEN, "rationale": rationale.strip()},
     )
-    _refresh(document)
+    refresh_after_decision(document)
     return item
 
 
-def _refresh(document: Document) -> None:
+def refresh_after_decision(document: Document) -> None:
+    """What every decision on a document's curation ends with."""
     layers_changed(project_id=document.project_id)
     moderation_status_refresh(document)

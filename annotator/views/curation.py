@@ -20,6 +20,7 @@ from annotator.access import AuthenticatedHttpRequest, DocumentAccess, member_do
 from annotator.forms.base import LARGEST_ID
 from annotator.models import EvidenceStatus, Resolution, ResolutionReason, Role, SourceType
 from annotator.selectors.gold import gold_list
+from annotator.selectors.incidents import incident_role_names
 from annotator.selectors.moderation import document_items, submitted_spans
 from annotator.selectors.projects import category_list
 from annotator.selectors.pseudonyms import ReviewerLabels, document_reviewer_labels
@@ -102,6 +103,7 @@ def document_curate(request: AuthenticatedHttpRequest, project_slug: str, pk: in
             "resolutions": Resolution.choices,
             # Relation items and gold relations are read and decided through the API.
             "relationTypes": relation_type_names(project=access.project),
+            "incidentRoles": incident_role_names(project=access.project),
             # The gold layer is saved through the API, with the fields a span is made of.
             "fields": {
                 "editable": list(EDITABLE_FIELDS),

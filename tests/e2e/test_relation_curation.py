@@ -133,3 +133,71 @@ def test_a_moderator_reconciles_two_reviewers_relation_types(disputed: Page):
     expect(relations).to_contain_text("Denies")
     expect(relations).to_contain_text("no one was detained")
     expect(relations).to_contain_text("drawn by Reviewer A")
+
+
+@pytest.fixture
+def incidents(page: Page):
+    from annotator.models import IncidentRole
+    from annotator.services.incidents import incident_create, incident_slot_add
+
+    project = ProjectFactory(slug="incident-curation", name="Incident curation")
+    c = {
+        code: CategoryFactory(project=project, code=code, name=code.title(), group=group)
+        for code, group in (("detention", "violation"), ("victim", "entity"), ("place", "entity"))
+    }
+    roles = {}
+    for code, allowed, multiple in (("victims", "victim", True), ("place", "place", False)):
+        roles[code] = IncidentRole.objects.create(
+            project=project, code=code, name=code.title(), multiple=multiple
+        )
+        roles[code].categories.set([c[allowed]])
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    for user in (alice, bob):
+        MembershipFactory(project=project, user=user, role=Role.REVIEWER)
+    MembershipFactory(project=project, user=UserFactory(username="moderator"), role=Role.MODERATOR)
+    document = make_document(project, TEXT, title="Detentions in Ghulja")
+    for user, victims in ((alice, True), (bob, False)):
+        act = make_annotation(document, user, c["detention"], *at("hundreds were detained"))
+        place = make_annotation(document, user, c["place"], *at("Ghulja 🏔"))
+        incident = incident_create(document=document, reviewer=user, act_id=act.pk)
+        incident_slot_add(
+            incident_id=incident.pk, actor=user, role=roles["place"], annotation_id=place.pk
+        )
+        victim = make_annotation(document, user, c["victim"], *at("hundreds"))
+        if victims:
+            incident_slot_add(
+                incident_id=incident.pk, actor=user, role=roles["victims"], annotation_id=victim.pk
+            )
+    for user in (alice, bob):
+        review_submit(document=document, reviewer=user)
+    log_in(page, "moderator")
+    page.goto(f"/projects/{project.slug}/documents/{document.pk}/curate/")
+    expect(page.locator("body")).to_have_attribute("data-curation-ready", "true")
+    page.document = document  # type: ignore[attr-defined]
+    return page
+
+
+def test_a_moderator_keeps_one_reviewers_incident_record(incidents: Page):
+    from annotator.models import GoldIncident
+
+    page = incidents
+    document = page.document  # type: ignore[attr-defined]
+    panel = page.get_by_test_id("incident-curation")
+    expect(panel.locator("#incident-summary")).to_have_text("1 of 1 incident items open.")
+    item = panel.locator(".incident-item")
+    expect(item).to_contain_text("different roles")
+    expect(item.locator("[data-letter=A]")).to_contain_text("Victims:")
+    expect(item.locator("[data-letter=B]")).not_to_contain_text("Victims:")
+    page.mouse.move(0, 0)
+    page.watch.audit("an incident item")  # type: ignore[attr-defined]
+    item.get_by_label("Rationale").fill("The witnesses name the victims.")
+    item.get_by_role("button", name="Keep Reviewer A's record").focus()
+    page.keyboard.press("Enter")
+    expect(panel.locator(".incident-item")).to_have_attribute("data-status", "resolved")
+    gold_list = panel.locator("#gold-incident-list")
+    expect(gold_list).to_contain_text("Victims:")
+    expect(gold_list).to_contain_text("Place:")
+    expect(gold_list).to_contain_text("recorded by Reviewer A")
+    gold = GoldIncident.objects.get(document=document)
+    assert gold.rationale == "The witnesses name the victims."
+    assert {slot.role.code for slot in gold.slots.select_related("role")} == {"victims", "place"}

@@ -221,3 +221,72 @@ class GoldRelationOut(Schema):
 class RelationResolvedOut(Schema):
     item: RelationItemOut
     gold: list[GoldRelationOut]
+
+
+class IncidentItemOut(Schema):
+    id: int
+    document: int
+    act: list[int] = Field(description="The act's passage, [start, end] in code points.")
+    kinds: list[str] = Field(
+        description="What the reviewers' records differ in, a set: missing, act, roles, "
+        "evidence, or span (they agree, but a passage has no gold span yet)."
+    )
+    status: ItemStatus
+    version: int
+    kept_from: str | None = Field(description="The letter of the reviewer whose record was kept.")
+    reason: str
+    rationale: str
+    resolved_by: str | None
+    resolved_at: datetime | None
+    versions: dict[str, list[dict[str, Any]]] = Field(
+        description="Each reviewer's records at the act ({act, category, evidence_status, "
+        "slots: [[role, [start, end], involvement]], note}), keyed by their letter."
+    )
+
+
+class IncidentItemConflictOut(Schema):
+    detail: str
+    current: IncidentItemOut
+
+
+class IncidentResolveIn(InputSchema):
+    version: Version
+    reviewer: str = Field(
+        "",
+        max_length=8,
+        description="The letter of the reviewer whose record to keep; empty rejects them all.",
+    )
+    reason: ResolutionReason = ResolutionReason.NONE
+    rationale: str = Field("", max_length=RATIONALE_MAX_LENGTH)
+
+
+class GoldIncidentSlotOut(Schema):
+    role: str
+    span: int = Field(description="The gold span filling the role.")
+    passage: list[int]
+    quote: str
+    involvement: str
+
+
+class GoldIncidentOut(Schema):
+    id: int
+    document: int
+    act: int = Field(description="The gold span of the act.")
+    act_passage: list[int]
+    act_quote: str
+    category: str
+    evidence_status: EvidenceStatus
+    note: str
+    slots: list[GoldIncidentSlotOut]
+    origin: GoldOrigin
+    proposed_by: list[str] = Field(description="The letters of the reviewers who recorded it.")
+    item: int | None
+    decided_by: str | None
+    decided_at: datetime
+    reason: str
+    rationale: str
+
+
+class IncidentResolvedOut(Schema):
+    item: IncidentItemOut
+    gold: list[GoldIncidentOut]

@@ -4,6 +4,7 @@
 // decision and whenever the gold spans' save queue settles (a settled span item can make
 // a waiting relation item decidable).
 
+import { call, element, whyRow } from "./curation-parts.js";
 import { excerpt, isolated, TextIndex } from "./text.js";
 
 const data = JSON.parse(document.getElementById("curation-data").textContent);
@@ -30,33 +31,6 @@ function linkText([type, source, target, symmetric]) {
   return `${quote(source)} ${symmetric ? "↔" : "→"} ${typeName(type)} ${symmetric ? "↔" : "→"} ${quote(target)}`;
 }
 
-function element(tag, attributes = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
-
-async function call(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRFToken": data.csrfToken,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const payload = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = new Error(payload.detail || `The server answered ${response.status}.`);
-    error.status = response.status;
-    throw error;
-  }
-  return payload;
-}
-
 /** Every relation drawn in an item, once, with the letters of the reviewers who drew it. */
 function proposals(item) {
   const found = new Map();
@@ -68,12 +42,6 @@ function proposals(item) {
     }
   }
   return [...found.values()];
-}
-
-function reasonSelect(id) {
-  const select = element("select", { class: "form-select form-select-sm", id });
-  for (const [value, label] of data.reasons) select.append(new Option(label, value));
-  return select;
 }
 
 function itemNode(item, position) {
@@ -92,15 +60,23 @@ function itemNode(item, position) {
       item.status === "open" ? "Open" : "Resolved",
     ),
     " ",
-    element("span", { class: "text-body-secondary" }, item.kinds.map((k) => KINDS[k] || k).join(", ")),
+    element(
+      "span",
+      { class: "text-body-secondary" },
+      item.kinds.map((k) => KINDS[k] || k).join(", "),
+    ),
   );
   node.append(heading);
   if (item.status !== "open") {
     const kept = item.kept.length ? item.kept.map(linkText).join("; ") : "nothing (all rejected)";
     node.append(element("p", { class: "mb-1" }, `Kept: ${kept}.`));
-    const undo = element("button", { type: "button", class: "btn btn-sm btn-outline-secondary" }, "Undo this decision");
+    const undo = element(
+      "button",
+      { type: "button", class: "btn btn-sm btn-outline-secondary" },
+      "Undo this decision",
+    );
     undo.addEventListener("click", () =>
-      decide(item, `relation-items/${item.id}/reopen`, { version: item.version, rationale: "" }),
+      decide(`relation-items/${item.id}/reopen`, { version: item.version, rationale: "" }),
     );
     node.append(undo);
     return node;
@@ -118,37 +94,29 @@ function itemNode(item, position) {
     fieldset.append(row);
   });
   node.append(fieldset);
-  const why = element("div", { class: "row g-2 mb-2" });
-  const reasonCell = element("div", { class: "col-5" });
-  reasonCell.append(
-    element("label", { class: "form-label small mb-0", for: `relation-reason-${position}` }, "Reason"),
-    reasonSelect(`relation-reason-${position}`),
-  );
-  const rationaleCell = element("div", { class: "col-7" });
-  const rationale = element("textarea", {
-    class: "form-control form-control-sm",
-    id: `relation-rationale-${position}`,
-    rows: "2",
-    dir: "auto",
-    maxlength: "5000",
-  });
-  rationaleCell.append(
-    element("label", { class: "form-label small mb-0", for: rationale.id }, "Rationale"),
-    rationale,
-  );
-  why.append(reasonCell, rationaleCell);
+  const { row: why, reason, rationale } = whyRow(`relation-${position}`, data.reasons);
   node.append(why);
-  const keep = element("button", { type: "button", class: "btn btn-sm btn-outline-primary me-1" }, "Keep the ticked relations");
-  const reject = element("button", { type: "button", class: "btn btn-sm btn-outline-danger" }, "Reject all");
+  const keep = element(
+    "button",
+    { type: "button", class: "btn btn-sm btn-outline-primary me-1" },
+    "Keep the ticked relations",
+  );
+  const reject = element(
+    "button",
+    { type: "button", class: "btn btn-sm btn-outline-danger" },
+    "Reject all",
+  );
   const send = (chosen) =>
-    decide(item, `relation-items/${item.id}/resolve`, {
+    decide(`relation-items/${item.id}/resolve`, {
       version: item.version,
       keep: chosen,
-      reason: node.querySelector("select").value,
+      reason: reason.value,
       rationale: rationale.value,
     });
   keep.addEventListener("click", () => {
-    const chosen = [...fieldset.querySelectorAll("input:checked")].map((box) => JSON.parse(box.dataset.link));
+    const chosen = [...fieldset.querySelectorAll("input:checked")].map((box) =>
+      JSON.parse(box.dataset.link),
+    );
     if (!chosen.length) {
       summary.textContent = "Tick the relations to keep, or choose Reject all.";
       return;
@@ -162,7 +130,9 @@ function itemNode(item, position) {
 
 function goldNode(relation) {
   const arrow = relation.symmetric ? "↔" : "→";
-  const who = relation.proposed_by.length ? `drawn by ${relation.proposed_by.map((l) => `Reviewer ${l}`).join(", ")}` : "";
+  const who = relation.proposed_by.length
+    ? `drawn by ${relation.proposed_by.map((l) => `Reviewer ${l}`).join(", ")}`
+    : "";
   const node = element("li", { class: "mb-1", "data-gold-relation": String(relation.id) });
   node.textContent =
     `${quote(relation.source_span)} ${arrow} ${typeName(relation.type)} ${arrow} ${quote(relation.target_span)}` +
@@ -170,9 +140,9 @@ function goldNode(relation) {
   return node;
 }
 
-async function decide(item, path, body) {
+async function decide(path, body) {
   try {
-    await call("POST", `${api}${path}`, body);
+    await call("POST", `${api}${path}`, body, data.csrfToken);
     summary.textContent = "Decision saved.";
   } catch (error) {
     summary.textContent = error.message;
@@ -191,7 +161,9 @@ async function refresh(announce = true) {
       ]);
       list.replaceChildren(...items.map(itemNode));
       goldList.replaceChildren(
-        ...(gold.length ? gold.map(goldNode) : [element("li", { class: "text-body-secondary" }, "None yet.")]),
+        ...(gold.length
+          ? gold.map(goldNode)
+          : [element("li", { class: "text-body-secondary" }, "None yet.")]),
       );
       const open = items.filter((item) => item.status === "open").length;
       if (announce || !summary.textContent) {
