@@ -131,6 +131,7 @@ def world(project):
             "date": make_annotation(document, user, c["date"], *at("3 May")),
         }
     return {
+        "project": project,
         "document": document,
         "alice": alice,
         "bob": bob,
@@ -276,9 +277,6 @@ def test_realigning_keeps_an_unchanged_decision(world):
 def test_the_api_settles_an_incident_item_by_letter_and_lists_gold_incidents(world):
     import json
 
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from tests.factories import client_for
 
     record_incident(world, world["alice"], FULL)
@@ -311,7 +309,58 @@ def test_the_api_settles_an_incident_item_by_letter_and_lists_gold_incidents(wor
         "date": "3 May",
     }
     assert gold["proposed_by"] == ["A"]
-    with CaptureQueriesContext(connection) as captured:
-        listed = client.get(f"/api/v1/documents/{document.pk}/gold-incidents")
+    listed = client.get(f"/api/v1/documents/{document.pk}/gold-incidents")
     assert listed.json() == [{**gold}]
-    assert len(captured) < 15, "the gold incidents are read in a fixed number of queries"
+
+
+def many_incidents(world, count: int):
+    """A document of ``count`` detentions each with its victim, recorded by Alice alone
+    (an incident item each) and also by Bob for the first (a gold incident once kept)."""
+    text = "".join(f"Guards detained person {n}. " for n in range(count))
+    document = make_document(world["project"], text, name=f"many-{count}.txt")
+    detention, victim = (
+        world["spans"][world["alice"].pk][name].category for name in ("detained", "ablikim")
+    )
+    for n in range(count):
+        start = text.index(f"detained person {n}.")
+        for user in (world["alice"], world["bob"]):
+            act = make_annotation(document, user, detention, start, start + 8)
+            person = make_annotation(document, user, victim, start + 9, start + 17)
+            if user == world["alice"] or n == 0:
+                incident = incident_create(document=document, reviewer=user, act_id=act.pk)
+                incident_slot_add(
+                    incident_id=incident.pk,
+                    actor=user,
+                    role=world["roles"]["victims"],
+                    annotation_id=person.pk,
+                )
+    for user in (world["alice"], world["bob"]):
+        review_submit(document=document, reviewer=user)
+    return document
+
+
+@pytest.mark.parametrize("path", ["incident-items", "gold-incidents"])
+def test_incident_lists_cost_the_same_with_three_times_the_rows(world, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import client_for
+
+    client = client_for(world["moderator"])
+    sizes = []
+    for count in (2, 6):
+        document = many_incidents(world, count)
+        for item in IncidentItem.objects.filter(document=document):
+            incident_item_resolve(
+                item_id=item.pk,
+                moderator=world["moderator"],
+                version=item.version,
+                reviewer=world["alice"].pk,
+            )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/documents/{document.pk}/{path}")
+        assert response.status_code == 200, response.content
+        sizes.append((len(captured), len(response.json())))
+    (few, few_rows), (many, many_rows) = sizes
+    assert many_rows > few_rows, f"{path}: the list did not grow"
+    assert many == few, f"{path}: {few} queries for {few_rows} rows, {many} for {many_rows}"
