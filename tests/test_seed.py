@@ -150,14 +150,15 @@ def test_demo_article_is_annotated_by_both_reviewers_and_queued_for_moderation()
         name: Annotation.objects.filter(document=article, reviewer__username=name).count()
         for name in ("demo-reviewer-1", "demo-reviewer-2")
     }
-    assert by_reviewer == {"demo-reviewer-1": 8, "demo-reviewer-2": 8}
+    assert by_reviewer == {"demo-reviewer-1": 11, "demo-reviewer-2": 11}
     for annotation in Annotation.objects.filter(document=article):
         assert article.text[annotation.start : annotation.end] == annotation.quote
     kinds = {
         kind for item in ModerationItem.objects.filter(document=article) for kind in item.kinds
     }
     assert kinds == {"label", "boundary", "missing"}
-    assert GoldSpan.objects.filter(document=article, origin="unanimous").count() == 4
+    # Four violations and the victims, perpetrator and place the incidents name.
+    assert GoldSpan.objects.filter(document=article, origin="unanimous").count() == 7
     relations = {
         (relation.reviewer.username, relation.source.quote[:12], relation.relation_type.code)
         for relation in Relation.objects.filter(document=article).select_related(
@@ -169,6 +170,16 @@ def test_demo_article_is_annotated_by_both_reviewers_and_queued_for_moderation()
         ("demo-reviewer-2", "China has fi", "denies"),
         ("demo-reviewer-2", "interned in ", "corroborates"),
     }
+    # Both linked the denial alike: gold at once; only one saw corroboration: an item.
+    from annotator.models import GoldRelation, IncidentItem, RelationItem
+
+    assert GoldRelation.objects.filter(document=article, relation_type__code="denies").count() == 1
+    assert list(RelationItem.objects.filter(document=article).values_list("kinds", flat=True)) == [
+        ["missing"]
+    ]
+    # The incidents differ in the place: one incident item.
+    (incident_item,) = IncidentItem.objects.filter(document=article)
+    assert incident_item.kinds == ["roles"]
     others = Document.objects.exclude(pk=article.pk)
     assert not Annotation.objects.filter(document__in=others).exists()
 

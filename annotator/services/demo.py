@@ -28,6 +28,7 @@ from annotator.services.annotations import annotation_create
 from annotator.services.assignment_plans import AutoAssignReport, assignments_auto
 from annotator.services.assignments import review_submit
 from annotator.services.importing import ImportReport, SourceFile, documents_import
+from annotator.services.incidents import incident_create, incident_slot_add
 from annotator.services.moderation_start import moderation_start, moderation_started
 from annotator.services.projects import membership_set, project_create
 from annotator.services.relations import relation_create
@@ -183,8 +184,43 @@ def _demo_annotations(*, project: Project, seeds_dir: Path, spec: dict[str, Any]
                 target_id=made_spans[link["to"]].pk,
                 relation_type=relation_types[link["type"]],
             )
+        _demo_incidents(
+            document=document,
+            reviewer=reviewer,
+            spans=made_spans,
+            records=spec.get("incidents", {}).get(username, []),
+        )
         review_submit(document=document, reviewer=reviewer)
     document.refresh_from_db()
     if spec.get("moderate") and not moderation_started(document):
         moderation_start(document=document, actor=users.get(username=DEMO_ACCOUNTS[1][0]))
     return made
+
+
+def _demo_incidents(
+    *,
+    document: Document,
+    reviewer: Any,
+    spans: dict[str, Any],
+    records: list[dict[str, Any]],
+) -> None:
+    """Record a demo reviewer's incidents: the act and each role's spans named by quote
+    (a role's entry is a quote, or ``{quote, involvement}``)."""
+    roles = {role.code: role for role in document.project.incident_roles.all()}
+    for record in records:
+        incident = incident_create(
+            document=document,
+            reviewer=reviewer,
+            act_id=spans[record["act"]].pk,
+            evidence_status=record.get("evidence_status", EvidenceStatus.UNKNOWN),
+        )
+        for code, entries in record.get("roles", {}).items():
+            for entry in entries:
+                filled = entry if isinstance(entry, dict) else {"quote": entry}
+                incident_slot_add(
+                    incident_id=incident.pk,
+                    actor=reviewer,
+                    role=roles[code],
+                    annotation_id=spans[filled["quote"]].pk,
+                    involvement=filled.get("involvement", ""),
+                )
