@@ -242,6 +242,27 @@ def test_demo_project_has_figures_after_seeding(db):
     assert figures["documents"] == 1, "the seed article, annotated by both demo reviewers"
     assert figures["headline"]["unitizing_alpha"]["value"] is not None
     assert len(figures["pairs"]) == 1
+    # The demo reviewers agree exactly on the victims, perpetrator and place they tagged.
+    groups = {row["group"]: row for row in figures["groups"]}
+    assert groups["entity"]["spans"] == 6
+    assert groups["entity"]["unitizing_alpha"] == 1.0
+    assert groups["violation"]["unitizing_alpha"] < 1.0
+
+
+def test_the_page_shows_each_group_of_categories_apart(db, client):
+    from annotator.models import Membership, Project
+    from tests.factories import UserFactory
+
+    call_command("seed_demo", stdout=io.StringIO())
+    manager = UserFactory(username="group-manager")
+    Membership.objects.create(
+        project=Project.objects.get(slug="demo"), user=manager, role="manager"
+    )
+    client.force_login(manager)
+    page = client.get("/projects/demo/agreement/").content.decode()
+    assert 'data-testid="group-table"' in page
+    assert "Entities" in page
+    assert "Violations" in page
 
 
 def test_download_links_keep_the_filters(world):

@@ -486,3 +486,44 @@ def test_figure_rows_read_figures_stored_before_the_new_ones():
     rows = list(figure_rows(old, names={}))
     assert rows
     assert all(len(row) == len(FIGURE_COLUMNS) for row in rows)
+
+
+def test_each_category_group_has_its_own_agreement_over_its_own_spans():
+    """Reviewers who agree exactly on the people (entities) but not on what was done to
+    them (violations): the entity group's alpha is 1, the violation group's is the alpha
+    of the violation spans alone, and neither is the headline."""
+    a = [at("He", category="victim"), at("was detained"), at("She", category="victim")]
+    b = [at("He", category="victim"), at("was beaten", category="torture")]
+    b.append(at("She", category="victim"))
+    groups = {"detention": "violation", "torture": "violation", "victim": "entity"}
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: a, 2: b})],
+        categories=["detention", "torture", "victim"],
+        groups=groups,
+        n_resamples=10,
+    )
+    rows = {row["group"]: row for row in figures["groups"]}
+    assert rows["entity"]["categories"] == ["victim"]
+    assert rows["entity"]["unitizing_alpha"] == pytest.approx(1.0)
+    assert rows["entity"]["f1_exact"] == 1.0
+    assert rows["entity"]["spans"] == 4
+    violations = [s for s in a + b if s[2] != "victim"]
+    units = [(s, e, 1, c) for s, e, c in a if c != "victim"]
+    units += [(s, e, 2, c) for s, e, c in b if c != "victim"]
+    assert rows["violation"]["unitizing_alpha"] == pytest.approx(
+        unitizing_alpha(units, 0, len(TEXT))
+    )
+    assert rows["violation"]["spans"] == len(violations)
+    assert rows["violation"]["f1_exact"] == 0.0
+    assert rows["violation"]["unitizing_alpha"] < 1.0
+    assert figures["headline"]["unitizing_alpha"]["value"] not in (
+        rows["violation"]["unitizing_alpha"],
+        rows["entity"]["unitizing_alpha"],
+    )
+
+
+def test_without_groups_every_category_is_a_violation():
+    figures = corpus_figures(
+        [DocumentLayers(1, "t", TEXT, {1: [at("He")], 2: [at("He")]})], n_resamples=10
+    )
+    assert [row["group"] for row in figures["groups"]] == ["violation"]

@@ -44,7 +44,8 @@ FEW_DOCUMENTS = 10
 
 # Bumped when figures gain or change keys, so that a stored report of an older shape is
 # computed again rather than shown with figures missing.
-FIGURES_SCHEMA = 3  # 3: relation agreement (figures["relations"], added by the service)
+DEFAULT_GROUP = "violation"
+FIGURES_SCHEMA = 4  # 3: relation agreement (figures["relations"]); 4: figures["groups"]
 
 ATTRIBUTES = ("evidence_status", "source_type")
 
@@ -135,6 +136,7 @@ def corpus_figures(
     documents: Iterable[DocumentLayers],
     *,
     categories: Sequence[str] = (),
+    groups: Mapping[str, str] | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
@@ -142,8 +144,11 @@ def corpus_figures(
     """Every agreement figure of the documents; see the module's docstring for the rules.
 
     ``categories`` orders the per-category rows (the project's taxonomy); categories used in
-    spans but missing from it are added after. Documents with fewer than two layers are
-    skipped: there is nothing to agree on.
+    spans but missing from it are added after. ``groups`` gives each category's group
+    (violation or entity; a category not in it is a violation): each group gets its own
+    unitizing alpha and F1, over its categories' spans alone, so that agreeing on who the
+    victims are never hides disagreeing on what was done to them. Documents with fewer than
+    two layers are skipped: there is nothing to agree on.
     """
     documents = [document for document in documents if len(document.layers) >= 2]
     order = list(dict.fromkeys([*categories, *_used_categories(documents)]))
@@ -266,6 +271,7 @@ def corpus_figures(
             }
             for code in order
         ],
+        "groups": _group_rows(sections, order, groups or {}, span_totals, pair_categories),
         "pairs": pair_rows,
         "gold": {
             "documents": gold_documents,
@@ -295,6 +301,48 @@ def corpus_figures(
             "few_documents_below": FEW_DOCUMENTS,
         },
     }
+
+
+def _group_rows(
+    sections: Sequence[UnitizingSection],
+    order: Sequence[str],
+    groups: Mapping[str, str],
+    span_totals: Mapping[str, int],
+    pair_categories: Mapping[str, _Counts],
+) -> list[dict[str, Any]]:
+    """Each group's figures over its own categories: unitizing alpha of the units of those
+    categories only, and F1 micro-averaged over their per-category counts."""
+    members: dict[str, list[str]] = {}
+    for code in order:
+        members.setdefault(groups.get(code, DEFAULT_GROUP), []).append(code)
+    rows = []
+    for group, codes in members.items():
+        wanted = set(codes)
+        study = UnitizingStudy(
+            [
+                UnitizingSection(
+                    section.length,
+                    [unit for unit in section.units if unit[3] in wanted],
+                    section.raters,
+                )
+                for section in sections
+            ]
+        )
+        counts = _Counts()
+        for code in codes:
+            for name in ("tp_exact", "tp_candidate", "tp_reference", "n_candidate", "n_reference"):
+                setattr(counts, name, getattr(counts, name) + getattr(pair_categories[code], name))
+        rows.append(
+            {
+                "group": group,
+                "categories": codes,
+                "spans": sum(span_totals[code] for code in codes),
+                "unitizing_alpha": _number(study.alpha()) if sections else None,
+                "f1_exact": counts.exact()["f1"],
+                "f1_overlap": counts.overlap()["f1"],
+            }
+        )
+    return rows
 
 
 def _attribute_counts(sections: Iterable[np.ndarray], names: list[str]) -> dict[str, Any]:

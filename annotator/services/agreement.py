@@ -71,11 +71,12 @@ def agreement_report(
     started = time.perf_counter()
     documents = agreement_documents(project=project, **filters.as_dict())
     rows = agreement_layers(project=project, documents=documents)
-    categories = category_list(project=project).values_list("code", flat=True)
+    categories = dict(category_list(project=project).values_list("code", "group"))
     layers = [DocumentLayers(**row) for row in rows]
     figures = corpus_figures(
         layers,
         categories=list(categories),
+        groups=categories,
         n_resamples=BOOTSTRAP_RESAMPLES,
         seed=BOOTSTRAP_SEED,
     )
