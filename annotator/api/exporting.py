@@ -34,7 +34,7 @@ def _export_request(
 def export_corpus(
     request: AuthenticatedHttpRequest, slug: Slug, query: Query[ExportQuery]
 ) -> HttpResponseBase:
-    """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy), streamed.
+    """The project's corpus in ``format`` (jsonl, csv, w3c, brat, conll, spacy, huridocs), streamed.
 
     ``layer`` is gold, reviewers (every submitted reviewer's layer) or all. Reviewers appear as
     "Reviewer 1", "Reviewer 2"… and moderators as "Moderator 1"… unless a manager asks for

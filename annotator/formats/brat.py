@@ -23,6 +23,21 @@ What is written, and the rules brat's reader imposes:
   from ``Arg1`` (its source) to ``Arg2`` (its target), with ``#2<TAB>AnnotatorNotes R1``
   for its note. A relation one of whose spans could not be written is left out and
   counted. Relation types are named like categories, in the same namespace.
+- ``E1<TAB>detention:T10 Victims:T4 Victims2:T5 Perpetrators:T3``: a reviewer's incident,
+  as brat's event: its type the act's category and its trigger the act's span, then one
+  argument per span filling a role, named after the role's code in CamelCase
+  (``victims`` → ``Victims``); a role's second span is ``Victims2``, its third
+  ``Victims3``, as brat numbers repeated arguments (its checks strip trailing digits,
+  which is why no role name ends with one). ``A1<TAB>EvidenceStatus E1 likely`` carries the
+  incident's evidence status, ``#3<TAB>AnnotatorNotes E1<TAB>…`` its note and the slots'
+  involvements (``involvement: Perpetrators=direct``), which brat has no place for. brat
+  refuses an attribute, a note or a relation on a trigger, and the act's span may have
+  all three, so the trigger is a ``T`` line of its own (``T10<TAB>detention 18 26<TAB>
+  detained``, after the spans' lines, one per act span whatever its incidents), at the
+  span's offsets: the span keeps its line and its id. brat's checker then warns that the
+  span's line, of an event type, is a trigger of no event with the same offsets as
+  another (harmless duplication, it says). An incident whose act could not be written is
+  left out and counted; a slot whose span could not be written is left out of its event.
 - Type and attribute names must match ``^[A-Za-z0-9_-]+$`` (brat's storage form). A category
   code outside that (``torture / detention``, a code in Arabic script) is mapped: accents
   removed, runs of other characters replaced by ``_``, a fallback ``Category`` when nothing
@@ -39,8 +54,14 @@ What is written, and the rules brat's reader imposes:
   they are allowed, and reviewers' spans overlap, then each relation type with the
   categories allowed at each end and their subcategories (``denies Arg1:detention|torture,
   Arg2:detention|torture``, ``<ENTITY>`` for any), a symmetric one marked
-  ``<REL-TYPE>:symmetric`` as brat documents it; ``[events]`` empty; ``[attributes]`` with
-  their values (``EvidenceStatus Arg:<ENTITY>, Value:confirmed|likely|…``).
+  ``<REL-TYPE>:symmetric`` as brat documents it; ``[events]`` with the category of every
+  act written, each with its roles (``detention<TAB>Victims*:victim, Date?:<ENTITY>``:
+  ``*`` for a role several spans may fill, ``?`` for one, then the categories it allows
+  and their subcategories), those categories then left out of ``[entities]`` since brat
+  keeps one namespace of types (the spans of such a category are then, to brat, triggers
+  without an event, which its checker warns about); ``[attributes]``
+  with their values (``EvidenceStatus Arg:<ENTITY>, Value:confirmed|likely|…``, with
+  ``|<EVENT>`` when there are events: the acts' spans and the events carry attributes).
 """
 
 from __future__ import annotations
@@ -54,6 +75,7 @@ from typing import Any
 from annotator.formats.corpus import (
     ExportCategory,
     ExportDocument,
+    ExportIncidentRole,
     ExportRelationType,
     check_span,
 )
@@ -89,6 +111,13 @@ class BratReport:
     relations: int = 0
     relations_skipped: int = 0
     """Relations left out because one of their spans could not be written."""
+    incidents: int = 0
+    incidents_skipped: int = 0
+    """Incidents left out because their act could not be written."""
+    slots_skipped: int = 0
+    """Role spans left out of their incident's event because they could not be written."""
+    roles: dict[str, str] = field(default_factory=dict)
+    """Incident role code → brat argument name, for every role used or declared."""
 
     def count(self, category: str, outcome: str) -> None:
         """Count one span of ``category`` under ``outcome``: spans, fragmented or skipped."""
@@ -140,6 +169,38 @@ def attribute_name(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in parts) or "Attribute"
 
 
+class _RoleNames:
+    """Collision-free brat argument names for incident roles: CamelCase, never ending with
+    a digit (brat strips trailing digits to number repeated arguments)."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.names: dict[str, str] = {}
+        self._taken = set(taken)
+
+    def __call__(self, code: str) -> str:
+        if code not in self.names:
+            base = attribute_name(code) if storage_name(code) else "Role"
+            if base[-1].isdigit():
+                base += "_"
+            name, n = base, 0
+            while name in self._taken:
+                n += 1
+                name = f"{base}_{_letters(n)}"
+            self.names[code] = name
+            self._taken.add(name)
+        return self.names[code]
+
+
+def _letters(n: int) -> str:
+    """1 → "b", 2 → "c", … 25 → "z", 26 → "ba": a suffix without digits."""
+    digits = ""
+    n += 1
+    while n:
+        n, rest = divmod(n, 26)
+        digits = "abcdefghijklmnopqrstuvwxyz"[rest] + digits
+    return digits
+
+
 def fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The runs of ``text[start:end]`` that contain no line break, as (start, end) pairs."""
     runs, run_start = [], None
@@ -162,6 +223,7 @@ def brat_files(
     *,
     report: BratReport | None = None,
     relation_types: Sequence[ExportRelationType] = (),
+    incident_roles: Sequence[ExportIncidentRole] = (),
 ) -> Iterator[tuple[str, bytes]]:
     """(name, content) pairs for a ZIP of the documents in brat's standoff format.
 
@@ -170,7 +232,9 @@ def brat_files(
     values, declared in ``annotation.conf`` in that order (by default the evidence status
     and source type, with no values known in advance); values met in the spans are declared
     too. ``report``, when given, is filled in as the pairs are produced. ``relation_types``
-    are declared in ``[relations]``, with any other relation type the documents use.
+    are declared in ``[relations]``, with any other relation type the documents use;
+    ``incident_roles`` are the arguments of the events (incidents) declared in
+    ``[events]``, with any other role the documents use.
     """
     report = report if report is not None else BratReport()
     attributes = DEFAULT_ATTRIBUTES if attributes is None else attributes
@@ -185,6 +249,11 @@ def brat_files(
     for key, known in attributes.items():
         for value in known:
             values[key](str(value))
+    roles = {role.code: role for role in incident_roles}
+    role_names = _RoleNames(set(types.names.values()))
+    for code in roles:
+        role_names(code)
+    events = _Events()
     for document in documents:
         stem = f"{document.id:06d}"
         report.documents += 1
@@ -192,13 +261,28 @@ def brat_files(
         lines, ids = _ann_lines(document, types, attribute_names, values, report)
         notes = sum(1 for line in lines if line.startswith("#"))
         lines += _relation_lines(document, ids, notes, types, report)
+        notes = sum(1 for line in lines if line.startswith("#"))
+        attributes_written = sum(1 for line in lines if line.startswith("A"))
+        lines += _event_lines(
+            document, ids, notes, attributes_written, types, role_names, values, report, events
+        )
         for relation in document.relations:
             declared.setdefault(relation.type, ExportRelationType(relation.type, relation.type))
         yield f"{stem}.ann", "".join(lines).encode("utf-8")
+    for code in events.roles:
+        roles.setdefault(code, ExportIncidentRole(code, code, multiple=True))
     report.types = dict(types.names)
+    report.roles = dict(role_names.names)
     for names in (types, *values.values()):
         report.renamed.update({value: name for value, name in names.names.items() if value != name})
-    conf = _annotation_conf(categories, types, attribute_names, values, list(declared.values()))
+    conf = _annotation_conf(
+        categories,
+        types,
+        attribute_names,
+        values,
+        list(declared.values()),
+        _EventDeclarations(events, list(roles.values()), role_names),
+    )
     yield "annotation.conf", conf
     yield "visual.conf", _visual_conf(categories, types)
 
@@ -261,22 +345,108 @@ def _relation_lines(
     return lines
 
 
+@dataclass
+class _Events:
+    """What the events written so far need declared: the act categories, in the order
+    met, and the role codes met."""
+
+    acts: dict[str, None] = field(default_factory=dict)
+    roles: dict[str, None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _EventDeclarations:
+    events: _Events
+    roles: Sequence[ExportIncidentRole]
+    role_names: _RoleNames
+
+
+def _event_lines(
+    document: ExportDocument,
+    ids: list[str],
+    notes: int,
+    attributes_written: int,
+    types: _Names,
+    role_names: _RoleNames,
+    values: Mapping[str, _Names],
+    report: BratReport,
+    events: _Events,
+) -> list[str]:
+    """The ``E`` lines of the document's incidents, each after its act's trigger (a ``T``
+    line of its own, numbered after the spans'), with their evidence status (``A``, after
+    ``attributes_written`` attributes) and notes (``#``, after ``notes`` notes)."""
+    lines: list[str] = []
+    triggers: dict[int, str] = {}
+    t = sum(1 for written in ids if written)
+    e = 0
+    for incident in document.incidents:
+        if not ids[incident.act]:
+            report.incidents_skipped += 1
+            continue
+        report.incidents += 1
+        e += 1
+        act = document.spans[incident.act]
+        category = act.category
+        if incident.act not in triggers:
+            # The act's own trigger, which nothing but events may refer to (brat refuses
+            # an attribute, note or relation on a trigger): the span's line keeps those.
+            t += 1
+            triggers[incident.act] = trigger = f"T{t}"
+            runs = fragments(document.text, act.start, act.end)
+            offsets = ";".join(f"{start} {end}" for start, end in runs)
+            quoted = " ".join(document.text[start:end] for start, end in runs)
+            lines.append(f"{trigger}\t{types(category)} {offsets}\t{quoted}\n")
+        trigger = triggers[incident.act]
+        events.acts[category] = None
+        arguments: list[str] = []
+        involvements: list[str] = []
+        seen: dict[str, int] = {}
+        for role, position, involvement in incident.slots:
+            target = ids[position]
+            if not target:
+                report.slots_skipped += 1
+                continue
+            events.roles[role] = None
+            name = role_names(role)
+            seen[name] = seen.get(name, 0) + 1
+            argument = name if seen[name] == 1 else f"{name}{seen[name]}"
+            arguments.append(f"{argument}:{target}")
+            if involvement:
+                involvements.append(f"{argument}={involvement}")
+        lines.append(f"E{e}\t{' '.join([f'{types(category)}:{trigger}', *arguments])}\n")
+        if incident.evidence_status and "evidence_status" in values:
+            attributes_written += 1
+            value = values["evidence_status"](incident.evidence_status)
+            lines.append(f"A{attributes_written}\tEvidenceStatus E{e} {value}\n")
+        said = [_LINE_BREAK.sub(" ", incident.note)] if incident.note else []
+        if involvements:
+            said.append("involvement: " + ", ".join(involvements))
+        if said:
+            notes += 1
+            lines.append(f"#{notes}\tAnnotatorNotes E{e}\t{'; '.join(said)}\n")
+    return lines
+
+
 def _annotation_conf(
     categories: Sequence[ExportCategory],
     types: _Names,
     attribute_names: Mapping[str, str],
     values: Mapping[str, _Names],
     relation_types: Sequence[ExportRelationType],
+    declarations: _EventDeclarations,
 ) -> bytes:
+    acts = declarations.events.acts
     lines = ["# Written by annotator: every category of the project, then any other code used.", ""]
     lines.append("[entities]")
     declared: set[str] = set()
-    for category, depth in _hierarchy(categories):
+    for category, depth in _hierarchy([c for c in categories if c.code not in acts]):
         lines.append("\t" * depth + types(category.code))
         declared.add(category.code)
     relations = {relation_type.code for relation_type in relation_types}
     lines.extend(
-        types(code) for code in types.names if code not in declared and code not in relations
+        types(code)
+        for code in types.names
+        if code not in declared and code not in relations and code not in acts
     )
     lines += ["", "[relations]", "# Spans may overlap and nest.", OVERLAP_RULE]
     below = _descendants(categories)
@@ -288,11 +458,35 @@ def _annotation_conf(
         rule = f"{types(relation_type.code)}\tArg1:{ends[0]}, Arg2:{ends[1]}"
         lines.append(rule + (", <REL-TYPE>:symmetric" if relation_type.symmetric else ""))
     lines += ["", "[events]"]
+    if acts:
+        arguments = ", ".join(
+            _role_rule(role, declarations.role_names, types, below) for role in declarations.roles
+        )
+        # The acts' categories, subcategories under their parents when both are acts.
+        taxonomy = {category.code for category in categories}
+        in_taxonomy = [category for category in categories if category.code in acts]
+        met = [(ExportCategory(code, code), 0) for code in acts if code not in taxonomy]
+        for category, depth in [*_hierarchy(in_taxonomy), *met]:
+            rule = types(category.code) + (f"\t{arguments}" if arguments else "")
+            lines.append("\t" * depth + rule)
     lines += ["", "[attributes]"]
     for key, name in attribute_names.items():
         if values[key].names:
-            lines.append(f"{name}\tArg:<ENTITY>, Value:{'|'.join(values[key].names.values())}")
+            # The acts' spans are of event types now, and keep their attributes.
+            kinds = "<ENTITY>|<EVENT>" if acts else "<ENTITY>"
+            lines.append(f"{name}\tArg:{kinds}, Value:{'|'.join(values[key].names.values())}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _role_rule(
+    role: ExportIncidentRole,
+    role_names: _RoleNames,
+    types: _Names,
+    below: Mapping[str, list[str]],
+) -> str:
+    """One event argument: ``Victims*:victim|child`` (``?`` for a role one span fills)."""
+    allowed = "|".join(types(code) for code in _with_descendants(role.categories, below))
+    return f"{role_names(role.code)}{'*' if role.multiple else '?'}:{allowed or '<ENTITY>'}"
 
 
 def _descendants(categories: Sequence[ExportCategory]) -> dict[str, list[str]]:

@@ -191,6 +191,7 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
                 f"{name}, line {number}: {line[:60]!r} is not a brat annotation "
                 "(T, A, M, R, E, N, # or * line)."
             )
+    _merge_trigger_twins(textbounds, extras, events)
     # Attributes of events go with them; what refers to an event, with its trigger's span.
     for identifier, event in events.items():
         for key, values in extras.pop(identifier, {}).items():
@@ -221,6 +222,31 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
             "fragment (brat_id in their attributes)"
         )
     return anchored, notes
+
+
+def _merge_trigger_twins(
+    textbounds: dict[str, _Textbound],
+    extras: dict[str, dict[str, Any]],
+    events: dict[str, dict[str, Any]],
+) -> None:
+    """Fold an event trigger that only events refer to into the text-bound annotation of
+    the same type at the same offsets (brat wants a trigger of its own, which carries no
+    attribute or note, so exports write one beside the span): one passage, one span."""
+    first: dict[tuple[str, tuple[tuple[int, int], ...]], str] = {}
+    for textbound in textbounds.values():
+        first.setdefault((textbound.type, tuple(textbound.fragments)), textbound.id)
+    triggers = {event["trigger"] for event in events.values()}
+    for identifier in sorted(triggers & set(textbounds)):
+        textbound = textbounds[identifier]
+        twin = first[(textbound.type, tuple(textbound.fragments))]
+        if twin == identifier or set(extras.get(identifier, {})) - {"events"}:
+            continue
+        for event in events.values():
+            if event["trigger"] == identifier:
+                event["trigger"] = twin
+        moved = extras.pop(identifier, {}).get("events", [])
+        extras.setdefault(twin, {}).setdefault("events", []).extend(moved)
+        del textbounds[identifier]
 
 
 def _arguments(parts: list[str]) -> dict[str, str]:

@@ -50,6 +50,20 @@ class ExportRelation:
 
 
 @dataclass(slots=True)
+class ExportIncident:
+    """One reviewer's incident record in a document: ``act`` is the position of its act
+    span in the document's ``spans``; ``slots`` the spans filling its roles as (role code,
+    position in ``spans``, involvement code or ""), in the roles' order. A slot whose span
+    the export does not hold is not there; the incident is, while its act is."""
+
+    act: int
+    slots: tuple[tuple[str, int, str], ...] = ()
+    reviewer: str = ""
+    note: str = ""
+    evidence_status: str = ""
+
+
+@dataclass(slots=True)
 class ExportDocument:
     id: int
     title: str
@@ -61,6 +75,7 @@ class ExportDocument:
     metadata: dict[str, Any] = field(default_factory=dict)
     spans: tuple[ExportSpan, ...] = ()
     relations: tuple[ExportRelation, ...] = ()
+    incidents: tuple[ExportIncident, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,19 @@ class ExportRelationType:
     target_categories: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ExportIncidentRole:
+    """An incident role of the taxonomy: whether several spans may fill it, the
+    involvements a slot may carry as (code, name) pairs, and the category codes a span
+    filling it may have (empty: any)."""
+
+    code: str
+    name: str
+    multiple: bool = False
+    involvements: tuple[tuple[str, str], ...] = ()
+    categories: tuple[str, ...] = ()
+
+
 def span_id(position: int) -> int:
     """The id the JSONL and CSV exports give the span at ``position`` in its document's
     ``spans``: its number from 1, unique in the document (relations name their ends by it)."""
@@ -91,6 +119,12 @@ def span_id(position: int) -> int:
 def relation_id(position: int) -> int:
     """The id the JSONL and CSV exports give the relation at ``position`` in its
     document's ``relations``: its number from 1, unique in the document."""
+    return position + 1
+
+
+def incident_id(position: int) -> int:
+    """The id the exports give the incident at ``position`` in its document's
+    ``incidents``: its number from 1, unique in the document."""
     return position + 1
 
 

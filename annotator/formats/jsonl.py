@@ -128,7 +128,7 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
     for key, value in record.items():
         if key in ("text", "metadata", "meta", "text_sha256", "source_sha256", *SPAN_KEYS):
             continue
-        if key == "relations":  # not imported yet: neither metadata nor a reason to refuse
+        if key in ("relations", "incidents"):  # not imported: neither metadata nor refused
             continue
         if key == "id":
             metadata["exported_id" if "source_id" in metadata else "source_id"] = value
@@ -138,6 +138,9 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
     relations = record.get("relations")
     if isinstance(relations, list) and relations:
         notes = (*notes, f"{plural(len(relations), 'relation')} not imported (spans only)")
+    incidents = record.get("incidents")
+    if isinstance(incidents, list) and incidents:
+        notes = (*notes, f"{plural(len(incidents), 'incident')} not imported (spans only)")
     return CorpusLine(
         number=number,
         raw=raw,

@@ -14,7 +14,11 @@ Each line has the document (``id``, ``title``, ``text``, its hashes, ``language`
   (doccano's importer ignores keys it does not know). A symmetric relation's ends come in
   the order they were stored. doccano itself links relations to the ids of ``entities``,
   which these lines do not write: its own import would take the spans from ``label`` and
-  leave the relations.
+  leave the relations;
+- ``incidents``: each reviewer's incident records, ``{"id", "act", "roles", "note",
+  "evidence_status", "reviewer"}``, where ``act`` is the ``id`` of the act's span,
+  ``roles`` maps each filled role's code to its spans in order, ``[{"span": id,
+  "involvement": code or ""}]``, and ``id`` numbers the line's incidents from 1.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from typing import Any
 
 from annotator.formats.corpus import (
     ExportDocument,
+    ExportIncident,
     ExportRelation,
     ExportSpan,
+    incident_id,
     relation_id,
     span_id,
 )
@@ -39,7 +45,8 @@ def jsonl_lines(documents: Iterable[ExportDocument], *, label_layer: str = "") -
     ``label`` holds the spans of ``label_layer`` (all spans when it is empty) as
     ``[start, end, category]``, so the file imports straight into doccano; ``spans`` holds
     every span with its id, quote, layer, reviewer, note and attributes, which is what this
-    product reads back (``read_jsonl``); ``relations`` link spans by those ids.
+    product reads back (``read_jsonl``); ``relations`` link spans by those ids, and
+    ``incidents`` name their act and the spans filling their roles by them.
     """
     for document in documents:
         record = {
@@ -63,6 +70,10 @@ def jsonl_lines(documents: Iterable[ExportDocument], *, label_layer: str = "") -
             "relations": [
                 _relation_record(relation, relation_id(position))
                 for position, relation in enumerate(document.relations)
+            ],
+            "incidents": [
+                incident_record(incident, incident_id(position))
+                for position, incident in enumerate(document.incidents)
             ],
         }
         yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -100,3 +111,18 @@ def _relation_record(relation: ExportRelation, number: int) -> dict[str, Any]:
     if relation.note:
         record["note"] = relation.note
     return record
+
+
+def incident_record(incident: ExportIncident, number: int) -> dict[str, Any]:
+    """One incident as a JSONL line writes it: its act and role spans by span id."""
+    roles: dict[str, list[dict[str, Any]]] = {}
+    for role, position, involvement in incident.slots:
+        roles.setdefault(role, []).append({"span": span_id(position), "involvement": involvement})
+    return {
+        "id": number,
+        "act": span_id(incident.act),
+        "roles": roles,
+        "note": incident.note,
+        "evidence_status": incident.evidence_status,
+        "reviewer": incident.reviewer,
+    }

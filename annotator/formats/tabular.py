@@ -20,6 +20,15 @@ end's ``span_id``, offsets and quote, its note and its reviewer, named as the sp
 reviewers. A row of spans and a row of relations join on (``document_id``, ``span_id``).
 How the two tables travel is the export's business: a CSV file holds one table, so the
 relations table is a second file, ``relations.csv``, beside the spans' in a bundle.
+
+A third table, of incidents (``incident_columns``): one row per incident with its document,
+its ``incident_id`` (its number in the document, from 1), its act's ``span_id``, offsets,
+quote and category, then three columns per role, in the taxonomy's order, ``<role>_span_ids``,
+``<role>_quotes`` and ``<role>_involvements``, each listing the role's spans in the same
+order separated by ``" | "`` (an involvement is empty for a slot without one, and the
+column empty when no slot of the role has one), then its note,
+evidence status and reviewer. The span ids join the spans' table, which has the exact quotes;
+the quotes here are for reading. In a bundle it is ``incidents.csv``.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument, relation_id, span_id
+from annotator.formats.corpus import ExportDocument, incident_id, relation_id, span_id
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -179,3 +188,61 @@ def relation_rows(document: ExportDocument) -> Iterator[tuple]:
             relation.note,
             relation.reviewer,
         )
+
+
+INCIDENT_HEAD = (
+    "document_id",
+    "incident_id",
+    "act_span_id",
+    "act_start",
+    "act_end",
+    "act_quote",
+    "category",
+)
+INCIDENT_TAIL = ("note", "evidence_status", "reviewer")
+LIST_SEPARATOR = " | "
+
+
+def incident_columns(roles: Sequence[str]) -> tuple[str, ...]:
+    """The incidents table's header for these role codes, in their order."""
+    per_role = tuple(
+        f"{role}_{part}" for role in roles for part in ("span_ids", "quotes", "involvements")
+    )
+    return (*INCIDENT_HEAD, *per_role, *INCIDENT_TAIL)
+
+
+def incident_records(document: ExportDocument) -> Iterator[dict[str, Any]]:
+    """One record per incident of ``document``: the head and tail columns, and ``roles``,
+    each role's slots as [span_id, quote, involvement] lists (JSON-ready, so that records
+    can wait on disk until every role is known)."""
+    for position, incident in enumerate(document.incidents):
+        act = document.spans[incident.act]
+        roles: dict[str, list[list[Any]]] = {}
+        for role, slot, involvement in incident.slots:
+            span = document.spans[slot]
+            roles.setdefault(role, []).append([span_id(slot), span.quote, involvement])
+        yield {
+            "head": [
+                document.id,
+                incident_id(position),
+                span_id(incident.act),
+                act.start,
+                act.end,
+                act.quote,
+                act.category,
+            ],
+            "roles": roles,
+            "tail": [incident.note, incident.evidence_status, incident.reviewer],
+        }
+
+
+def incident_row(record: dict[str, Any], roles: Sequence[str]) -> tuple:
+    """An ``incident_records`` record as a row of ``incident_columns(roles)``."""
+    cells: list[Any] = list(record["head"])
+    for role in roles:
+        slots = record["roles"].get(role, [])
+        cells.append(LIST_SEPARATOR.join(str(slot[0]) for slot in slots))
+        cells.append(LIST_SEPARATOR.join(slot[1] for slot in slots))
+        involvements = [slot[2] for slot in slots]
+        cells.append(LIST_SEPARATOR.join(involvements) if any(involvements) else "")
+    return (*cells, *record["tail"])

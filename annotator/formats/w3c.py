@@ -41,6 +41,18 @@ annotations are numbered ``…/annotations/1``, ``…/annotations/2`` whether or
 relations; linking annotations ``…/relations/1``, ``…/relations/2``, each document's after
 its spans'.
 
+Incidents. Each reviewer's incident record becomes one annotation, ``…/incidents/1``,
+``…/incidents/2`` (each document's after its relations), whose ``target`` is the list of
+its span annotations' ids, the act's first, then each slot's in the roles' order:
+``motivation: linking`` since it links them; an incident whose roles no exported span fills
+has its act alone as target, and is ``describing`` it. Its bodies: ``incident`` as the
+``tagging`` TextualBody, ``act: <id of the act's annotation>`` (``describing``, the act
+being a member of the target set too), one ``describing`` body per filled slot, ``<role>:
+<id of the span's annotation>`` with `` (<involvement>)`` when it has one, the role's name
+as ``role <role>: <name>`` once per role when known, the note (``commenting``) and the
+evidence status (``classifying``, ``evidence_status: likely``). Its ``creator`` is the
+reviewer.
+
 Offsets. The model (section 4.2.5) counts a ``TextPositionSelector`` in *characters*, and
 defines a character as a Unicode code point, not a UTF-16 code unit or a byte. That is the
 unit of this product's offsets, so they are written unchanged: 𠀋 (U+2000B) counts 1,
@@ -64,7 +76,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from annotator.formats.corpus import ExportDocument, ExportRelation, ExportSpan, check_span
+from annotator.formats.corpus import (
+    ExportDocument,
+    ExportIncident,
+    ExportRelation,
+    ExportSpan,
+    check_span,
+)
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARACTERS = 32
@@ -164,6 +182,53 @@ def w3c_link_annotation(
     return annotation
 
 
+def w3c_incident_annotation(
+    incident: ExportIncident,
+    ids: list[str],
+    k: int,
+    *,
+    collection_id: str,
+    generated: str = "",
+    organization: str = "",
+    role_names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The annotation of one incident, numbered ``k`` among the collection's incidents: its
+    id is ``{collection_id}/incidents/{k}``; ``ids`` are the ids of its document's span
+    annotations, by position in the document's spans."""
+    act = ids[incident.act]
+    targets = [act]
+    for _, position, _ in incident.slots:
+        if ids[position] not in targets:
+            targets.append(ids[position])
+    linking = len(targets) > 1
+    annotation: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": f"{collection_id}/incidents/{k}",
+        "type": "Annotation",
+        "motivation": "linking" if linking else "describing",
+        "creator": _agent(incident.reviewer, organization),
+    }
+    if generated:
+        annotation["generated"] = utc_datetime(generated)
+        annotation["generator"] = _software()
+    bodies = [_body("tagging", "incident"), _body("describing", f"act: {act}")]
+    named: set[str] = set()
+    for role, position, involvement in incident.slots:
+        said = f"{role}: {ids[position]}" + (f" ({involvement})" if involvement else "")
+        bodies.append(_body("describing", said))
+        name = (role_names or {}).get(role, "")
+        if name and role not in named:
+            named.add(role)
+            bodies.append(_body("describing", f"role {role}: {name}"))
+    if incident.note:
+        bodies.append(_body("commenting", incident.note))
+    if incident.evidence_status:
+        bodies.append(_body("classifying", f"evidence_status: {incident.evidence_status}"))
+    annotation["body"] = bodies
+    annotation["target"] = targets if linking else act
+    return annotation
+
+
 def w3c_collection_chunks(
     documents: Iterable[ExportDocument],
     *,
@@ -175,13 +240,15 @@ def w3c_collection_chunks(
     organization: str = "",
     category_names: Mapping[str, str] | None = None,
     relation_names: Mapping[str, str] | None = None,
+    role_names: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """The text of one JSON-LD AnnotationCollection of every span and relation of
-    ``documents``, in pieces.
+    """The text of one JSON-LD AnnotationCollection of every span, relation and incident
+    of ``documents``, in pieces.
 
-    ``total`` is the number of annotations: the spans and relations the documents hold (the
-    model puts it before the items). Span annotations are numbered from 1 in document
-    order, linking annotations too, each document's after its spans'. Joined, the pieces are
+    ``total`` is the number of annotations: the spans, relations and incidents the
+    documents hold (the model puts it before the items). Span annotations are numbered from
+    1 in document order, linking annotations and incidents too, each document's after its
+    spans'. Joined, the pieces are
     one JSON document: the collection, its embedded first (and only) page, and the page's
     items. Memory does not grow with the corpus: one document's annotations at a time.
     """
@@ -200,7 +267,7 @@ def w3c_collection_chunks(
     page_head = {"id": page_id, "type": "AnnotationPage", "partOf": collection_id, "startIndex": 0}
     # Both objects are written without their closing brace so that the items can follow.
     yield _dumps(head)[:-1] + ', "first": ' + _dumps(page_head)[:-1] + ', "items": ['
-    n = m = 0
+    n = m = k = 0
     for document in documents:
         annotations = []
         ids = []
@@ -232,12 +299,25 @@ def w3c_collection_chunks(
                     relation_names=relation_names,
                 )
             )
+        for incident in document.incidents:
+            k += 1
+            annotations.append(
+                w3c_incident_annotation(
+                    incident,
+                    ids,
+                    k,
+                    collection_id=collection_id,
+                    generated=generated,
+                    organization=organization,
+                    role_names=role_names,
+                )
+            )
         if annotations:
             # One encoder call per document (the list's brackets cut off), not per annotation.
-            first = n + m == len(annotations)
+            first = n + m + k == len(annotations)
             yield ("\n" if first else ",\n") + _dumps(annotations)[1:-1]
-    if n + m != total:
-        raise ValueError(f"The collection announced {total} annotations but holds {n + m}.")
+    if n + m + k != total:
+        raise ValueError(f"The collection announced {total} annotations but holds {n + m + k}.")
     yield "\n]}}\n"
 
 

@@ -19,17 +19,26 @@ from django.db import connection, models
 from django.db.models import DateTimeField, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from annotator.formats.corpus import ExportDocument, ExportRelation, ExportSpan
+from annotator.formats.corpus import (
+    ExportDocument,
+    ExportIncident,
+    ExportIncidentRole,
+    ExportRelation,
+    ExportSpan,
+)
 from annotator.models import (
     Annotation,
     Category,
     Document,
     GoldSpan,
     ImportedSpan,
+    Incident,
+    IncidentSlot,
     Project,
     Relation,
 )
 from annotator.selectors.annotations import submitted_annotations
+from annotator.selectors.incidents import incident_role_specs
 
 EXPORT_CHUNK = 200
 
@@ -139,8 +148,9 @@ def export_documents(
 
     ``gold`` is the gold layer; ``reviewers`` every submitted reviewer's layer (work in
     progress is not exported); ``all`` both, and the layers imported with a corpus.
-    Reviewers' layers come with their relations (both of whose spans the export holds);
-    the gold layer has none yet.
+    Reviewers' layers come with their relations (both of whose spans the export holds)
+    and their incidents (whose act the export holds, with the slots whose spans it holds);
+    the gold layer has neither yet.
     """
     codes = dict(Category.objects.filter(project=project).values_list("pk", "code"))
     wanted = {pk for pk, code in codes.items() if code == category} if category else None
@@ -148,11 +158,13 @@ def export_documents(
         chunk = document_ids[offset : offset + EXPORT_CHUNK]
         spans: dict[int, list[ExportSpan]] = {pk: [] for pk in chunk}
         relations: dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]] = {}
+        incidents: dict[int, list[_FoundIncident]] = {}
         if layer in (ExportLayer.GOLD, ExportLayer.ALL):
             _gold_spans(chunk, codes, wanted, names, spans)
         if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
             by_pk = _reviewer_spans(chunk, codes, wanted, names, spans)
             relations = _reviewer_relations(chunk, by_pk, names)
+            incidents = _reviewer_incidents(chunk, by_pk, names)
         if layer == ExportLayer.ALL:
             _imported_spans(chunk, category, spans)
         rows = Document.objects.filter(pk__in=chunk).order_by("pk")
@@ -185,6 +197,7 @@ def export_documents(
             if document["page_starts"]:
                 metadata["page_starts"] = document["page_starts"]
             ordered = sorted(spans[document["pk"]], key=lambda s: (s.start, -s.end, s.layer))
+            position = {id(span): index for index, span in enumerate(ordered)}
             yield ExportDocument(
                 id=document["pk"],
                 title=document["title"],
@@ -195,15 +208,17 @@ def export_documents(
                 direction=document["direction"],
                 metadata={k: v for k, v in metadata.items() if v not in ("", None)},
                 spans=tuple(ordered),
-                relations=_positioned(ordered, relations.get(document["pk"], [])),
+                relations=_positioned(position, relations.get(document["pk"], [])),
+                incidents=_incidents_positioned(position, incidents.get(document["pk"], [])),
             )
 
 
 def _positioned(
-    ordered: list[ExportSpan], relations: list[tuple[ExportSpan, ExportSpan, ExportRelation]]
+    position: dict[int, int],
+    relations: list[tuple[ExportSpan, ExportSpan, ExportRelation]],
 ) -> tuple[ExportRelation, ...]:
-    """The relations with their ends as positions in the document's spans, as written."""
-    position = {id(span): index for index, span in enumerate(ordered)}
+    """The relations with their ends as positions in the document's spans (``position``:
+    each span's, by its ``id()``), as written."""
     for source, target, relation in relations:
         relation.source, relation.target = position[id(source)], position[id(target)]
     return tuple(relation for _, _, relation in relations)
@@ -229,6 +244,85 @@ def _reviewer_relations(
             relation = ExportRelation(-1, -1, code, names.reviewer(reviewer), note, symmetric)
             found.setdefault(document_id, []).append((by_pk[source], by_pk[target], relation))
     return found
+
+
+@dataclass
+class _FoundIncident:
+    """An incident as read, its spans still objects: positioned once the spans are sorted."""
+
+    act: ExportSpan
+    slots: list[tuple[str, ExportSpan, str]]
+    incident: ExportIncident
+
+
+def _incidents_positioned(
+    position: dict[int, int], found: list[_FoundIncident]
+) -> tuple[ExportIncident, ...]:
+    """The incidents with their act and slots as positions in the document's spans."""
+    for item in found:
+        item.incident.act = position[id(item.act)]
+        item.incident.slots = tuple(
+            (role, position[id(span)], involvement) for role, span, involvement in item.slots
+        )
+    return tuple(item.incident for item in found)
+
+
+def _reviewer_incidents(
+    chunk: list[int], by_pk: dict[int, ExportSpan], names: ExportNames
+) -> dict[int, list[_FoundIncident]]:
+    """The incidents of the submitted reviewers' layers whose act the export holds, by
+    document, in the order they were recorded, each with the slots whose span the export
+    holds (in the roles' order): two queries, whatever the number of incidents."""
+    found: dict[int, list[_FoundIncident]] = {}
+    kept: dict[int, _FoundIncident] = {}
+    rows = Incident.objects.filter(document_id__in=chunk).order_by("pk")
+    for pk, document_id, act, reviewer, note, evidence in rows.values_list(
+        "pk", "document_id", "act_id", "reviewer_id", "note", "evidence_status"
+    ):
+        if act in by_pk:  # a submitted layer, and the category asked
+            incident = ExportIncident(-1, (), names.reviewer(reviewer), note, evidence)
+            kept[pk] = item = _FoundIncident(by_pk[act], [], incident)
+            found.setdefault(document_id, []).append(item)
+    if not kept:
+        return found
+    slots = IncidentSlot.objects.filter(incident__document_id__in=chunk).order_by(
+        "incident_id", "role__order", "role__code", "pk"
+    )
+    for incident_id, role, annotation_id, involvement in slots.values_list(
+        "incident_id", "role__code", "annotation_id", "involvement"
+    ):
+        filled = kept.get(incident_id)
+        if filled is not None and annotation_id in by_pk:
+            filled.slots.append((role, by_pk[annotation_id], involvement))
+    return found
+
+
+def export_incident_count(*, document_ids: list[int], layer: str, category: str = "") -> int:
+    """How many incidents an export of ``layer`` holds in these documents: those of the
+    submitted reviewers' layers whose act it holds (of ``category``, if given), as
+    ``export_documents`` gives them. One query."""
+    if layer not in (ExportLayer.REVIEWERS, ExportLayer.ALL):
+        return 0
+    acts = submitted_annotations().filter(document_id__in=document_ids)
+    if category:
+        acts = acts.filter(category__code=category)
+    return Incident.objects.filter(
+        document_id__in=document_ids, act__in=acts.order_by().values("pk")
+    ).count()
+
+
+def export_incident_roles(*, project: Project) -> list[ExportIncidentRole]:
+    """The project's incident roles as the exporters declare them (two queries)."""
+    return [
+        ExportIncidentRole(
+            code=spec.code,
+            name=spec.name,
+            multiple=spec.multiple,
+            involvements=tuple((item.code, item.name) for item in spec.involvements),
+            categories=spec.categories,
+        )
+        for spec in incident_role_specs(project=project)
+    ]
 
 
 def _rows(queryset: QuerySet, *fields: str) -> list[tuple]:

@@ -11,7 +11,7 @@ from annotator.services.exporting import SUMMARY_COUNTS
 
 
 class ExportQuery(InputSchema):
-    format: str = Field(description="jsonl, csv, w3c, brat, conll or spacy.")
+    format: str = Field(description="jsonl, csv, w3c, brat, conll, spacy or huridocs.")
     layer: str = Field("gold", description="gold, reviewers (every submitted layer) or all.")
     status: str = Field("", description="Only documents with this status.")
     category: str = Field("", description="Only spans of this category code.")
@@ -40,4 +40,10 @@ class ExportSummaryOut(Schema):
         description="Relations between the spans selected (selected: reviewers' layers have "
         "them) and in the file (written): brat, JSONL and W3C write them, CSV in a bundle "
         "(relations.csv), CoNLL and spaCy cannot.",
+    )
+    incidents: dict[str, int] = Field(
+        default_factory=dict,
+        description="Incident records of the spans selected (selected) and those written "
+        "(written): JSONL, brat (E events), W3C, the CSV bundle (incidents.csv) and huridocs "
+        "hold them; CoNLL and spaCy cannot.",
     )

@@ -12,6 +12,10 @@ definitions) and ``manifest.json``: what was exported and how, the count of span
 category, each document's text SHA-256 and the SHA-256 of every file in the bundle, which
 ``manage.py verify_export`` checks.
 
+Reviewers' layers carry their relations and incident records: JSONL, W3C and brat write
+both, CSV in a bundle (``relations.csv``, ``incidents.csv``), and ``huridocs`` writes the
+incidents as HURIDOCS-style events citing their evidence spans.
+
 Not every format can hold every span: CoNLL drops overlapping spans, spaCy's entities
 cannot overlap, brat splits spans at line breaks. When the stream ends, ``Export.summary``
 says what the file holds: documents, spans selected and written, and what was dropped,
@@ -42,6 +46,8 @@ from annotator.selectors.exporting import (
     ExportLayer,
     export_document_ids,
     export_documents,
+    export_incident_count,
+    export_incident_roles,
     export_reviewer_names,
     export_span_count,
 )
@@ -188,6 +194,8 @@ def _export(
             span_count=lambda: _span_count(project, options),
             relation_count=lambda: _relation_count(project, options),
             relation_types=export_relation_types(project=project),
+            incident_count=lambda: _incident_count(project, options),
+            incident_roles=export_incident_roles(project=project),
         )
         entries = _entries(fmt, context, stem)
         if dry_run:
@@ -288,6 +296,15 @@ def _span_count(project: Project, options: ExportOptions) -> int:
 def _relation_count(project: Project, options: ExportOptions) -> int:
     """How many relations the export holds, read in its snapshot like the relations."""
     return export_relation_count(
+        document_ids=_document_ids(project, options),
+        layer=options.layer,
+        category=options.category,
+    )
+
+
+def _incident_count(project: Project, options: ExportOptions) -> int:
+    """How many incidents the export holds, read in its snapshot like the incidents."""
+    return export_incident_count(
         document_ids=_document_ids(project, options),
         layer=options.layer,
         category=options.category,

@@ -7,8 +7,9 @@ file is complete it calls ``context.documents.finish`` with its report (or none)
 export's summary is what the file holds. Adding a format is one writer and one entry here.
 
 CSV holds one table a file: the spans' is the export (``corpus.csv``), and in a bundle the
-relations' travels beside it as ``relations.csv``. A plain CSV download stays one file of
-spans, as spreadsheets and scripts expect; its summary says how many relations it left out.
+relations' travels beside it as ``relations.csv``, and the incidents' as ``incidents.csv``.
+A plain CSV download stays one file of spans, as spreadsheets and scripts expect; its
+summary says how many relations and incidents it left out.
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from annotator.formats import brat, conll, spacy_docbin, w3c
-from annotator.formats.corpus import ExportCategory, ExportDocument, ExportRelationType
+from annotator.formats import brat, conll, huridocs, spacy_docbin, w3c
+from annotator.formats.corpus import (
+    ExportCategory,
+    ExportDocument,
+    ExportIncidentRole,
+    ExportRelationType,
+)
 from annotator.formats.jsonl import jsonl_lines
 from annotator.formats.tabular import (
     ESCAPED_COLUMN,
     RELATION_COLUMNS,
     SPAN_COLUMNS,
     csv_lines,
+    incident_columns,
+    incident_records,
+    incident_row,
     relation_rows,
     span_rows,
 )
@@ -49,6 +58,10 @@ class WriteContext:
     """The taxonomy's relation types, for the formats that declare them (brat)."""
     relation_count: Callable[[], int] = lambda: 0
     """How many relations the export holds, read in its snapshot (W3C announces them)."""
+    incident_roles: list[ExportIncidentRole] = field(default_factory=list)
+    """The taxonomy's incident roles, for the formats that declare or name them."""
+    incident_count: Callable[[], int] = lambda: 0
+    """How many incidents the export holds, read in its snapshot (W3C announces them)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,10 @@ def _jsonl(context: WriteContext) -> Files:
     def lines() -> Iterator[str]:
         label_layer = "gold" if context.options.layer != ExportLayer.REVIEWERS else ""
         yield from jsonl_lines(context.documents, label_layer=label_layer)
-        context.documents.finish(relations_written=context.documents.relations)
+        context.documents.finish(
+            relations_written=context.documents.relations,
+            incidents_written=context.documents.incidents,
+        )
 
     return _corpus(context, lines())
 
@@ -86,16 +102,20 @@ def _csv(context: WriteContext) -> Files:
     if not context.options.bundle:
         yield from _corpus(context, _span_lines(context, context.documents, bundle=False))
         return
-    # The relations are met with their documents, while the spans' file is written; they
-    # wait on disk past a megabyte (one JSON row a line) so that memory stays flat. The
-    # file lasts as long as this generator: until the relations' file is written or the
-    # export is closed.
-    with tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as waiting:
+    # The relations and incidents are met with their documents, while the spans' file is
+    # written; they wait on disk past a megabyte (one JSON row a line) so that memory stays
+    # flat. The files last as long as this generator: until the last table is written or
+    # the export is closed.
+    with _spooled() as waiting, _spooled() as incidents:
+        roles = [role.code for role in context.incident_roles]
 
         def documents() -> Iterator[ExportDocument]:
             for document in context.documents:
                 for row in relation_rows(document):
                     waiting.write(json.dumps(row, ensure_ascii=False) + "\n")
+                for record in incident_records(document):
+                    roles.extend(role for role in record["roles"] if role not in roles)
+                    incidents.write(json.dumps(record, ensure_ascii=False) + "\n")
                 yield document
 
         def relation_lines() -> Iterator[str]:
@@ -107,8 +127,23 @@ def _csv(context: WriteContext) -> Files:
                 escaped_column=ESCAPED_COLUMN,
             )
 
+        def incident_lines() -> Iterator[str]:
+            incidents.seek(0)
+            yield from csv_lines(
+                incident_columns(roles),
+                (incident_row(json.loads(line), roles) for line in incidents),
+                bom=context.options.bom,
+                escaped_column=ESCAPED_COLUMN,
+            )
+
         yield from _corpus(context, _span_lines(context, documents(), bundle=True))
         yield "relations.csv", relation_lines()
+        yield "incidents.csv", incident_lines()
+
+
+def _spooled() -> tempfile.SpooledTemporaryFile[str]:
+    """A text file in memory up to a megabyte, then on disk."""
+    return tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")
 
 
 def _span_lines(
@@ -120,8 +155,11 @@ def _span_lines(
         bom=context.options.bom,
         escaped_column=ESCAPED_COLUMN,
     )
-    relations = context.documents.relations
-    context.documents.finish(relations_written=relations if bundle else 0)
+    relations, incidents = context.documents.relations, context.documents.incidents
+    context.documents.finish(
+        relations_written=relations if bundle else 0,
+        incidents_written=incidents if bundle else 0,
+    )
 
 
 def _w3c(context: WriteContext) -> Files:
@@ -134,12 +172,16 @@ def _w3c(context: WriteContext) -> Files:
             label=f"{project.name}: {layer} layer",
             generated=context.documents.manifest["created"],
             document_iri=lambda document: f"urn:annotator:{project.slug}:document:{document.id}",
-            total=context.span_count() + context.relation_count(),
+            total=context.span_count() + context.relation_count() + context.incident_count(),
             organization=project.name,
             category_names={category.code: category.name for category in context.categories},
             relation_names={kind.code: kind.name for kind in context.relation_types},
+            role_names={role.code: role.name for role in context.incident_roles},
         )
-        context.documents.finish(relations_written=context.documents.relations)
+        context.documents.finish(
+            relations_written=context.documents.relations,
+            incidents_written=context.documents.incidents,
+        )
 
     return _corpus(context, chunks())
 
@@ -171,9 +213,26 @@ def _brat(context: WriteContext) -> Files:
         attributes,
         report=report,
         relation_types=context.relation_types,
+        incident_roles=context.incident_roles,
     ):
         yield name, [content]
     context.documents.finish(report.as_dict())
+
+
+def _huridocs(context: WriteContext) -> Files:
+    def chunks() -> Iterator[str]:
+        report = huridocs.HuridocsReport()
+        yield from huridocs.huridocs_chunks(
+            context.documents,
+            generated=context.documents.manifest["created"],
+            project=context.project.name,
+            category_names={category.code: category.name for category in context.categories},
+            role_names={role.code: role.name for role in context.incident_roles},
+            report=report,
+        )
+        context.documents.finish(report.as_dict(), relations_written=0)
+
+    return _corpus(context, chunks())
 
 
 def _spacy_missing() -> str:
@@ -239,6 +298,15 @@ FORMATS: dict[str, ExportFormat] = {
                 "widened": "expanded",
             },
             unavailable=_spacy_missing,
+        ),
+        ExportFormat(
+            "huridocs",
+            ".json",
+            "application/json; charset=utf-8",
+            "HURIDOCS-style events (JSON: incidents with their acts, victims, perpetrators, "
+            "places, dates and sources, each citing its evidence spans)",
+            _huridocs,
+            writer_counts={"spans_written": "spans"},
         ),
     )
 }

@@ -34,7 +34,10 @@ class ExportSummary:
     same counts for each category code of the spans selected. ``relations`` counts the
     relations between the spans selected (``selected``: reviewers' layers have them) and
     those the file holds (``written``): brat, JSONL and W3C write them, CSV in a bundle
-    (as ``relations.csv``), CoNLL and spaCy cannot.
+    (as ``relations.csv``), CoNLL and spaCy cannot. ``incidents`` counts the same way the
+    incidents whose act is among the spans selected and those the file holds: JSONL, W3C,
+    brat and HURIDOCS write them, CSV in a bundle (as ``incidents.csv``), CoNLL and spaCy
+    cannot.
     """
 
     format: str
@@ -43,6 +46,7 @@ class ExportSummary:
     counts: dict[str, int]
     categories: dict[str, dict[str, int]]
     relations: dict[str, int] = field(default_factory=dict)
+    incidents: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,23 +78,33 @@ class Recorder:
         self.categories: Counter[str] = Counter()
         self.relations = 0
         """How many relations the documents passed so far hold."""
+        self.incidents = 0
+        """How many incidents the documents passed so far hold."""
         self.hashes: list[dict[str, Any]] = []
 
     def __iter__(self) -> Iterator[ExportDocument]:
         for document in self._documents:
             self.categories.update(span.category for span in document.spans)
             self.relations += len(document.relations)
+            self.incidents += len(document.incidents)
             self.hashes.append({"id": document.id, "text_sha256": document.text_sha256})
             yield document
 
     def finish(
-        self, report: Mapping[str, Any] | None = None, *, relations_written: int | None = None
+        self,
+        report: Mapping[str, Any] | None = None,
+        *,
+        relations_written: int | None = None,
+        incidents_written: int | None = None,
     ) -> None:
         """Record what the file holds; ``report`` is the writer's own, if it keeps one.
         ``relations_written`` is how many relations the file holds; by default the report's
-        ``relations`` (brat counts them), else none."""
+        ``relations`` (brat counts them), else none. ``incidents_written`` likewise, by
+        default the report's ``incidents``."""
         if relations_written is None:
             relations_written = int((report or {}).get("relations", 0))
+        if incidents_written is None:
+            incidents_written = int((report or {}).get("incidents", 0))
         fmt = self.manifest["format"]
         selected = dict(sorted(self.categories.items()))
         per_category = report.get("categories", {}) if report is not None else {}
@@ -112,6 +126,7 @@ class Recorder:
                 code: counts(spans, per_category.get(code, {})) for code, spans in selected.items()
             },
             relations={"selected": self.relations, "written": relations_written},
+            incidents={"selected": self.incidents, "written": incidents_written},
         )
         self.export.summary = summary
         self.manifest["documents"] = self.hashes
@@ -119,6 +134,7 @@ class Recorder:
         self.manifest["spans_per_category"] = selected
         self.manifest["spans"] = sum(selected.values())
         self.manifest["relations"] = self.relations
+        self.manifest["incidents"] = self.incidents
         if report is not None:
             self.manifest[fmt] = dict(report)
         self.manifest["summary"] = summary.as_dict()
