@@ -811,3 +811,114 @@ def test_a_browser_without_the_highlight_api_is_told_and_changes_nothing(page: P
     expect(page.locator("#editor-message")).to_contain_text("cannot draw highlights")
     tag_first_word_with_the_keyboard(page)
     assert Annotation.objects.filter(document=document).count() == 1
+
+
+# --- incidents.js: incident records, through the same queue ------------------------------
+
+INCIDENTS = """
+const { IncidentStore } = await import('/static/annotator/editor/incidents.js');
+const ROLES = [
+  { code: "victims", name: "Victims", categories: ["victim"], multiple: true,
+    involvements: [], retired: false },
+  { code: "place", name: "Place", categories: ["place"], multiple: false,
+    involvements: [], retired: false },
+];
+function incidentsOf(made) {
+  const incidents = new IncidentStore({
+    queue: made.queue,
+    spans: made.spans,
+    roles: ROLES,
+    urls: {
+      incidents: "/api/v1/documents/1/incidents",
+      incident: (id) => `/api/v1/incidents/${id}`,
+      slots: (id) => `/api/v1/incidents/${id}/slots`,
+      slot: (id, slotId) => `/api/v1/incidents/${id}/slots/${slotId}`,
+    },
+    onMessage: (text, kind) => made.messages.push([kind, text]),
+  });
+  const told = [];
+  incidents.subscribe((event) => told.push(event.cause));
+  return { incidents, told };
+}
+"""
+
+
+def test_an_incident_on_spans_not_saved_yet_waits_for_their_ids(js: Page):
+    result = run(
+        js,
+        INCIDENTS
+        + """
+        const made = editor();
+        const { incidents, told } = incidentsOf(made);
+        const act = made.spans.create({ ...at("detained"), category: "detention" });
+        const victim = made.spans.create({ ...at("He"), category: "victim" });
+        const incident = incidents.create(act.localId);
+        incidents.addSlot(incident, { role: "victims", span: victim.localId });
+        const shown = incidents.get(incident);
+        await made.settled();
+        return { shown, saved: incidents.get(incident), told, sent: made.sent().slice(2) };
+        """,
+    )
+    # Shown at once, unsaved; sent after the spans' creates, with the ids they were given.
+    assert result["shown"]["unsaved"] is True
+    assert [slot["unsaved"] for slot in result["shown"]["slots"]] == [True]
+    assert result["sent"] == [
+        'POST /api/v1/documents/1/incidents {"act":100}',
+        'POST /api/v1/incidents/102/slots {"role":"victims","annotation":101,"involvement":""}',
+    ]
+    assert result["saved"]["id"] == 102
+    assert result["saved"]["unsaved"] is False
+    assert result["saved"]["slots"][0]["id"] == 103
+    assert result["told"] == ["create", "slot-add", "created", "slot-saved"]
+
+
+def test_a_refused_slot_is_taken_back_and_a_stale_change_shows_the_servers(js: Page):
+    result = run(
+        js,
+        INCIDENTS
+        + """
+        const made = editor({
+          answer: (request) => {
+            if (request.url.endsWith("/slots")) {
+              const detail = "The role 'Place' cannot be filled by a span of 'detention'.";
+              return [400, { detail }];
+            }
+            if (request.method === "PATCH") {
+              return [409, { detail: "changed", current: {
+                id: 1, document: 1, act: 100, note: "From elsewhere", evidence_status: "likely",
+                version: 5, slots: [] } }];
+            }
+            return undefined;
+          },
+        });
+        const act = made.spans.create({ ...at("detained"), category: "detention" });
+        await made.settled();
+        const { incidents, told } = incidentsOf(made);
+        incidents.load([{ id: 1, document: 1, act: 100, note: "", evidence_status: "unknown",
+                          version: 1, slots: [] }]);
+        const [incident] = incidents.all();
+        incidents.addSlot(incident.localId, { role: "place", span: act.localId });
+        await made.settled();
+        const afterSlot = incidents.get(incident.localId);
+        incidents.update(incident.localId, { evidence_status: "confirmed" });
+        const edited = incidents.get(incident.localId).evidence_status;
+        await made.settled();
+        return { afterSlot, edited, after: incidents.get(incident.localId), told,
+                 messages: made.messages, sent: made.sent().slice(1) };
+        """,
+    )
+    assert result["afterSlot"]["slots"] == []
+    assert result["edited"] == "confirmed"
+    assert (result["after"]["note"], result["after"]["evidence_status"]) == (
+        "From elsewhere",
+        "likely",
+    )
+    assert result["told"] == ["load", "slot-add", "refused", "edit", "refused"]
+    kinds, texts = zip(*result["messages"], strict=True)
+    assert kinds == ("danger", "danger")
+    assert "cannot be filled by a span of 'detention'" in texts[0]
+    assert "changed elsewhere" in texts[1]
+    assert result["sent"] == [
+        'POST /api/v1/incidents/1/slots {"role":"place","annotation":100,"involvement":""}',
+        'PATCH /api/v1/incidents/1 {"version":1,"evidence_status":"confirmed"}',
+    ]

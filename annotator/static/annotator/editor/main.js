@@ -7,6 +7,7 @@
 //   highlights.js, span-list.js, details.js, popup.js, status.js   what the reviewer sees
 //   imported.js  the document's imported layers: read-only, shown on request, copied
 //   relations.js, relation-panel.js   links between the reviewer's spans, and drawing them
+//   incidents.js, incident-panel.js   incident records: an act and the spans filling its roles
 //   input.js     mouse and keyboard
 //   instrument.js  benchmark and test hooks, loaded only with ?instrument=1
 //
@@ -16,6 +17,8 @@
 import { Details } from "./details.js";
 import { Highlights, spansUsable } from "./highlights.js";
 import { ImportedLayers } from "./imported.js";
+import { IncidentPanel } from "./incident-panel.js";
+import { getJson, IncidentStore } from "./incidents.js";
 import { bindInput } from "./input.js";
 import { DocumentOffsets } from "./offsets.js";
 import { CategoryPopup } from "./popup.js";
@@ -128,6 +131,19 @@ if (usable && relationTypes.length && document.getElementById("relation-list")) 
     new RelationPanel({ relations, spans, categories, onPick: pick });
   });
 }
+// Incident records come from the API, asked for at once and awaited before the editor says
+// it is ready; the roles are the project's, the incidents only the reviewer's own.
+const incidentPanel = document.getElementById("incident-panel");
+const incidentData =
+  usable && incidentPanel
+    ? Promise.all([
+        getJson(`${data.apiBase}projects/${incidentPanel.dataset.projectSlug}/incident-roles`),
+        getJson(`${data.apiBase}documents/${data.documentId}/incidents`),
+      ]).catch((error) => {
+        showMessage(`Your incidents could not be loaded: ${error.message}. Reload the page.`);
+        return null;
+      })
+    : Promise.resolve(null);
 bindInput({
   article,
   offsets,
@@ -142,6 +158,38 @@ guardUnsaved({
   submitForm: document.querySelector("#submit-document form"),
   showMessage,
 });
+
+const loadedIncidents = await incidentData;
+if (loadedIncidents?.[0].length) {
+  const [roles, incidentList] = loadedIncidents;
+  const incidents = new IncidentStore({
+    queue,
+    spans,
+    roles,
+    urls: {
+      incidents: `${data.apiBase}documents/${data.documentId}/incidents`,
+      incident: (id) => `${data.apiBase}incidents/${id}`,
+      slots: (id) => `${data.apiBase}incidents/${id}/slots`,
+      slot: (id, slotId) => `${data.apiBase}incidents/${id}/slots/${slotId}`,
+    },
+    readOnly: spans.readOnly,
+    onMessage: () => {}, // told in the panel's own live status
+  });
+  incidents.load(incidentList);
+  new IncidentPanel({
+    incidents,
+    spans,
+    categories,
+    violations: new Set(
+      Array.from(
+        document.querySelectorAll('[data-category-group="violation"] [data-category]'),
+        (item) => item.dataset.category,
+      ),
+    ),
+    evidenceStatuses: data.evidenceStatuses,
+    onPick: pick,
+  });
+}
 
 requestAnimationFrame(() =>
   requestAnimationFrame(() => {
