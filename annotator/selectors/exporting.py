@@ -30,6 +30,9 @@ from annotator.models import (
     Annotation,
     Category,
     Document,
+    GoldIncident,
+    GoldIncidentSlot,
+    GoldRelation,
     GoldSpan,
     ImportedSpan,
     Incident,
@@ -148,9 +151,9 @@ def export_documents(
 
     ``gold`` is the gold layer; ``reviewers`` every submitted reviewer's layer (work in
     progress is not exported); ``all`` both, and the layers imported with a corpus.
-    Reviewers' layers come with their relations (both of whose spans the export holds)
-    and their incidents (whose act the export holds, with the slots whose spans it holds);
-    the gold layer has neither yet.
+    Each layer comes with its relations (both of whose spans the export holds) and its
+    incidents (whose act the export holds, with the slots whose spans it holds): the
+    reviewers' with their pseudonyms, the gold layer's without a reviewer.
     """
     codes = dict(Category.objects.filter(project=project).values_list("pk", "code"))
     wanted = {pk for pk, code in codes.items() if code == category} if category else None
@@ -160,11 +163,15 @@ def export_documents(
         relations: dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]] = {}
         incidents: dict[int, list[_FoundIncident]] = {}
         if layer in (ExportLayer.GOLD, ExportLayer.ALL):
-            _gold_spans(chunk, codes, wanted, names, spans)
+            gold_by_pk = _gold_spans(chunk, codes, wanted, names, spans)
+            relations = _gold_relations(chunk, gold_by_pk)
+            incidents = _gold_incidents(chunk, gold_by_pk)
         if layer in (ExportLayer.REVIEWERS, ExportLayer.ALL):
             by_pk = _reviewer_spans(chunk, codes, wanted, names, spans)
-            relations = _reviewer_relations(chunk, by_pk, names)
-            incidents = _reviewer_incidents(chunk, by_pk, names)
+            for document_id, found in _reviewer_relations(chunk, by_pk, names).items():
+                relations.setdefault(document_id, []).extend(found)
+            for document_id, made in _reviewer_incidents(chunk, by_pk, names).items():
+                incidents.setdefault(document_id, []).extend(made)
         if layer == ExportLayer.ALL:
             _imported_spans(chunk, category, spans)
         rows = Document.objects.filter(pk__in=chunk).order_by("pk")
@@ -301,14 +308,21 @@ def export_incident_count(*, document_ids: list[int], layer: str, category: str 
     """How many incidents an export of ``layer`` holds in these documents: those of the
     submitted reviewers' layers whose act it holds (of ``category``, if given), as
     ``export_documents`` gives them. One query."""
+    count = 0
+    if layer in (ExportLayer.GOLD, ExportLayer.ALL):
+        gold = GoldIncident.objects.filter(document_id__in=document_ids)
+        count += (gold.filter(act__category__code=category) if category else gold).count()
     if layer not in (ExportLayer.REVIEWERS, ExportLayer.ALL):
-        return 0
+        return count
     acts = submitted_annotations().filter(document_id__in=document_ids)
     if category:
         acts = acts.filter(category__code=category)
-    return Incident.objects.filter(
-        document_id__in=document_ids, act__in=acts.order_by().values("pk")
-    ).count()
+    return (
+        count
+        + Incident.objects.filter(
+            document_id__in=document_ids, act__in=acts.order_by().values("pk")
+        ).count()
+    )
 
 
 def export_incident_roles(*, project: Project) -> list[ExportIncidentRole]:
@@ -372,12 +386,16 @@ def _gold_spans(
     wanted: set[int] | None,
     names: ExportNames,
     spans: dict[int, list[ExportSpan]],
-) -> None:
+) -> dict[int, ExportSpan]:
+    """The gold spans of the chunk into ``spans``; they by their pk (for the gold layer's
+    relations and incidents)."""
+    by_pk: dict[int, ExportSpan] = {}
     rows = GoldSpan.objects.filter(document_id__in=chunk)
     if wanted is not None:
         rows = rows.filter(category_id__in=wanted)
-    for row in _rows(
+    for pk, *row in _rows(
         rows.order_by(),
+        "id",
         "document_id",
         "start",
         "end",
@@ -411,11 +429,57 @@ def _gold_spans(
         if rationale:
             attributes["rationale"] = rationale
         when = _iso(decided)
-        spans[document_id].append(
-            ExportSpan(
-                start, end, codes[category_id], quote, "gold", "", note, attributes, when, when
-            )
+        by_pk[pk] = ExportSpan(
+            start, end, codes[category_id], quote, "gold", "", note, attributes, when, when
         )
+        spans[document_id].append(by_pk[pk])
+    return by_pk
+
+
+def _gold_relations(
+    chunk: list[int], by_pk: dict[int, ExportSpan]
+) -> dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]]:
+    """The gold layer's relations whose two spans the export holds, by document, in the
+    order they were made: one query."""
+    found: dict[int, list[tuple[ExportSpan, ExportSpan, ExportRelation]]] = {}
+    rows = GoldRelation.objects.filter(document_id__in=chunk).order_by("pk")
+    for document_id, source, target, code, symmetric in rows.values_list(
+        "document_id", "source_id", "target_id", "relation_type__code", "relation_type__symmetric"
+    ):
+        if source in by_pk and target in by_pk:
+            relation = ExportRelation(-1, -1, code, "", "", symmetric)
+            found.setdefault(document_id, []).append((by_pk[source], by_pk[target], relation))
+    return found
+
+
+def _gold_incidents(
+    chunk: list[int], by_pk: dict[int, ExportSpan]
+) -> dict[int, list[_FoundIncident]]:
+    """The gold layer's incidents whose act the export holds, with the slots whose span it
+    holds, by document: two queries."""
+    found: dict[int, list[_FoundIncident]] = {}
+    kept: dict[int, _FoundIncident] = {}
+    rows = GoldIncident.objects.filter(document_id__in=chunk).order_by("act__start", "pk")
+    for pk, document_id, act, note, evidence in rows.values_list(
+        "pk", "document_id", "act_id", "note", "evidence_status"
+    ):
+        if act in by_pk:
+            kept[pk] = item = _FoundIncident(
+                by_pk[act], [], ExportIncident(-1, (), "", note, evidence)
+            )
+            found.setdefault(document_id, []).append(item)
+    if not kept:
+        return found
+    slots = GoldIncidentSlot.objects.filter(incident__document_id__in=chunk).order_by(
+        "incident_id", "role__order", "role__code", "pk"
+    )
+    for incident_id, role, span_id, involvement in slots.values_list(
+        "incident_id", "role__code", "span_id", "involvement"
+    ):
+        filled = kept.get(incident_id)
+        if filled is not None and span_id in by_pk:
+            filled.slots.append((role, by_pk[span_id], involvement))
+    return found
 
 
 def _reviewer_spans(

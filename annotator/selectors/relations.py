@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from annotator.formats.corpus import ExportRelationType
-from annotator.models import Category, Document, Project, Relation, RelationType
+from annotator.models import Category, Document, GoldRelation, Project, Relation, RelationType
 from annotator.queries import first
 from annotator.selectors.annotations import submitted_annotations
 from annotator.selectors.exporting import ExportLayer
@@ -98,15 +98,24 @@ def export_relation_count(*, document_ids: list[int], layer: str, category: str 
     """How many relations an export of ``layer`` holds in these documents: those of the
     submitted reviewers' layers both of whose spans it holds (of ``category``, if given),
     as ``export_documents`` gives them. One query."""
+    count = 0
+    if layer in (ExportLayer.GOLD, ExportLayer.ALL):
+        gold = GoldRelation.objects.filter(document_id__in=document_ids)
+        if category:
+            gold = gold.filter(source__category__code=category, target__category__code=category)
+        count += gold.count()
     if layer not in (ExportLayer.REVIEWERS, ExportLayer.ALL):
-        return 0
+        return count
     ends = submitted_annotations().filter(document_id__in=document_ids)
     if category:
         ends = ends.filter(category__code=category)
     ids = ends.order_by().values("pk")
-    return Relation.objects.filter(
-        document_id__in=document_ids, source__in=ids, target__in=ids
-    ).count()
+    return (
+        count
+        + Relation.objects.filter(
+            document_id__in=document_ids, source__in=ids, target__in=ids
+        ).count()
+    )
 
 
 def relation_type_record(relation_type: RelationType) -> dict[str, Any]:
