@@ -127,6 +127,30 @@ def test_a_moderator_reconciles_two_reviewers_relation_types(disputed: Page):
     page.mouse.move(0, 0)
     page.watch.audit("a resolved relation item")  # type: ignore[attr-defined]
 
+    # Every export of the gold layer that can hold relations carries this one.
+    from annotator.models import Membership
+    from annotator.services.exporting import ExportOptions, export_start
+
+    manager = UserFactory(username="relation-manager")
+    Membership.objects.create(project=document.project, user=manager, role=Role.MANAGER)
+    for fmt, marker in (
+        ("jsonl", b'"type":"denies"'),
+        ("w3c", b'"linking"'),
+        ("brat", b"denies Arg1:"),
+    ):
+        export = export_start(
+            project=document.project, options=ExportOptions(format=fmt), actor=manager
+        )
+        data = b"".join(export.chunks)
+        if fmt == "brat":
+            import io
+            import zipfile
+
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            data = b"".join(archive.read(name) for name in archive.namelist())
+        assert marker in data, f"the gold {fmt} export lacks the relation"
+        assert export.summary.relations == {"selected": 1, "written": 1}, fmt
+
     # The gold layer's read view lists the relation with its provenance.
     page.goto(f"/projects/relation-curation/documents/{document.pk}/gold/")
     relations = page.get_by_test_id("gold-relations")
