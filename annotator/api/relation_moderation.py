@@ -2,9 +2,9 @@
 and incidents (read), with the rules and audit events of the curation page, which saves
 through these.
 
-Moderators and managers curate; gold relations and incidents are read, like gold spans, by them at any
-time and by a document's reviewers once it is reconciled and their own layer submitted.
-Reviewers are named by their letter (A, B…), never by user id.
+Moderators and managers curate; gold relations and incidents are read, like gold spans, by
+them at any time and by a document's reviewers once it is reconciled and their own layer
+submitted. Reviewers are named by their letter (A, B…), never by user id.
 """
 
 from __future__ import annotations
