@@ -53,3 +53,66 @@ export function whyRow(prefix, reasons) {
   row.append(reasonCell, rationaleCell);
   return { row, reason, rationale };
 }
+
+/**
+ * A panel of items and the gold layer's records of one kind (relations, incidents): it
+ * loads both lists, renders them, says how many items are open, saves a decision and
+ * loads again, and loads again whenever the gold spans' save queue settles (a settled
+ * span item can make a waiting item decidable). Returns ``decide(path, body)``.
+ */
+export function itemPanel({
+  data,
+  kind,
+  itemsPath,
+  goldPath,
+  list,
+  goldList,
+  summary,
+  itemNode,
+  goldNode,
+}) {
+  const api = data.apiBase;
+  const badge = document.getElementById("save-status");
+  let refreshing = null;
+  async function refresh(announce = true) {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        const [items, gold] = await Promise.all([
+          call("GET", `${api}documents/${data.documentId}/${itemsPath}`),
+          call("GET", `${api}documents/${data.documentId}/${goldPath}`),
+        ]);
+        list.replaceChildren(...items.map(itemNode));
+        goldList.replaceChildren(
+          ...(gold.length
+            ? gold.map(goldNode)
+            : [element("li", { class: "text-body-secondary" }, "None yet.")]),
+        );
+        const open = items.filter((item) => item.status === "open").length;
+        if (announce || !summary.textContent) {
+          summary.textContent = items.length
+            ? `${open} of ${items.length} ${kind} items open.`
+            : `The reviewers' ${kind}s agree: nothing to reconcile.`;
+        }
+      } catch (error) {
+        summary.textContent = `The ${kind}s could not be loaded: ${error.message}`;
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+  new MutationObserver(() => {
+    if (badge.dataset.state === "saved") refresh(false);
+  }).observe(badge, { attributes: true, attributeFilter: ["data-settled"] });
+  refresh();
+  return async function decide(path, body) {
+    try {
+      await call("POST", `${api}${path}`, body, data.csrfToken);
+      summary.textContent = "Decision saved.";
+    } catch (error) {
+      summary.textContent = error.message;
+    }
+    await refresh(false);
+  };
+}

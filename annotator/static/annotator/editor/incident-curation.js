@@ -4,16 +4,14 @@
 // through the API; refreshed after every decision and whenever the gold spans' save queue
 // settles (a settled span item can make a waiting incident decidable).
 
-import { call, element, whyRow } from "./curation-parts.js";
+import { element, itemPanel, whyRow } from "./curation-parts.js";
 import { excerpt, isolated, TextIndex } from "./text.js";
 
 const data = JSON.parse(document.getElementById("curation-data").textContent);
-const api = data.apiBase;
 const index = new TextIndex(data.text);
 const list = document.getElementById("incident-item-list");
 const goldList = document.getElementById("gold-incident-list");
 const summary = document.getElementById("incident-summary");
-const badge = document.getElementById("save-status");
 const categoryName = new Map(data.categories.map((c) => [c.code, c.name]));
 const roleName = (code) => data.incidentRoles[code] || code;
 const statusName = new Map(data.evidenceStatuses);
@@ -132,48 +130,14 @@ function goldNode(incident) {
   return node;
 }
 
-async function decide(path, body) {
-  try {
-    await call("POST", `${api}${path}`, body, data.csrfToken);
-    summary.textContent = "Decision saved.";
-  } catch (error) {
-    summary.textContent = error.message;
-  }
-  await refresh(false);
-}
-
-let refreshing = null;
-async function refresh(announce = true) {
-  if (refreshing) return refreshing;
-  refreshing = (async () => {
-    try {
-      const [items, gold] = await Promise.all([
-        call("GET", `${api}documents/${data.documentId}/incident-items`),
-        call("GET", `${api}documents/${data.documentId}/gold-incidents`),
-      ]);
-      list.replaceChildren(...items.map(itemNode));
-      goldList.replaceChildren(
-        ...(gold.length
-          ? gold.map(goldNode)
-          : [element("li", { class: "text-body-secondary" }, "None yet.")]),
-      );
-      const open = items.filter((item) => item.status === "open").length;
-      if (announce || !summary.textContent) {
-        summary.textContent = items.length
-          ? `${open} of ${items.length} incident items open.`
-          : "The reviewers' incidents agree: nothing to reconcile.";
-      }
-    } catch (error) {
-      summary.textContent = `The incidents could not be loaded: ${error.message}`;
-    } finally {
-      refreshing = null;
-    }
-  })();
-  return refreshing;
-}
-
-new MutationObserver(() => {
-  if (badge.dataset.state === "saved") refresh(false);
-}).observe(badge, { attributes: true, attributeFilter: ["data-settled"] });
-
-refresh();
+const decide = itemPanel({
+  data,
+  kind: "incident",
+  itemsPath: "incident-items",
+  goldPath: "gold-incidents",
+  list,
+  goldList,
+  summary,
+  itemNode,
+  goldNode,
+});

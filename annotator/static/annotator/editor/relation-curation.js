@@ -4,16 +4,14 @@
 // decision and whenever the gold spans' save queue settles (a settled span item can make
 // a waiting relation item decidable).
 
-import { call, element, whyRow } from "./curation-parts.js";
+import { element, itemPanel, whyRow } from "./curation-parts.js";
 import { excerpt, isolated, TextIndex } from "./text.js";
 
 const data = JSON.parse(document.getElementById("curation-data").textContent);
-const api = data.apiBase;
 const index = new TextIndex(data.text);
 const list = document.getElementById("relation-item-list");
 const goldList = document.getElementById("gold-relation-list");
 const summary = document.getElementById("relation-summary");
-const badge = document.getElementById("save-status");
 const typeName = (code) => data.relationTypes[code] || code;
 const KINDS = {
   missing: "missing",
@@ -140,49 +138,14 @@ function goldNode(relation) {
   return node;
 }
 
-async function decide(path, body) {
-  try {
-    await call("POST", `${api}${path}`, body, data.csrfToken);
-    summary.textContent = "Decision saved.";
-  } catch (error) {
-    summary.textContent = error.message;
-  }
-  await refresh(false);
-}
-
-let refreshing = null;
-async function refresh(announce = true) {
-  if (refreshing) return refreshing;
-  refreshing = (async () => {
-    try {
-      const [items, gold] = await Promise.all([
-        call("GET", `${api}documents/${data.documentId}/relation-items`),
-        call("GET", `${api}documents/${data.documentId}/gold-relations`),
-      ]);
-      list.replaceChildren(...items.map(itemNode));
-      goldList.replaceChildren(
-        ...(gold.length
-          ? gold.map(goldNode)
-          : [element("li", { class: "text-body-secondary" }, "None yet.")]),
-      );
-      const open = items.filter((item) => item.status === "open").length;
-      if (announce || !summary.textContent) {
-        summary.textContent = items.length
-          ? `${open} of ${items.length} relation items open.`
-          : "The reviewers' relations agree: nothing to reconcile.";
-      }
-    } catch (error) {
-      summary.textContent = `The relations could not be loaded: ${error.message}`;
-    } finally {
-      refreshing = null;
-    }
-  })();
-  return refreshing;
-}
-
-// When the gold spans' queue settles, a waiting relation item may have become decidable.
-new MutationObserver(() => {
-  if (badge.dataset.state === "saved") refresh(false);
-}).observe(badge, { attributes: true, attributeFilter: ["data-settled"] });
-
-refresh();
+const decide = itemPanel({
+  data,
+  kind: "relation",
+  itemsPath: "relation-items",
+  goldPath: "gold-relations",
+  list,
+  goldList,
+  summary,
+  itemNode,
+  goldNode,
+});
