@@ -37,6 +37,7 @@ from annotator.services.relation_moderation import (
     check_why,
     gold_spans_by_ends,
     locked_item,
+    realign_items,
     refresh_after_decision,
 )
 from annotator.services.relation_rules import category_lineage
@@ -132,41 +133,17 @@ def incidents_align(document: Document) -> tuple[int, int]:
     How many items were opened and unanimous incidents made."""
     roles = _roles(document)
     golds = gold_spans_by_ends(document)
-    clusters = align_incidents(submitted_records(document))
-    live = {
-        item.signature: item
-        for item in document.incident_items.exclude(status=ItemStatus.SUPERSEDED)
-    }
-    unanimous_before = set(
-        document.gold_incidents.filter(origin=GoldOrigin.UNANIMOUS).values_list(
-            "cluster_signature", flat=True
-        )
+    done = realign_items(
+        document,
+        align_incidents(submitted_records(document)),
+        item_model=IncidentItem,
+        gold_model=GoldIncident,
+        unanimous=lambda cluster: _unanimous(document, cluster, roles, golds),
+        item=lambda cluster: _item(document, cluster, pending=cluster.unanimous),
     )
-    kept_items: set[str] = set()
-    kept_unanimous: set[str] = set()
-    new_items: list[IncidentItem] = []
-    new_gold: list[_Planned] = []
-    for cluster in clusters:
-        signature = cluster.signature
-        made = _unanimous(document, cluster, roles, golds) if cluster.unanimous else None
-        if made is not None:
-            kept_unanimous.add(signature)
-            if signature not in unanimous_before:
-                new_gold.extend(made)
-        elif signature in live:
-            kept_items.add(signature)
-        else:
-            new_items.append(_item(document, cluster, pending=cluster.unanimous))
-    stale = [item.pk for signature, item in live.items() if signature not in kept_items]
-    _reopen_unmoored([live[signature] for signature in kept_items])
-    GoldIncident.objects.filter(item_id__in=stale).delete()
-    IncidentItem.objects.filter(pk__in=stale).update(status=ItemStatus.SUPERSEDED)
-    GoldIncident.objects.filter(document=document, origin=GoldOrigin.UNANIMOUS).exclude(
-        cluster_signature__in=kept_unanimous
-    ).delete()
-    IncidentItem.objects.bulk_create(new_items)
-    _save(new_gold)
-    return len(new_items), len(new_gold)
+    _reopen_unmoored(done.kept)
+    _save(done.gold)
+    return done.opened, len(done.gold)
 
 
 def _unanimous(

@@ -11,8 +11,9 @@ reviewer drew and what was kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import User
 from django.db.models import Count, F
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from annotator.models import (
     Document,
+    GoldIncident,
     GoldOrigin,
     GoldRelation,
     GoldSpan,
@@ -40,6 +42,7 @@ from annotator.services.relation_rules import RelationError, ends_check
 RATIONALE_MAX_LENGTH = 10_000
 
 M = TypeVar("M", RelationItem, IncidentItem)
+G = TypeVar("G")
 
 
 class RelationModerationError(ModerationError):
@@ -64,30 +67,46 @@ class RelationItemConflict(Exception):
         super().__init__(message)
 
 
-def relations_align(document: Document) -> tuple[int, int]:
-    """Align the submitted layers' relations of a document being aligned (its lock held,
-    its gold spans already made): unanimous relations whose spans are gold become gold,
-    every other pair an item; items and unanimous relations whose pair changed are
-    superseded. How many items were opened and unanimous relations made."""
-    types = {t.code: t for t in RelationType.objects.filter(project_id=document.project_id)}
-    clusters = align_links(submitted_links(document))
-    golds = gold_spans_by_ends(document)
+@dataclass
+class Realigned(Generic[G]):
+    """What aligning a document's relations or incidents again changed: the items opened
+    (saved), the items kept (to check), and the unanimous gold records to save."""
+
+    opened: int
+    kept: list[Any]
+    gold: list[G]
+
+
+def realign_items(
+    document: Document,
+    clusters: Iterable[Any],
+    *,
+    item_model: type[M],
+    gold_model: type[GoldRelation] | type[GoldIncident],
+    unanimous: Callable[[Any], list[G] | None],
+    item: Callable[[Any], M],
+) -> Realigned[G]:
+    """The step relations and incidents share when layers are aligned again: a cluster
+    everyone agrees on whose gold ``unanimous`` can make is gold (made once: its
+    signature is kept), one whose signature an item already has keeps that item (and its
+    decision), any other opens an item; the items and unanimous gold records whose
+    cluster is gone are superseded and removed. The new items are saved; the new gold
+    records are returned to save (an incident has slots to save with it)."""
     live = {
-        item.signature: item
-        for item in document.relation_items.exclude(status=ItemStatus.SUPERSEDED)
-    }
-    unanimous_before = set(
-        document.gold_relations.filter(origin=GoldOrigin.UNANIMOUS).values_list(
-            "cluster_signature", flat=True
+        row.signature: row
+        for row in item_model.objects.filter(document=document).exclude(
+            status=ItemStatus.SUPERSEDED
         )
-    )
+    }
+    unanimous_gold = gold_model.objects.filter(document=document, origin=GoldOrigin.UNANIMOUS)
+    unanimous_before = set(unanimous_gold.values_list("cluster_signature", flat=True))
     kept_items: set[str] = set()
     kept_unanimous: set[str] = set()
-    new_items: list[RelationItem] = []
-    new_gold: list[GoldRelation] = []
+    new_items: list[M] = []
+    new_gold: list[G] = []
     for cluster in clusters:
         signature = cluster.signature
-        made = _unanimous_gold(document, cluster, types, golds) if cluster.unanimous else None
+        made = unanimous(cluster) if cluster.unanimous else None
         if made is not None:
             kept_unanimous.add(signature)
             if signature not in unanimous_before:
@@ -95,17 +114,33 @@ def relations_align(document: Document) -> tuple[int, int]:
         elif signature in live:
             kept_items.add(signature)
         else:
-            new_items.append(_item(document, cluster, pending=cluster.unanimous))
-    stale = [item.pk for signature, item in live.items() if signature not in kept_items]
-    _reopen_unmoored([live[signature] for signature in kept_items])
-    GoldRelation.objects.filter(item_id__in=stale).delete()
-    RelationItem.objects.filter(pk__in=stale).update(status=ItemStatus.SUPERSEDED)
-    GoldRelation.objects.filter(document=document, origin=GoldOrigin.UNANIMOUS).exclude(
-        cluster_signature__in=kept_unanimous
-    ).delete()
-    RelationItem.objects.bulk_create(new_items)
-    GoldRelation.objects.bulk_create(new_gold)
-    return len(new_items), len(new_gold)
+            new_items.append(item(cluster))
+    stale = [row.pk for signature, row in live.items() if signature not in kept_items]
+    gold_model.objects.filter(item_id__in=stale).delete()
+    item_model.objects.filter(pk__in=stale).update(status=ItemStatus.SUPERSEDED)
+    unanimous_gold.exclude(cluster_signature__in=kept_unanimous).delete()
+    item_model.objects.bulk_create(new_items)
+    return Realigned(len(new_items), [live[signature] for signature in kept_items], new_gold)
+
+
+def relations_align(document: Document) -> tuple[int, int]:
+    """Align the submitted layers' relations of a document being aligned (its lock held,
+    its gold spans already made): unanimous relations whose spans are gold become gold,
+    every other pair an item; items and unanimous relations whose pair changed are
+    superseded. How many items were opened and unanimous relations made."""
+    types = {t.code: t for t in RelationType.objects.filter(project_id=document.project_id)}
+    golds = gold_spans_by_ends(document)
+    done = realign_items(
+        document,
+        align_links(submitted_links(document)),
+        item_model=RelationItem,
+        gold_model=GoldRelation,
+        unanimous=lambda cluster: _unanimous_gold(document, cluster, types, golds),
+        item=lambda cluster: _item(document, cluster, pending=cluster.unanimous),
+    )
+    _reopen_unmoored(done.kept)
+    GoldRelation.objects.bulk_create(done.gold)
+    return done.opened, len(done.gold)
 
 
 def _reopen_unmoored(items: list[RelationItem]) -> None:
