@@ -100,10 +100,17 @@ def add_button(page: Page, role: str):
 
 
 def pick_in_list(page: Page, text: str) -> None:
-    """Choose a row of My spans with the keyboard."""
+    """Choose a row of My spans with the keyboard, once the pick has started (its banner
+    shown) and the row has the focus: on a loaded machine the key must not land before."""
+    expect(page.get_by_test_id("incident-pick-banner")).to_be_visible()
+    # Picking clears the selection, and My spans draws its rows again for it: a row
+    # focused before that is replaced, and the key would land nowhere.
+    expect(page.locator("#span-list [aria-current=true]")).to_have_count(0)
     row = page.locator("#span-list [data-local-id]").filter(has_text=text)
     row.focus()
+    expect(row).to_be_focused()
     page.keyboard.press("Enter")
+    expect(page.get_by_test_id("incident-pick-banner")).to_be_hidden()
 
 
 def stored_slots() -> list[tuple[str, str, str]]:
