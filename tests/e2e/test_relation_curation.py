@@ -170,9 +170,11 @@ def incidents(page: Page):
         for code, group in (("detention", "violation"), ("victim", "entity"), ("place", "entity"))
     }
     roles = {}
-    for code, allowed, multiple in (("victims", "victim", True), ("place", "place", False)):
+    for order, (code, allowed, multiple) in enumerate(
+        (("victims", "victim", True), ("place", "place", False))
+    ):
         roles[code] = IncidentRole.objects.create(
-            project=project, code=code, name=code.title(), multiple=multiple
+            project=project, code=code, name=code.title(), multiple=multiple, order=order
         )
         roles[code].categories.set([c[allowed]])
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
@@ -211,6 +213,8 @@ def test_a_moderator_keeps_one_reviewers_incident_record(incidents: Page):
     item = panel.locator(".incident-item")
     expect(item).to_contain_text("different roles")
     expect(item.locator("[data-letter=A]")).to_contain_text("Victims:")
+    # The roles in the taxonomy's order (victims first), not by their codes.
+    expect(item.locator("[data-letter=A]")).to_contain_text(re.compile(r"Victims: .*; Place: "))
     expect(item.locator("[data-letter=B]")).not_to_contain_text("Victims:")
     page.mouse.move(0, 0)
     page.watch.audit("an incident item")  # type: ignore[attr-defined]

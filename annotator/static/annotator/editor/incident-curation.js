@@ -14,6 +14,9 @@ const goldList = document.getElementById("gold-incident-list");
 const summary = document.getElementById("incident-summary");
 const categoryName = new Map(data.categories.map((c) => [c.code, c.name]));
 const roleName = (code) => data.incidentRoles[code] || code;
+// The roles in the taxonomy's order (the server lists them so); any other after.
+const roleOrder = Object.keys(data.incidentRoles);
+const roleRank = (code) => (roleOrder.includes(code) ? roleOrder.indexOf(code) : roleOrder.length);
 const statusName = new Map(data.evidenceStatuses);
 const KINDS = {
   missing: "missing",
@@ -35,7 +38,10 @@ function rolesText(slots) {
     byRole.get(role).push(`${quote(passage)}${involvement ? ` (${involvement})` : ""}`);
   }
   if (!byRole.size) return "no role filled";
-  return [...byRole].map(([role, quotes]) => `${roleName(role)}: ${quotes.join(", ")}`).join("; ");
+  return [...byRole]
+    .sort(([a], [b]) => roleRank(a) - roleRank(b))
+    .map(([role, quotes]) => `${roleName(role)}: ${quotes.join(", ")}`)
+    .join("; ");
 }
 
 function recordText(record) {
