@@ -30,15 +30,15 @@ from annotator.models import (
     ItemStatus,
 )
 from annotator.selectors.moderation import submitted_records
-from annotator.services.audit import audit_record, audited
+from annotator.services.audit import audited
 from annotator.services.gold import gold_incident_snapshot
 from annotator.services.relation_moderation import (
     RelationModerationError,
     check_why,
+    decision_record,
     gold_spans_by_ends,
     locked_item,
     realign_items,
-    refresh_after_decision,
 )
 from annotator.services.relation_rules import category_lineage
 
@@ -257,15 +257,11 @@ def incident_item_resolve(
     item.rationale = rationale.strip()
     item.resolved_by = moderator
     item.resolved_at = now
-    item.version += 1
-    item.save()
-    audit_record(
-        actor=moderator,
+    decision_record(
+        document,
+        item,
+        moderator=moderator,
         action="incident_item.resolve",
-        object_type="incident_item",
-        object_id=item.pk,
-        project=document.project,
-        document=document,
         before={"status": ItemStatus.OPEN, "versions": item.versions},
         after={
             "kept_from": reviewer,
@@ -274,7 +270,6 @@ def incident_item_resolve(
             "gold": [gold_incident_snapshot(plan.incident, plan.slots) for plan in planned],
         },
     )
-    refresh_after_decision(document)
     return item
 
 
@@ -296,17 +291,12 @@ def incident_item_reopen(
     item.kept_from = None
     item.resolved_by = None
     item.resolved_at = None
-    item.version += 1
-    item.save()
-    audit_record(
-        actor=moderator,
+    decision_record(
+        document,
+        item,
+        moderator=moderator,
         action="incident_item.reopen",
-        object_type="incident_item",
-        object_id=item.pk,
-        project=document.project,
-        document=document,
         before=before,
         after={"status": ItemStatus.OPEN, "rationale": rationale.strip()},
     )
-    refresh_after_decision(document)
     return item

@@ -344,15 +344,11 @@ def relation_item_resolve(
     item.rationale = rationale.strip()
     item.resolved_by = moderator
     item.resolved_at = now
-    item.version += 1
-    item.save()
-    audit_record(
-        actor=moderator,
+    decision_record(
+        document,
+        item,
+        moderator=moderator,
         action="relation_item.resolve",
-        object_type="relation_item",
-        object_id=item.pk,
-        project=document.project,
-        document=document,
         before={"status": ItemStatus.OPEN, "versions": item.versions},
         after={
             "kept": item.kept,
@@ -361,7 +357,6 @@ def relation_item_resolve(
             "gold": [gold_relation_snapshot(relation) for relation in made],
         },
     )
-    refresh_after_decision(document)
     return item
 
 
@@ -383,23 +378,40 @@ def relation_item_reopen(
     item.kept = []
     item.resolved_by = None
     item.resolved_at = None
+    decision_record(
+        document,
+        item,
+        moderator=moderator,
+        action="relation_item.reopen",
+        before=before,
+        after={"status": ItemStatus.OPEN, "rationale": rationale.strip()},
+    )
+    return item
+
+
+def decision_record(
+    document: Document,
+    item: RelationItem | IncidentItem,
+    *,
+    moderator: User,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """What every decision on a relation or incident item ends with: the item saved at
+    its next version, the audit event (``action`` names the item's type first), and the
+    document's layers and status brought up to date."""
     item.version += 1
     item.save()
     audit_record(
         actor=moderator,
-        action="relation_item.reopen",
-        object_type="relation_item",
+        action=action,
+        object_type=action.split(".", 1)[0],
         object_id=item.pk,
         project=document.project,
         document=document,
         before=before,
-        after={"status": ItemStatus.OPEN, "rationale": rationale.strip()},
+        after=after,
     )
-    refresh_after_decision(document)
-    return item
-
-
-def refresh_after_decision(document: Document) -> None:
-    """What every decision on a document's curation ends with."""
     layers_changed(project_id=document.project_id)
     moderation_status_refresh(document)
