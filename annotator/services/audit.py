@@ -38,6 +38,7 @@ from annotator.models import (
     Project,
     project_chain,
 )
+from annotator.services.bulk import bulk_insert
 
 GENESIS_HASH = "0" * 64
 
@@ -176,7 +177,7 @@ def _write(events: list[AuditEvent]) -> None:
         if len(chained) == 1:
             chained[0].save()
         else:
-            AuditEvent.objects.bulk_create(chained, batch_size=500)
+            bulk_insert(chained)
         head.last_hash, head.event_count = previous, sequence
         head.save(update_fields=["last_hash", "event_count"])
 

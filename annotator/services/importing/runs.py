@@ -26,6 +26,7 @@ from annotator.models import (
     ImportVia,
     Project,
 )
+from annotator.services.bulk import bulk_insert
 from annotator.services.importing.bundles import bundle_taxonomy_load, taxonomy_note
 from annotator.services.importing.report import FileResult, Outcome, logger
 
@@ -77,7 +78,7 @@ class RunRecorder:
         for _, result in self._pending:
             counts[_COUNTED[result.outcome]] += 1
         with transaction.atomic():
-            ImportRow.objects.bulk_create(rows, batch_size=1000)
+            bulk_insert(rows)
             ImportRun.objects.filter(pk=self.run.pk).update(
                 touched_at=timezone.now(),
                 **{field: F(field) + number for field, number in counts.items() if number},
