@@ -1065,6 +1065,34 @@ def test_compound_hyphens_at_line_ends_are_kept_and_hyphenation_undone():
     )
 
 
+def test_a_compound_of_two_words_the_document_never_spells_keeps_its_hyphen_at_a_line_end():
+    """Neither "Uyghur-majority" nor "forced-labour" is spelled elsewhere in the document,
+    and neither half is a compound's half it uses: the language's word list decides that
+    the halves are two words and the joined string is none. A name broken into syllables
+    ("Tur-" "sun") and a word hyphenated by the word processor ("deten-" "tion") are joined."""
+    writer = Writer()
+    writer.page()
+    writer.lines(
+        [
+            "Witnesses from the Uyghur-",
+            "majority prefectures described forced-",
+            "labour transfers; one of them, Tur-",
+            "sun, spoke of her deten-",
+            "tion in a camp in the region and of the transfers of the workers of her",
+            "village to factories in other provinces, which the authorities denied.",
+        ]
+    )
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == (
+        "Witnesses from the Uyghur-majority prefectures described forced-labour transfers; "
+        "one of them, Tursun, spoke of her detention in a camp in the region and of the "
+        "transfers of the workers of her village to factories in other provinces, which the "
+        "authorities denied."
+    )
+
+
 def test_a_large_title_on_page_one_stays_though_the_running_head_repeats_it():
     writer = Writer()
 

@@ -58,10 +58,12 @@ character boxes; the rules, in order:
    as often as without ("self-" and "determination" stay "self-determination"), or, where
    the document spells it neither way, the halves make a compound: a second half such as
    "level", "based", "related", "led" or one that ends another compound of the document
-   ("county-level" keeps "provincial-" "level"), a first half "self", "non", "quasi" or one
-   that starts another compound and is followed by no suffix. pdfium's hyphen markers
-   (U+0002, U+FFFE) and visible soft hyphens count as hyphens (``pdf:hyphen-markers`` when
-   one stays).
+   ("county-level" keeps "provincial-" "level"), two words of the document's language whose
+   join is no word of it (wordfreq's lists: "Uyghur-" "majority", "forced-" "labour"; a
+   name's syllables "Tur-" "sun" are too short to count), a first half "self", "non",
+   "quasi" or one that starts another compound and is followed by no suffix. pdfium's
+   hyphen markers (U+0002, U+FFFE) and visible soft hyphens count as hyphens
+   (``pdf:hyphen-markers`` when one stays).
 7. **Pages** are joined with a blank line, or with a single ``"\\n"`` when the page's last
    paragraph runs on: it does not end a sentence, and the next page starts in lower case, or
    with a digit after a lower-case word or a comma, or in upper case when the last line runs

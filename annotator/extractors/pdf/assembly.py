@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.extractors.lexicon import two_words
 from annotator.extractors.pdf.layout import reading_order
 from annotator.extractors.pdf.model import (
     CJK,
@@ -86,6 +87,8 @@ class _Joiner:
         compounds = [word.split("-") for word in words if "-" in word]
         self.first_halves = {parts[0] for parts in compounds if len(parts[0]) > LEARNED_HALF}
         self.second_halves = {parts[-1] for parts in compounds if len(parts[-1]) >= LEARNED_HALF}
+        self._segments = segments
+        self._language: str | bool | None = False  # not detected yet
 
     def join(self, before: str, after: str) -> tuple[str, str]:
         """``before`` and ``after`` joined across a line end: the text, and the separator."""
@@ -115,9 +118,11 @@ class _Joiner:
         the joined one keeps the hyphen, the joined one more often drops it. A word the
         document spells neither way keeps its hyphen when the halves make a compound: the
         second half is one of ``COMPOUND_SECOND_HALVES`` or ends another compound of the
-        document ("county-level" elsewhere keeps "provincial-" "level"), or the first half
-        is one of ``COMPOUND_FIRST_HALVES`` or starts another compound of the document and
-        the second is no suffix ("re-" of "re-education" does not keep "re-" "ported").
+        document ("county-level" elsewhere keeps "provincial-" "level"); or the halves are
+        two words of the document's language and their join is none (``lexicon``:
+        "Uyghur-" "majority", "forced-" "labour"); or the first half is one of
+        ``COMPOUND_FIRST_HALVES`` or starts another compound of the document and the second
+        is no suffix ("re-" of "re-education" does not keep "re-" "ported").
         """
         joined = self.words[(head + tail).casefold()]
         hyphenated = self.words[f"{head}-{tail}".casefold()]
@@ -126,9 +131,21 @@ class _Joiner:
         first, second = head.split("-")[-1].casefold(), tail.casefold()
         if second in COMPOUND_SECOND_HALVES or second in self.second_halves:
             return False
+        if second not in _SUFFIXES and two_words(first, second, self.language()):
+            return False
         if first in COMPOUND_FIRST_HALVES:
             return False
         return not (first in self.first_halves and second not in _SUFFIXES)
+
+    def language(self) -> str | None:
+        """The document's language, detected from its text the first time a hyphen needs
+        it (the extractor's caller detects it again from the assembled text)."""
+        if self._language is False:
+            from annotator.extractors import detect_language  # the package imports this one
+
+            detected = detect_language("\n".join(plain(s.text) for s in self._segments))
+            self._language = detected["code"] if detected else None
+        return self._language if isinstance(self._language, str) else None
 
     def visible(self, text: str) -> str:
         if "\x02" not in text:
