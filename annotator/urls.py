@@ -13,6 +13,7 @@ from annotator.views import (
     documents,
     exporting,
     importing,
+    incident_roles,
     members,
     moderation,
     projects,
@@ -205,6 +206,21 @@ urlpatterns = [
         "projects/<slug:project_slug>/settings/taxonomy/relation-types/<id:pk>/retire/",
         relation_types.relation_type_retirement,
         name="relation_type_retire",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/incident-roles/new/",
+        incident_roles.incident_role_new,
+        name="incident_role_new",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/incident-roles/<id:pk>/",
+        incident_roles.incident_role_edit,
+        name="incident_role_edit",
+    ),
+    path(
+        "projects/<slug:project_slug>/settings/taxonomy/incident-roles/<id:pk>/delete/",
+        incident_roles.incident_role_remove,
+        name="incident_role_delete",
     ),
     path(
         "projects/<slug:project_slug>/settings/members/",

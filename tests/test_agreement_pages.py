@@ -203,6 +203,36 @@ def test_csv_download_has_every_figure(world):
     assert titles == {"'=Disputed", "Agreed"}, "formula-like titles are neutralised"
 
 
+def test_csv_download_has_a_row_per_figure_of_each_category_group(world):
+    victim = CategoryFactory(project=world["project"], code="victim", name="Victim", group="entity")
+    document = make_document(world["project"], TEXT, title="Victims", name="victims.txt")
+    for user in (world["ana"], world["ben"]):
+        make_annotation(document, user, victim, *at("He"))
+        review_submit(document=document, reviewer=user)
+    response = client_for(world["moderator"]).get(url(world, download="csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    report = AgreementReport.objects.get(project=world["project"])
+    stored = {row["group"]: row for row in report.figures["groups"]}
+    assert set(stored) == {"violation", "entity"}
+
+    groups = [row for row in rows if row["figure"].startswith("group_")]
+    assert {(row["figure"], row["category"]) for row in groups} == {
+        (f"group_{key}", group)
+        for key in ("unitizing_alpha", "f1_exact", "f1_overlap")
+        for group in ("violation", "entity")
+    }, "each group has the three figures a category has, labelled as a group's"
+    for row in groups:
+        figure = stored[row["category"]][row["figure"].removeprefix("group_")]
+        assert row["value"] == ("" if figure is None else str(figure))
+        assert row["n"] == str(stored[row["category"]]["spans"])
+    entity = next(
+        row for row in groups if row["figure"] == "group_f1_exact" and row["category"] == "entity"
+    )
+    assert entity["value"] == "1.0", "both reviewers marked the same victim"
+    categories = {row["category"] for row in rows if row["figure"] == "unitizing_alpha"}
+    assert "entity" not in categories, "a group's row is never a category's"
+
+
 def test_json_download_matches_the_stored_figures(world):
     response = client_for(world["moderator"]).get(url(world, download="json"))
     body = json.loads(response.content)

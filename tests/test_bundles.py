@@ -13,6 +13,7 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from annotator.formats.bundle import taxonomy_file_data, verify_bundle, verify_members
 from annotator.models import AuditEvent, Document, ImportedSpan, Role
@@ -32,6 +33,7 @@ from tests.factories import (
     MembershipFactory,
     ProjectFactory,
     UserFactory,
+    client_for,
     make_annotation,
 )
 
@@ -287,14 +289,12 @@ def test_a_taxonomy_loaded_after_the_import_links_the_spans_imported_before(anno
     created = bundle_taxonomy_load(
         project=target, categories=offer.categories, actor=None, source="bundle.zip"
     )
-    assert created == ["torture"]
+    assert created.created == ["torture"]
     assert set(torture.values_list("category__code", flat=True)) == {"torture"}
-    assert (
-        bundle_taxonomy_load(
-            project=target, categories=offer.categories, actor=None, source="bundle.zip"
-        )
-        == []
-    ), "loading again creates nothing"
+    again = bundle_taxonomy_load(
+        project=target, categories=offer.categories, actor=None, source="bundle.zip"
+    )
+    assert again.created == [], "loading again creates nothing"
 
 
 def test_a_tampered_bundle_is_refused_with_its_problems_as_the_reason(annotated, target):
@@ -385,3 +385,259 @@ def test_an_exported_taxonomy_becomes_a_taxonomy_file_the_parser_reads():
     assert specs["beating"].colour == DEFAULT_COLOUR, "the export carries no colour"
     with pytest.raises(ValueError, match="not a list of categories"):
         taxonomy_file_data(b'{"categories": "none"}')
+
+
+# --- relation types and incident roles ----------------------------------------------------
+
+STRUCTURED_TAXONOMY = """\
+categories:
+  - code: detention
+    name: Arbitrary detention
+    definition: Deprivation of liberty without legal basis.
+  - code: torture
+    name: Torture
+  - code: victim
+    name: Victim
+    group: entity
+  - code: perpetrator
+    name: Perpetrator
+    group: entity
+relation_types:
+  - code: same_incident
+    name: Same incident
+    symmetric: true
+    source_categories: [detention, torture]
+  - code: denies
+    name: Denies
+    definition: From an official denial to the allegation it denies.
+    target_categories: [detention]
+  - code: old_link
+    name: Old link
+    retired: true
+incident_roles:
+  - code: victims
+    name: Victims
+    definition: Who suffered the act.
+    categories: [victim]
+    multiple: true
+  - code: perpetrators
+    name: Perpetrators
+    categories: [perpetrator]
+    multiple: true
+    involvements:
+      - {code: direct, name: Direct}
+      - {code: alleged, name: Alleged}
+"""
+
+
+@pytest.fixture
+def structured(annotated):
+    """The annotated project with a whole taxonomy: groups, relation types and roles."""
+    from annotator.services.taxonomy import taxonomy_load
+    from annotator.taxonomy_relations import parse_taxonomy_file
+
+    taxonomy = parse_taxonomy_file(STRUCTURED_TAXONOMY)
+    taxonomy_load(
+        project=annotated["project"],
+        specs=taxonomy.categories,
+        relation_types=taxonomy.relation_types,
+        incident_roles=taxonomy.incident_roles,
+        actor=None,
+    )
+    return annotated
+
+
+def whole_taxonomy(project) -> dict:
+    """The project's taxonomy as a taxonomy file holds it, without the order of things."""
+    from annotator.selectors.incidents import incident_role_specs
+    from annotator.selectors.relations import relation_type_specs
+
+    def plain(spec) -> dict:
+        fields = {k: v for k, v in vars(spec).items() if k != "order"}
+        return {k: sorted(v) if k.endswith("categories") else v for k, v in fields.items()}
+
+    return {
+        "groups": dict(project.categories.values_list("code", "group")),
+        "relation_types": {s.code: plain(s) for s in relation_type_specs(project=project)},
+        "incident_roles": {s.code: plain(s) for s in incident_role_specs(project=project)},
+    }
+
+
+def test_a_bundle_carries_the_relation_types_incident_roles_and_groups(structured):
+    data = export_bundle(structured["project"], structured["manager"])
+    exported = json.loads(member(data, "taxonomy.json"))
+    assert set(exported) == {"categories", "relation_types", "incident_roles"}
+    groups = {item["code"]: item["group"] for item in exported["categories"]}
+    assert groups == {
+        "detention": "violation",
+        "torture": "violation",
+        "victim": "entity",
+        "perpetrator": "entity",
+    }
+    assert [item["code"] for item in exported["relation_types"]] == [
+        "same_incident",
+        "denies",
+        "old_link",
+    ]
+    assert exported["incident_roles"][1]["involvements"] == [
+        {"code": "direct", "name": "Direct"},
+        {"code": "alleged", "name": "Alleged"},
+    ]
+    assert verify_members(
+        {
+            name: member(data, name.rsplit("/", 1)[-1])
+            for name in zipfile.ZipFile(io.BytesIO(data)).namelist()
+        }
+    ).intact
+
+
+def test_a_bundle_imported_into_a_fresh_project_gives_the_same_taxonomy(structured):
+    data = export_bundle(structured["project"], structured["manager"])
+    fresh = ProjectFactory(slug="fresh")
+    report = import_bundle(fresh, data, load_taxonomy=True)
+
+    assert report.failed == 0, report.results
+    taxonomy = row(report, "taxonomy.json")
+    assert taxonomy.reason == (
+        "It holds 4 categories, 3 relation types and 2 incident roles; those not yet in this "
+        "project were loaded: categories detention, torture, victim, perpetrator; relation "
+        "types same_incident, denies, old_link; incident roles victims, perpetrators."
+    )
+    assert whole_taxonomy(fresh) == whole_taxonomy(structured["project"])
+    event = AuditEvent.objects.get(action="taxonomy.load", project=fresh)
+    assert event.after["relation_types"]["created"] == ["same_incident", "denies", "old_link"]
+    assert event.after["incident_roles"]["created"] == ["victims", "perpetrators"]
+
+    again = import_bundle(fresh, data, load_taxonomy=True)
+    assert row(again, "taxonomy.json").reason == (
+        "It holds 4 categories, 3 relation types and 2 incident roles, all of them already in "
+        "this project."
+    )
+
+
+def test_relation_types_and_roles_are_only_offered_until_loaded_from_the_report(structured):
+    from annotator.models import ImportRow, ImportVia, IncidentRole, RelationType
+    from annotator.services.importing import import_row_taxonomy_load
+
+    data = export_bundle(structured["project"], structured["manager"])
+    target = ProjectFactory(slug="offered")
+    for code in ("detention", "torture", "victim", "perpetrator"):
+        CategoryFactory(project=target, code=code, name=code.title())
+    report = documents_import(
+        project=target,
+        sources=[SourceFile("bundle.zip", data)],
+        imported_by=None,
+        via=ImportVia.WEB,
+    )
+    taxonomy = row(report, "taxonomy.json")
+    assert taxonomy.reason == (
+        "It holds 4 categories, 3 relation types and 2 incident roles; not yet in this "
+        "project: relation types same_incident, denies, old_link; incident roles victims, "
+        "perpetrators."
+    )
+    assert not RelationType.objects.filter(project=target).exists()
+    stored = ImportRow.objects.get(run_id=report.run_id, name=taxonomy.name)
+    assert stored.taxonomy_offered, "missing relation types alone make an offer"
+    manager = UserFactory(username="target-manager")
+    MembershipFactory(project=target, user=manager, role=Role.MANAGER)
+    page = client_for(manager).get(
+        reverse(
+            "document_import_report",
+            kwargs={"project_slug": target.slug, "token": report.run_id},
+        )
+    )
+    assert "Load what this project lacks: 3 relation types, 2 incident roles" in (
+        page.content.decode()
+    )
+
+    loaded = import_row_taxonomy_load(run=stored.run, index=stored.index, actor=None)
+    assert loaded is not None
+    assert loaded.created == []
+    assert loaded.created_relation_types == ["same_incident", "denies", "old_link"]
+    assert loaded.created_incident_roles == ["victims", "perpetrators"]
+    stored.refresh_from_db()
+    assert not stored.taxonomy_offered
+    assert "those not yet in this project were loaded: relation types" in stored.reason
+    assert set(IncidentRole.objects.filter(project=target).values_list("code", flat=True)) == {
+        "victims",
+        "perpetrators",
+    }
+
+
+def test_an_existing_relation_type_or_role_defined_otherwise_is_kept_and_noted(structured):
+    from annotator.models import IncidentRole, RelationType
+    from annotator.services.relation_type_edits import relation_type_create
+
+    data = export_bundle(structured["project"], structured["manager"])
+    target = ProjectFactory(slug="ours")
+    for code in ("detention", "torture", "victim", "perpetrator"):
+        CategoryFactory(project=target, code=code, name=code.title())
+    relation_type_create(
+        project=target,
+        code="denies",
+        name="Denies",
+        definition="Our own wording.",
+        target_categories=["detention"],
+        actor=None,
+    )
+    IncidentRole.objects.create(project=target, code="victims", name="Victims", multiple=True)
+    report = import_bundle(target, data, load_taxonomy=True)
+
+    reason = row(report, "taxonomy.json").reason
+    assert (
+        "this project's relation type 'denies' differs from the bundle's (definition) and is "
+        "kept as it is"
+    ) in reason
+    assert (
+        "this project's incident role 'victims' differs from the bundle's (definition, "
+        "categories) and is kept as it is"
+    ) in reason
+    denies = RelationType.objects.get(project=target, code="denies")
+    assert denies.definition == "Our own wording.", "an existing type is never changed"
+    victims = IncidentRole.objects.get(project=target, code="victims")
+    assert (victims.definition, list(victims.categories.all())) == ("", [])
+    assert set(RelationType.objects.filter(project=target).values_list("code", flat=True)) == {
+        "denies",
+        "same_incident",
+        "old_link",
+    }, "the ones it lacked are created"
+
+
+@pytest.mark.parametrize("shape", ["list", "mapping"])
+def test_a_bundle_taxonomy_without_relation_types_or_roles_still_reads(shape):
+    categories = [
+        {"code": "torture", "name": "Torture", "definition": "", "parent": ""},
+        {"code": "beating", "name": "Beating", "definition": "", "parent": "torture"},
+    ]
+    exported = categories if shape == "list" else {"categories": categories}
+    file_data = taxonomy_file_data(json.dumps(exported).encode())
+    assert set(file_data) == {"categories"}, "a file without the keys says nothing of them"
+    from annotator.taxonomy_relations import taxonomy_file_from_data
+
+    taxonomy = taxonomy_file_from_data(file_data)
+    assert [spec.code for spec in taxonomy.categories] == ["torture", "beating"]
+    assert not taxonomy.lists_relation_types
+    assert not taxonomy.lists_incident_roles
+    with pytest.raises(ValueError, match="relation_types is not a list"):
+        taxonomy_file_data(json.dumps({"categories": categories, "relation_types": 3}).encode())
+
+
+def test_an_old_bundle_imports_and_loads_its_categories(annotated, target):
+    """A bundle made before taxonomy.json carried relation types: the bare list."""
+    data = export_bundle(annotated["project"], annotated["manager"])
+
+    def old(name: str, content: bytes):
+        if name.endswith("taxonomy.json"):
+            content = json.dumps(json.loads(content)["categories"]).encode()
+        elif name.endswith("manifest.json"):
+            manifest = json.loads(content)
+            manifest["files"]["taxonomy.json"] = hashlib.sha256(taxonomy).hexdigest()
+            content = json.dumps(manifest).encode()
+        return name, content
+
+    taxonomy = json.dumps(json.loads(member(data, "taxonomy.json"))["categories"]).encode()
+    report = import_bundle(target, rezip(data, old), load_taxonomy=True)
+    assert report.failed == 0, report.results
+    assert row(report, "taxonomy.json").reason == (
+        "It holds 2 categories; the 1 not yet in this project were loaded: torture."
+    )

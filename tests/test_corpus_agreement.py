@@ -481,7 +481,8 @@ def test_figure_rows_carry_the_confusion_cells_and_the_attribute_alphas():
 def test_figure_rows_read_figures_stored_before_the_new_ones():
     layers = {1: [at("detained")], 2: [at("detained")]}
     figures = corpus_figures([DocumentLayers(1, "t", TEXT, layers)], n_resamples=10)
-    old = {k: v for k, v in figures.items() if k not in ("confusion", "attributes", "schema")}
+    gone = ("confusion", "attributes", "schema", "groups")
+    old = {k: v for k, v in figures.items() if k not in gone}
     old["bootstrap"] = {"resamples": 10, "seed": 0, "confidence": 0.95}
     rows = list(figure_rows(old, names={}))
     assert rows

@@ -68,7 +68,9 @@ def figure_rows(
 
     ``names`` shows reviewers (by name or pseudonym); ``documents`` are the per-document rows
     (``id``, ``title``, ``agreement``, ``open_items``). ``n`` is what the figure counts:
-    documents for the headline and pairs, spans for categories, gold spans for reviewers
+    documents for the headline and pairs, spans for categories and for category groups
+    (``group_unitizing_alpha``, ``group_f1_exact``, ``group_f1_overlap``, the group's name,
+    ``violation`` or ``entity``, in ``category``), gold spans for reviewers
     against gold, matched span pairs for the confusion cells (``category`` and
     ``category_b``, each unordered pair once, only cells that are not zero), matched units for
     the attributes' alphas, open moderation items for documents. ``ci_few_documents`` is
@@ -89,6 +91,10 @@ def figure_rows(
     for row in figures["categories"]:
         for key in ("unitizing_alpha", "f1_exact", "f1_overlap"):
             yield _row(key, row[key], row["spans"], category=row["code"])
+    # Figures stored before there were groups (schema 3) have none.
+    for row in figures.get("groups", []):
+        for key in ("unitizing_alpha", "f1_exact", "f1_overlap"):
+            yield _row(f"group_{key}", row[key], row["spans"], category=row["group"])
     for row in figures["pairs"]:
         a, b = names.get(row["a"], row["a"]), names.get(row["b"], row["b"])
         for key in ("kappa", "f1_exact", "f1_overlap"):

@@ -178,17 +178,24 @@ def _check_texts(name: str, data: bytes, expected: dict[str, str], problems: lis
 
 
 # What a taxonomy file (``annotator.taxonomy``) takes from each category the export wrote.
-_TAXONOMY_KEYS = ("code", "name", "definition", "colour", "shortcut")
+_TAXONOMY_KEYS = ("code", "name", "definition", "colour", "shortcut", "group")
+# What else a bundle's taxonomy may list, passed on as a taxonomy file lists them.
+_TAXONOMY_LISTS = ("relation_types", "incident_roles")
 
 
 def taxonomy_file_data(data: bytes) -> dict[str, list[dict[str, Any]]]:
-    """A bundle's ``taxonomy.json`` in the form ``annotator.taxonomy`` parses.
+    """A bundle's ``taxonomy.json`` in the form ``annotator.taxonomy_relations`` parses.
 
-    The export writes a list of ``{code, name, definition, parent}``, with ``""`` as the
-    parent of a top-level category; a taxonomy file has a ``categories`` list whose
-    categories name a parent only when they have one. The export carries no colour or
-    shortcut, so categories loaded from it get the default colour and no key (both are kept
-    should a later export write them). Raises ``ValueError`` when it is not such a list.
+    The export writes ``{"categories": [...], "relation_types": [...], "incident_roles":
+    [...]}``; bundles made before it listed relation types and incident roles hold the bare
+    list of categories, which reads the same without them. Each category is ``{code, name,
+    definition, parent, group}``, with ``""`` as the parent of a top-level category; a
+    taxonomy file has a ``categories`` list whose categories name a parent only when they
+    have one. The relation types and incident roles are already in a taxonomy file's form,
+    and are kept only when the bundle lists them (a taxonomy file without the key says
+    nothing about them). The export carries no colour or shortcut, so categories loaded
+    from it get the default colour and no key (both are kept should a later export write
+    them). Raises ``ValueError`` when it is not such a list.
     """
     try:
         exported = json.loads(data)
@@ -203,4 +210,11 @@ def taxonomy_file_data(data: bytes) -> dict[str, list[dict[str, Any]]]:
         if item.get("parent"):
             category["parent"] = item["parent"]
         categories.append(category)
-    return {"categories": categories}
+    file_data: dict[str, list[dict[str, Any]]] = {"categories": categories}
+    for key in _TAXONOMY_LISTS:
+        if isinstance(exported, dict) and key in exported:
+            listed = exported[key]
+            if not isinstance(listed, list) or not all(isinstance(i, dict) for i in listed):
+                raise ValueError(f"taxonomy.json's {key} is not a list.")
+            file_data[key] = listed
+    return file_data

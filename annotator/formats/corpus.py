@@ -84,6 +84,7 @@ class ExportCategory:
     name: str
     definition: str = ""
     parent: str = ""
+    group: str = "violation"
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+
+from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN
 
 # The largest id (and version) the database holds: a signed 64-bit integer, the range of
 # Django's BigAutoField. A larger number in a form or a URL is invalid input, never a query:
@@ -21,6 +24,32 @@ def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     if not isinstance(field, forms.ChoiceField):
         raise TypeError(f"{name} is not a choice field")
     return field
+
+
+# How many categories a list shows at once before it scrolls.
+LIST_ROWS = 8
+
+
+def category_list(form: forms.BaseForm, name: str, categories: Sequence[tuple[str, str]]) -> None:
+    """Offer the project's categories (code, label) in a form's list of several, as tall
+    as LIST_ROWS at most (the relation types' ends, the incident roles' categories)."""
+    field = choice_field(form, name)
+    field.choices = list(categories)
+    field.widget.attrs["size"] = min(LIST_ROWS, max(len(categories), 2))
+
+
+def taxonomy_code_field(*, example: str, help_text: str) -> forms.RegexField:
+    """The code of a new relation type or incident role, as a taxonomy file allows it."""
+    return forms.RegexField(
+        label="Code",
+        regex=CODE_PATTERN,
+        max_length=CODE_MAX_LENGTH,
+        help_text=help_text,
+        error_messages={
+            "invalid": f"A code is 1-{CODE_MAX_LENGTH} letters, digits, hyphens or "
+            f"underscores, for example {example}."
+        },
+    )
 
 
 class Button(Submit):

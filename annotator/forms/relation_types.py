@@ -9,11 +9,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 
-from annotator.forms.base import choice_field
-from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN, NAME_MAX_LENGTH
-
-# How many categories a list shows at once before it scrolls.
-LIST_ROWS = 8
+from annotator.forms.base import category_list, taxonomy_code_field
+from annotator.taxonomy import NAME_MAX_LENGTH
 
 
 class RelationTypeForm(forms.Form):
@@ -22,16 +19,10 @@ class RelationTypeForm(forms.Form):
     subcategories; none allows any) and whether it is retired. A symmetric type has one
     list of categories, for either end."""
 
-    code = forms.RegexField(
-        label="Code",
-        regex=CODE_PATTERN,
-        max_length=CODE_MAX_LENGTH,
+    code = taxonomy_code_field(
+        example="denies",
         help_text="Stable identifier in exports, for example denies; no category's code. "
         "Fixed once the relation type exists.",
-        error_messages={
-            "invalid": f"A code is 1-{CODE_MAX_LENGTH} letters, digits, hyphens or "
-            "underscores, for example denies."
-        },
     )
     name = forms.CharField(
         label="Name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput({"dir": "auto"})
@@ -73,9 +64,7 @@ class RelationTypeForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         for end in ("source_categories", "target_categories"):
-            field = choice_field(self, end)
-            field.choices = list(categories)
-            field.widget.attrs["size"] = min(LIST_ROWS, max(len(categories), 2))
+            category_list(self, end, categories)
         if not creating:
             del self.fields["code"]
         if direction_locked:

@@ -145,7 +145,12 @@ class ImportRow(models.Model):
 
     @property
     def taxonomy_offered(self) -> bool:
-        """A bundle's taxonomy whose missing categories have not been loaded yet."""
-        return bool(
-            self.taxonomy and self.taxonomy.get("missing") and not self.taxonomy.get("loaded")
+        """A bundle's taxonomy whose missing categories, relation types or incident roles
+        have not been loaded yet."""
+        taxonomy = self.taxonomy
+        if not taxonomy or taxonomy.get("loaded"):
+            return False
+        return any(
+            taxonomy.get(key)
+            for key in ("missing", "missing_relation_types", "missing_incident_roles")
         )

@@ -6,9 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from annotator.models import Category, Document, Incident, IncidentRole, IncidentSlot, Project
+from annotator.models import (
+    Category,
+    Document,
+    GoldIncidentSlot,
+    Incident,
+    IncidentRole,
+    IncidentSlot,
+    Project,
+)
 from annotator.queries import first
 from annotator.taxonomy_incidents import IncidentRoleSpec, Involvement
 
@@ -40,6 +48,34 @@ def incident_roles_with_categories(*, project: Project | int) -> QuerySet[Incide
         IncidentRole.objects.filter(project=project)
         .order_by("order", "code")
         .prefetch_related(Prefetch("categories", queryset=categories))
+    )
+
+
+def incident_role_rows(*, project: Project) -> QuerySet[IncidentRole]:
+    """The project's incident roles as the taxonomy page lists them: in their order, with
+    their categories and ``in_use`` (a reviewer's or a gold incident fills it); three
+    queries whatever their number."""
+    categories = Category.objects.only("pk", "code", "name", "order")
+    return (
+        IncidentRole.objects.filter(project=project)
+        .order_by("order", "code")
+        .prefetch_related(Prefetch("categories", queryset=categories))
+    ).annotate(
+        in_use=Exists(IncidentSlot.objects.filter(role=OuterRef("pk")))
+        | Exists(GoldIncidentSlot.objects.filter(role=OuterRef("pk")))
+    )
+
+
+def incident_role_get(*, project: Project, pk: int) -> IncidentRole | None:
+    """One of the project's incident roles, with its categories and ``in_use``; else None."""
+    return first(incident_role_rows(project=project).filter(pk=pk))
+
+
+def incident_role_in_use(role: IncidentRole) -> bool:
+    """Whether an incident, a reviewer's or the gold layer's, fills the role."""
+    return (
+        IncidentSlot.objects.filter(role=role).exists()
+        or GoldIncidentSlot.objects.filter(role=role).exists()
     )
 
 

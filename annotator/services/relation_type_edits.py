@@ -9,13 +9,19 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 
 from annotator.models import Category, Project, Relation, RelationType
 from annotator.selectors.relations import relation_type_spec
-from annotator.services.audit import audit_record, audited
-from annotator.services.taxonomy_versions import taxonomy_version_create
-from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN
+from annotator.services.audit import audited
+from annotator.services.taxonomy_edits import (
+    categories_by_code,
+    code_pattern_check,
+    code_unused_check,
+    item_record,
+    lineages,
+    next_order,
+    text_check,
+)
 from annotator.taxonomy_relations import ENDS
 
 
@@ -38,19 +44,12 @@ def _code_check(project: Project, code: str) -> None:
     """A new relation type's code: as a taxonomy file allows it, and no category's nor
     another relation type's (brat's annotation.conf, which exports write, names both in
     one namespace)."""
-    if not CODE_PATTERN.match(code):
-        raise ValidationError(
-            {
-                "code": f"A code is 1-{CODE_MAX_LENGTH} letters, digits, hyphens or "
-                "underscores, for example denies."
-            }
-        )
+    code_pattern_check(code, example="denies")
     if Category.objects.filter(project=project, code=code).exists():
         raise ValidationError(
             {"code": f"The category {code!r} has this code; name the relation type otherwise."}
         )
-    if RelationType.objects.filter(project=project, code=code).exists():
-        raise ValidationError({"code": f"Another relation type has the code {code!r}."})
+    code_unused_check(RelationType.objects.filter(project=project), code, noun="relation type")
 
 
 def _ends(
@@ -59,12 +58,7 @@ def _ends(
     """The categories of each end, from their codes, checked: every code the project's,
     and a symmetric type's one list (given at either end, or the same at both)."""
     source, target = list(dict.fromkeys(source)), list(dict.fromkeys(target))
-    found = {c.code: c for c in Category.objects.filter(project=project, code__in=source + target)}
-    problems: dict[str, str] = {}
-    for end, codes in zip(ENDS, (source, target), strict=True):
-        missing = [code for code in codes if code not in found]
-        if missing:
-            problems[end] = "This project has no category " + ", ".join(map(repr, missing)) + "."
+    found, problems = categories_by_code(project, dict(zip(ENDS, (source, target), strict=True)))
     if symmetric and source and target and set(source) != set(target):
         problems.setdefault(
             "target_categories",
@@ -74,24 +68,9 @@ def _ends(
     if problems:
         raise ValidationError(problems)
     if symmetric:
-        source = target = source or target
-    return [found[code] for code in source], [found[code] for code in target]
-
-
-def _lineages(project_id: int) -> dict[int, set[int]]:
-    """Each of the project's categories with its ancestors' ids (one query)."""
-    parents: dict[int, int | None] = dict(
-        Category.objects.filter(project_id=project_id).values_list("pk", "parent_id")
-    )
-    lineages: dict[int, set[int]] = {}
-    for pk in parents:
-        ids: set[int] = {pk}
-        current = parents[pk]
-        while current is not None and current not in ids:
-            ids.add(current)
-            current = parents.get(current)
-        lineages[pk] = ids
-    return lineages
+        both = found[ENDS[0]] or found[ENDS[1]]
+        return both, both
+    return found[ENDS[0]], found[ENDS[1]]
 
 
 def _relations_fit(
@@ -113,12 +92,12 @@ def _relations_fit(
     allowed = [{c.pk for c in source}, {c.pk for c in target}]
     if not any(allowed):
         return
-    lineages = _lineages(relation_type.project_id)
+    lineages_of = lineages(relation_type.project_id)
     pairs = relations.order_by().values_list("source__category_id", "target__category_id")
     refused: dict[str, set[int]] = {}
     for pair in pairs.distinct():
         for end, category_id, ids in zip(ENDS, pair, allowed, strict=True):
-            if ids and not ids & lineages.get(category_id, {category_id}):
+            if ids and not ids & lineages_of.get(category_id, {category_id}):
                 refused.setdefault(end, set()).add(category_id)
     if refused:
         codes = dict(
@@ -145,8 +124,7 @@ def _write(
 ) -> bool:
     """Save a checked relation type with its ends, audited and a new taxonomy version;
     whether anything changed."""
-    if "\x00" in row.name + row.definition:
-        raise ValidationError("The name and definition cannot contain the NUL character.")
+    text_check(row.name, row.definition)
     row.full_clean(validate_constraints=False)
     row.save()
     row.source_categories.set(source)
@@ -157,20 +135,14 @@ def _write(
 def _record(row: RelationType, *, before: dict[str, Any] | None, actor: User | None) -> bool:
     """Audit a relation type's change and make the taxonomy version it starts; False (and
     nothing recorded) when nothing changed."""
-    after = _relation_type_state(row)
-    if after == before:
-        return False
-    audit_record(
-        actor=actor,
-        action="relation_type.create" if before is None else "relation_type.update",
-        object_type="relation_type",
-        object_id=row.pk,
+    return item_record(
+        row,
         project=row.project,
+        kind="relation_type",
         before=before,
-        after=after,
+        after=_relation_type_state(row),
+        actor=actor,
     )
-    taxonomy_version_create(project=row.project, actor=actor)
-    return True
 
 
 @audited
@@ -193,7 +165,6 @@ def relation_type_create(
     source, target = _ends(
         project, symmetric=symmetric, source=source_categories, target=target_categories
     )
-    highest = RelationType.objects.filter(project=project).aggregate(n=Max("order"))["n"]
     row = RelationType(
         project=project,
         code=code,
@@ -201,7 +172,7 @@ def relation_type_create(
         definition=definition.strip(),
         symmetric=symmetric,
         retired=retired,
-        order=0 if highest is None else highest + 1,
+        order=next_order(RelationType.objects.filter(project=project)),
     )
     _write(row, source=source, target=target, before=None, actor=actor)
     return row

@@ -106,8 +106,23 @@ def document_import_report(
 
 def _load_form(project: Project, run: ImportRun, index: int, taxonomy: Any) -> ActionForm:
     missing = len(taxonomy["missing"])
+    others = [
+        (len(taxonomy.get(key) or ()), noun)
+        for key, noun in (
+            ("missing_relation_types", "relation type"),
+            ("missing_incident_roles", "incident role"),
+        )
+    ]
+    if any(number for number, _ in others):
+        parts = [f"{missing} categor{'y' if missing == 1 else 'ies'}"] if missing else []
+        parts += [
+            f"{number} {noun}{'' if number == 1 else 's'}" for number, noun in others if number
+        ]
+        label = f"Load what this project lacks: {', '.join(parts)}"
+    else:
+        label = f"Load the {missing} missing categor{'y' if missing == 1 else 'ies'}"
     return ActionForm(
-        label=f"Load the {missing} missing categor{'y' if missing == 1 else 'ies'}",
+        label=label,
         style="btn-sm btn-outline-primary",
         action=reverse(
             "document_import_taxonomy",
@@ -133,7 +148,8 @@ def _run(project: Project, token: str) -> ImportRun:
 def document_import_taxonomy(
     request: AuthenticatedHttpRequest, project_slug: str, token: str, row: int
 ) -> HttpResponse:
-    """Load the categories of an imported bundle's taxonomy that the project lacks."""
+    """Load the categories, relation types and incident roles of an imported bundle's
+    taxonomy that the project lacks."""
     access = project_access(user=request.user, slug=project_slug)
     access.require(Role.MANAGER, to="import documents")
     project = access.project
@@ -150,9 +166,22 @@ def document_import_taxonomy(
         messages.info(request, "This taxonomy has been loaded already.")
         return back
     created = loaded.created
+    others = [
+        (codes, noun)
+        for codes, noun in (
+            (loaded.created_relation_types, "relation type"),
+            (loaded.created_incident_roles, "incident role"),
+        )
+        if codes
+    ]
     messages.success(
         request,
         f"Loaded {len(created)} categor{'y' if len(created) == 1 else 'ies'}"
-        f"{': ' + ', '.join(created) if created else ''}.",
+        f"{': ' + ', '.join(created) if created else ''}"
+        + "".join(
+            f"; {len(codes)} {noun}{'' if len(codes) == 1 else 's'}: {', '.join(codes)}"
+            for codes, noun in others
+        )
+        + ".",
     )
     return back

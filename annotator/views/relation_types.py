@@ -31,8 +31,9 @@ from annotator.views.settings import add_errors, manager_access
 TO = "change the taxonomy"
 
 
-def _category_choices(access: ProjectAccess) -> list[tuple[str, str]]:
-    """The project's categories as the end lists offer them: the tree, by code."""
+def category_choices(access: ProjectAccess) -> list[tuple[str, str]]:
+    """The project's categories as the lists of a relation type's ends (and of an incident
+    role's categories) offer them: the tree, by code."""
     return [
         (
             row.category.code,
@@ -88,7 +89,7 @@ def relation_type_new(request: AuthenticatedHttpRequest, project_slug: str) -> H
     allowed at each end."""
     access = manager_access(request, project_slug, to=TO)
     form = RelationTypeForm(
-        request.POST or None, categories=_category_choices(access), creating=True
+        request.POST or None, categories=category_choices(access), creating=True
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +135,7 @@ def relation_type_edit(
     form = RelationTypeForm(
         request.POST or None,
         initial=initial,
-        categories=_category_choices(access),
+        categories=category_choices(access),
         creating=False,
         direction_locked=relation_type_in_use(relation_type),
     )

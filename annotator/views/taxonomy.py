@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotator.access import AuthenticatedHttpRequest, ProjectAccess
 from annotator.forms.projects import CategoryForm, TaxonomyUploadForm
 from annotator.models import Category
+from annotator.selectors.incidents import incident_role_rows
 from annotator.selectors.projects import (
     taxonomy_rows,
     taxonomy_version_list,
@@ -65,8 +66,8 @@ def _category_from(form: CategoryForm, category: Category, rows: list[Any]) -> C
 @require_http_methods(["GET", "POST"])
 def project_taxonomy(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
     """The taxonomy as a tree, with a form to add a category, the buttons to reorder,
-    retire and delete, the relation types, the upload and download of the file, and the
-    versions."""
+    retire and delete, the relation types and incident roles, the upload and download of
+    the file, and the versions."""
     access = manager_access(request, project_slug, to="change the taxonomy")
     project = access.project
     rows = taxonomy_rows(project=project)
@@ -94,6 +95,7 @@ def project_taxonomy(request: AuthenticatedHttpRequest, project_slug: str) -> Ht
             "rows": rows,
             "form": form,
             "relation_types": list(relation_type_list(project=project)),
+            "incident_roles": list(incident_role_rows(project=project)),
             "focus_pk": focus_pk,
             "focus_direction": direction,
             "versions": versions,

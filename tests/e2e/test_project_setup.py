@@ -1,10 +1,12 @@
 """A project set up from nothing in a real browser, without the admin: a staff member makes
-the project, uploads a taxonomy file (preview, then apply) and edits a category, makes a
-reviewer's account and adds a moderator, imports a document, assigns it with the automatic
-plan; the new reviewer sets a password with their one-time link, logs in and annotates.
+the project, uploads a taxonomy file (preview, then apply), edits a category and adds an
+incident role with the keyboard, makes a reviewer's account and adds a moderator, imports a
+document, assigns it with the automatic plan; the new reviewer sets a password with their
+one-time link, logs in and annotates.
 
-Every settings page on the way (project, taxonomy, the upload's preview, a category, members,
-assignments, the plan, progress) is checked by axe-core as the watch visits it."""
+Every settings page on the way (project, taxonomy, the upload's preview, a category, an
+incident role, members, assignments, the plan, progress) is checked by axe-core as the
+watch visits it."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from annotator.models import (
     Assignment,
     Category,
     Document,
+    IncidentRole,
     Membership,
     Project,
     Role,
@@ -142,6 +145,30 @@ def test_a_manager_sets_up_a_project_and_a_new_reviewer_annotates(page: Page, ne
         .values_list("number", flat=True)
     ) == [1, 2, 3]
     expect(page.get_by_test_id("versions").locator("tbody tr")).to_have_count(3)
+
+    # --- An incident role, with the keyboard ----------------------------------------------
+    page.get_by_test_id("incident-role-add").click()
+    expect(page.get_by_role("heading", name="Add an incident role")).to_be_visible()
+    page.get_by_label("Code").fill("victims")
+    page.get_by_label("Name").fill("Victims")
+    page.get_by_label("Definition").fill("Who suffered the act.")
+    categories = page.get_by_label("Categories")
+    categories.focus()
+    page.keyboard.press("ArrowDown")  # the first category in the list, chosen by the keyboard
+    expect(categories).to_have_values(["detention"])
+    page.get_by_label("Several spans may fill it").press("Space")
+    page.get_by_label("Involvements").fill("direct: Direct\nalleged: Alleged")
+    page.watch.audit("the incident role editor")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Add the incident role").press("Enter")
+    expect(page.get_by_text("Added the incident role “Victims”.")).to_be_visible()
+    row = page.locator("tr[data-incident-role=victims]")
+    expect(row).to_contain_text("Several")
+    expect(row.get_by_role("button", name="Delete the incident role Victims")).to_be_visible()
+    role = IncidentRole.objects.get(project=project, code="victims")
+    assert role.multiple
+    assert [c.code for c in role.categories.all()] == ["detention"]
+    assert [i["code"] for i in role.involvements] == ["direct", "alleged"]
+    expect(page.get_by_test_id("versions").locator("tbody tr")).to_have_count(4)
 
     # --- Members: a new reviewer's account, and a moderator who has one -------------------
     page.get_by_test_id("settings-nav").get_by_role("link", name="Members").click()

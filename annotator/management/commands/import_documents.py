@@ -54,7 +54,8 @@ class Command(ProjectCommand):
         parser.add_argument(
             "--load-taxonomy",
             action="store_true",
-            help="Create the categories of a bundle's taxonomy.json that the project lacks "
+            help="Create the categories, relation types and incident roles of a bundle's "
+            "taxonomy.json that the project lacks "
             "(before its corpus, so that its spans find them); existing ones are not changed.",
         )
 
@@ -116,7 +117,7 @@ class Command(ProjectCommand):
                 line += f": {result.reason}"
             self.stdout.write(line)
             taxonomy = result.taxonomy
-            offered = offered or bool(taxonomy and taxonomy.missing and not taxonomy.loaded)
+            offered = offered or bool(taxonomy and taxonomy.lacking and not taxonomy.loaded)
         self.stdout.write(f"{report.summary()}.")
         self.stdout.write(
             f"Kept as import run {report.run_id}: its report is on the project's Imports page, "

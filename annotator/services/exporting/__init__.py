@@ -8,8 +8,9 @@ stream starts and closed when it ends or is closed early, so that the file is th
 one moment however long the download takes and whatever others save meanwhile.
 
 A *bundle* is a ZIP of the data file(s), ``taxonomy.json`` (the categories with their
-definitions) and ``manifest.json``: what was exported and how, the count of spans per
-category, each document's text SHA-256 and the SHA-256 of every file in the bundle, which
+definitions and groups, the relation types and the incident roles) and ``manifest.json``:
+what was exported and how, the count of spans per category, each document's text SHA-256
+and the SHA-256 of every file in the bundle, which
 ``manage.py verify_export`` checks.
 
 Reviewers' layers carry their relations and incident records: JSONL, W3C and brat write
@@ -51,14 +52,21 @@ from annotator.selectors.exporting import (
     export_reviewer_names,
     export_span_count,
 )
+from annotator.selectors.incidents import incident_role_specs
 from annotator.selectors.projects import category_list, submitted_version_range
-from annotator.selectors.relations import export_relation_count, export_relation_types
+from annotator.selectors.relations import (
+    export_relation_count,
+    export_relation_types,
+    relation_type_specs,
+)
 from annotator.services.audit import audit_record
 from annotator.services.exporting.formats import FORMATS, ExportFormat, Files, WriteContext
 from annotator.services.exporting.options import Export, ExportError, ExportOptions
 from annotator.services.exporting.stream import encoded, zip_stream
 from annotator.services.exporting.summary import SUMMARY_COUNTS, ExportSummary, Recorder
 from annotator.services.snapshot import read_snapshot
+from annotator.taxonomy_incidents import incident_roles_data
+from annotator.taxonomy_relations import relation_types_data
 
 __all__ = [
     "FORMATS",
@@ -235,7 +243,9 @@ def _naming(options: ExportOptions) -> str:
 
 def _categories(project: Project) -> list[ExportCategory]:
     return [
-        ExportCategory(c.code, c.name, c.definition, c.parent.code if c.parent else "")
+        ExportCategory(
+            c.code, c.name, c.definition, c.parent.code if c.parent else "", group=c.group
+        )
         for c in category_list(project=project)
     ]
 
@@ -317,5 +327,17 @@ def _entries(fmt: ExportFormat, context: WriteContext, stem: str) -> Files:
     for name, pieces in fmt.write(context):
         yield f"{stem}/{name}", pieces
     if context.options.bundle:
-        taxonomy = [asdict(category) for category in context.categories]
+        taxonomy = _bundle_taxonomy(context)
         yield f"{stem}/taxonomy.json", [json.dumps(taxonomy, ensure_ascii=False, indent=1)]
+
+
+def _bundle_taxonomy(context: WriteContext) -> dict[str, Any]:
+    """A bundle's ``taxonomy.json``: its categories (code, name, definition, parent, group),
+    and the relation types and incident roles as a taxonomy file lists them, read in the
+    export's snapshot. (Bundles made before there were relation types in it hold the bare
+    list of categories; ``annotator.formats.bundle.taxonomy_file_data`` reads both.)"""
+    return {
+        "categories": [asdict(category) for category in context.categories],
+        "relation_types": relation_types_data(relation_type_specs(project=context.project)),
+        "incident_roles": incident_roles_data(incident_role_specs(project=context.project)),
+    }

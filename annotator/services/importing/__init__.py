@@ -80,8 +80,9 @@ def documents_import(
 ) -> ImportReport:
     """Import files (archives and corpora expanded), and report on every file, in order.
 
-    With ``load_taxonomy``, the categories of a bundle's taxonomy that the project lacks are
-    created before its corpus is imported (existing ones are never changed). With ``via``,
+    With ``load_taxonomy``, the categories, relation types and incident roles of a bundle's
+    taxonomy that the project lacks are created before its corpus is imported (existing ones
+    are never changed). With ``via``,
     the report is kept as an ``ImportRun`` (its id in ``ImportReport.run_id``), written as
     the import goes and marked interrupted if an exception stops it.
     """

@@ -1,9 +1,11 @@
 """This product's own export bundles: verified against their manifest, their JSONL corpus
-imported, their taxonomy offered."""
+imported, their taxonomy offered: its categories, relation types and incident roles that
+the project lacks are created when asked, and those it has are never changed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
@@ -15,6 +17,8 @@ from annotator.formats.archive import Member
 from annotator.formats.bundle import MANIFEST, TAXONOMY, Bundle, taxonomy_file_data, verify_members
 from annotator.formats.companions import companions_of
 from annotator.models import Category, ImportedSpan, Project
+from annotator.selectors.incidents import incident_role_specs
+from annotator.selectors.relations import relation_type_specs
 from annotator.services.audit import audited
 from annotator.services.importing.corpora import corpus
 from annotator.services.importing.report import (
@@ -27,8 +31,11 @@ from annotator.services.importing.report import (
     count_of,
     failed,
 )
-from annotator.services.taxonomy import taxonomy_load
-from annotator.taxonomy import TaxonomyError, taxonomy_from_data
+from annotator.services.incident_roles import COMPARED_FIELDS as ROLE_FIELDS
+from annotator.services.relation_types import COMPARED_FIELDS as RELATION_FIELDS
+from annotator.services.taxonomy import TaxonomyReport, taxonomy_load
+from annotator.taxonomy import TaxonomyError
+from annotator.taxonomy_relations import TaxonomyFile, taxonomy_file_from_data
 
 # Bundles whose data files are imported. The readers of brat, CoNLL and W3C files would read
 # those bundles' files too, but they are refused as before until that is decided.
@@ -144,40 +151,130 @@ def bundle_taxonomy(name: str, data: bytes, context: Context) -> FileResult:
 
 def taxonomy_offer(name: str, file_data: dict[str, Any], context: Context) -> FileResult:
     """The report's row for a taxonomy that came with an import (a bundle's taxonomy.json,
-    brat's annotation.conf), in a taxonomy file's form: a note saying which of its categories
-    the project lacks, those loaded when asked (``load_taxonomy``)."""
+    brat's annotation.conf), in a taxonomy file's form: a note saying which of its
+    categories, relation types and incident roles the project lacks, those loaded when
+    asked (``load_taxonomy``), and which of those the project has it defines otherwise
+    (kept as they are)."""
     try:
-        specs = taxonomy_from_data(file_data)
+        taxonomy = taxonomy_file_from_data(file_data)
     except TaxonomyError as error:
         return failed(name, f"It is not a taxonomy that can be loaded: {error}")
-    existing = set(Category.objects.filter(project=context.project).values_list("code", flat=True))
-    missing = tuple(spec.code for spec in specs if spec.code not in existing)
-    offer = OfferedTaxonomy(categories=tuple(file_data["categories"]), missing=missing)
-    if context.load_taxonomy and missing:
+    offer = _offer(context.project, file_data, taxonomy)
+    if context.load_taxonomy and offer.lacking:
         try:
-            created = bundle_taxonomy_load(
+            report = bundle_taxonomy_load(
                 project=context.project,
                 categories=offer.categories,
+                relation_types=offer.relation_types,
+                incident_roles=offer.incident_roles,
                 actor=context.imported_by,
                 source=name,
             )
         except TaxonomyError as error:
-            return failed(name, f"Its categories could not be loaded: {error}")
-        offer = OfferedTaxonomy(offer.categories, tuple(created), loaded=True)
-    return FileResult(
-        name, Outcome.NOTE, taxonomy_note(len(specs), offer.missing, offer.loaded), taxonomy=offer
+            return failed(name, f"Its taxonomy could not be loaded: {error}")
+        offer = loaded_offer(offer, report)
+    return FileResult(name, Outcome.NOTE, taxonomy_note(offer), taxonomy=offer)
+
+
+def _offer(project: Project, file_data: dict[str, Any], taxonomy: TaxonomyFile) -> OfferedTaxonomy:
+    """What the project lacks of a taxonomy, and what it defines otherwise."""
+    existing = set(Category.objects.filter(project=project).values_list("code", flat=True))
+    relation_types = {spec.code: spec for spec in relation_type_specs(project=project)}
+    roles = {spec.code: spec for spec in incident_role_specs(project=project)}
+    differing = [
+        *_differing("relation type", taxonomy.relation_types, relation_types, RELATION_FIELDS),
+        *_differing("incident role", taxonomy.incident_roles, roles, ROLE_FIELDS),
+    ]
+    return OfferedTaxonomy(
+        categories=tuple(file_data["categories"]),
+        missing=tuple(spec.code for spec in taxonomy.categories if spec.code not in existing),
+        relation_types=tuple(file_data.get("relation_types", ())),
+        missing_relation_types=tuple(
+            spec.code for spec in taxonomy.relation_types if spec.code not in relation_types
+        ),
+        incident_roles=tuple(file_data.get("incident_roles", ())),
+        missing_incident_roles=tuple(
+            spec.code for spec in taxonomy.incident_roles if spec.code not in roles
+        ),
+        differing=tuple(differing),
     )
 
 
-def taxonomy_note(total: int, missing: Sequence[str], loaded: bool) -> str:
+def _differing(
+    noun: str, specs: Sequence[Any], stored: Mapping[str, Any], fields: Sequence[str]
+) -> Iterator[str]:
+    """A note for each of ``specs`` the project has (``stored``, by code) with other
+    ``fields``; lists of category codes are compared as sets (the order is the project's)."""
+
+    def value(spec: Any, name: str) -> Any:
+        found = getattr(spec, name)
+        is_codes = isinstance(found, tuple) and all(isinstance(item, str) for item in found)
+        return frozenset(found) if is_codes else found
+
+    for spec in specs:
+        if spec.code not in stored:
+            continue
+        other = [name for name in fields if value(spec, name) != value(stored[spec.code], name)]
+        if other:
+            yield (
+                f"this project's {noun} {spec.code!r} differs from the bundle's "
+                f"({', '.join(other)}) and is kept as it is"
+            )
+
+
+def loaded_offer(offer: OfferedTaxonomy, report: TaxonomyReport) -> OfferedTaxonomy:
+    """The offer once loaded: what the load created is what was missing."""
+    return replace(
+        offer,
+        missing=tuple(report.created),
+        missing_relation_types=tuple(report.relation_types.created),
+        missing_incident_roles=tuple(report.incident_roles.created),
+        loaded=True,
+    )
+
+
+def _held(number: int, noun: str, plural: str) -> str:
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def taxonomy_note(offer: OfferedTaxonomy) -> str:
     """What the report says of a bundle's taxonomy."""
-    held = f"It holds {total} categor{'y' if total == 1 else 'ies'}"
-    if not missing:
-        return f"{held}, all of them already in this project."
-    codes = ", ".join(missing)
+    total, missing, loaded = len(offer.categories), offer.missing, offer.loaded
+    others = [
+        (len(listed), absent, noun, plural)
+        for listed, absent, noun, plural in (
+            (offer.relation_types, offer.missing_relation_types, "relation type", "relation types"),
+            (offer.incident_roles, offer.missing_incident_roles, "incident role", "incident roles"),
+        )
+        if listed
+    ]
+    counts = [_held(total, "category", "categories")]
+    counts += [_held(number, noun, plural) for number, _, noun, plural in others]
+    held = "It holds " + (
+        counts[0] if len(counts) == 1 else f"{', '.join(counts[:-1])} and {counts[-1]}"
+    )
+    differing = "".join(f"; {note}" for note in offer.differing)
+    if not offer.lacking:
+        return f"{held}, all of them already in this project{differing}."
+    if not any(absent for _, absent, _, _ in others):
+        codes = ", ".join(missing)
+        if loaded:
+            text = f"{held}; the {len(missing)} not yet in this project were loaded: {codes}"
+        else:
+            text = f"{held}; {len(missing)} not yet in this project: {codes}"
+        return text + differing + "."
+    parts = [
+        f"{plural if len(absent) != 1 else noun} {', '.join(absent)}"
+        for absent, noun, plural in (
+            (missing, "category", "categories"),
+            *((absent, noun, plural) for _, absent, noun, plural in others),
+        )
+        if absent
+    ]
+    lacking = "; ".join(parts)
     if loaded:
-        return f"{held}; the {len(missing)} not yet in this project were loaded: {codes}."
-    return f"{held}; {len(missing)} not yet in this project: {codes}."
+        return f"{held}; those not yet in this project were loaded: {lacking}{differing}."
+    return f"{held}; not yet in this project: {lacking}{differing}."
 
 
 @audited
@@ -185,18 +282,34 @@ def bundle_taxonomy_load(
     *,
     project: Project,
     categories: Sequence[Mapping[str, Any]],
+    relation_types: Sequence[Mapping[str, Any]] = (),
+    incident_roles: Sequence[Mapping[str, Any]] = (),
     actor: User | None,
     source: str,
-) -> list[str]:
-    """Create the categories of a bundle's taxonomy that the project lacks; return their codes.
+) -> TaxonomyReport:
+    """Create the categories, relation types and incident roles of a bundle's taxonomy that
+    the project lacks; the report says which (``created``, ``relation_types.created``,
+    ``incident_roles.created``).
 
-    ``categories`` are in a taxonomy file's form (``taxonomy_file_data``) and are checked
-    again here. A category the project has is never changed. Spans imported before, whose
-    category code names one of the new categories, are linked to it.
+    They are in a taxonomy file's form (``taxonomy_file_data``) and are checked again here.
+    What the project has is never changed, whatever the bundle says of it. Spans imported
+    before, whose category code names one of the new categories, are linked to it.
     """
-    specs = taxonomy_from_data({"categories": [dict(category) for category in categories]})
+    taxonomy = taxonomy_file_from_data(
+        {
+            "categories": [dict(category) for category in categories],
+            "relation_types": [dict(item) for item in relation_types],
+            "incident_roles": [dict(item) for item in incident_roles],
+        }
+    )
     report = taxonomy_load(
-        project=project, specs=specs, update_existing=False, actor=actor, source=source
+        project=project,
+        specs=taxonomy.categories,
+        relation_types=taxonomy.relation_types,
+        incident_roles=taxonomy.incident_roles,
+        update_existing=False,
+        actor=actor,
+        source=source,
     )
     if report.created:
         ImportedSpan.objects.filter(
@@ -208,4 +321,4 @@ def bundle_taxonomy_load(
                 )[:1]
             )
         )
-    return report.created
+    return report

@@ -75,11 +75,52 @@ class Outcome(enum.StrEnum):
 @dataclass(frozen=True)
 class OfferedTaxonomy:
     """A bundle's taxonomy: its categories in a taxonomy file's form, and the codes of those
-    the project lacked at import (``loaded`` when they were loaded then)."""
+    the project lacked at import (``loaded`` when they were loaded then); the same of its
+    relation types and incident roles (none in a bundle made before it carried them), and
+    ``differing``: notes on those the project has but defines otherwise, which a load
+    leaves as they are."""
 
     categories: tuple[dict[str, Any], ...]
     missing: tuple[str, ...]
     loaded: bool = False
+    relation_types: tuple[dict[str, Any], ...] = ()
+    missing_relation_types: tuple[str, ...] = ()
+    incident_roles: tuple[dict[str, Any], ...] = ()
+    missing_incident_roles: tuple[str, ...] = ()
+    differing: tuple[str, ...] = ()
+
+    @property
+    def lacking(self) -> bool:
+        """Whether the project lacks anything of it."""
+        return bool(self.missing or self.missing_relation_types or self.missing_incident_roles)
+
+    def as_record(self) -> dict[str, Any]:
+        """The offer as an import row keeps it (``ImportRow.taxonomy``)."""
+        return {
+            "categories": list(self.categories),
+            "missing": list(self.missing),
+            "loaded": self.loaded,
+            "relation_types": list(self.relation_types),
+            "missing_relation_types": list(self.missing_relation_types),
+            "incident_roles": list(self.incident_roles),
+            "missing_incident_roles": list(self.missing_incident_roles),
+            "differing": list(self.differing),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> OfferedTaxonomy:
+        """An offer an import row kept (rows kept before there were relation types in it
+        have only its categories)."""
+        return cls(
+            categories=tuple(record.get("categories", ())),
+            missing=tuple(record.get("missing", ())),
+            loaded=bool(record.get("loaded")),
+            relation_types=tuple(record.get("relation_types", ())),
+            missing_relation_types=tuple(record.get("missing_relation_types", ())),
+            incident_roles=tuple(record.get("incident_roles", ())),
+            missing_incident_roles=tuple(record.get("missing_incident_roles", ())),
+            differing=tuple(record.get("differing", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -135,11 +176,24 @@ class Context:
 
 
 @dataclass(frozen=True)
+class NewRelation:
+    """A relation imported with a layer, from one of its spans to another, each named by
+    its index in the layer's ``spans``; ``type_code`` as the source wrote it."""
+
+    source: int
+    target: int
+    type_code: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ImportedLayer:
-    """Spans of one imported layer (``import: <file> (annotator 3)``)."""
+    """Spans of one imported layer (``import: <file> (annotator 3)``), and the relations
+    between them."""
 
     name: str
     spans: tuple[NewSpan, ...]
+    relations: tuple[NewRelation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,25 +201,35 @@ class Ready:
     """A file that extracted cleanly, waiting to be written.
 
     ``new`` holds the document and its first imported layer (``new.layer``, ``new.spans``);
-    ``more_layers`` the others (one per annotator of a Label Studio task, say). ``notes`` are
-    what the report says of it besides its outcome (spans re-anchored, doccano's edits kept).
-    When its text is already in the project, its spans are added to that document.
+    ``more_layers`` the others (one per annotator of a Label Studio task, say), and
+    ``relations`` the first layer's relations. ``notes`` are what the report says of it
+    besides its outcome (spans re-anchored, doccano's edits kept). When its text is already
+    in the project, its spans are added to that document.
     """
 
     name: str
     new: NewDocument
     more_layers: tuple[ImportedLayer, ...] = ()
     notes: tuple[str, ...] = ()
+    relations: tuple[NewRelation, ...] = ()
 
     @property
     def layers(self) -> tuple[ImportedLayer, ...]:
         """Every imported layer of it that has spans."""
-        first = (ImportedLayer(self.new.layer, self.new.spans),) if self.new.spans else ()
+        first = (
+            (ImportedLayer(self.new.layer, self.new.spans, self.relations),)
+            if self.new.spans
+            else ()
+        )
         return tuple(layer for layer in (*first, *self.more_layers) if layer.spans)
 
     @property
     def span_count(self) -> int:
         return sum(len(layer.spans) for layer in self.layers)
+
+    @property
+    def relation_count(self) -> int:
+        return sum(len(layer.relations) for layer in self.layers)
 
 
 def failed(name: str, reason: str) -> FileResult:
@@ -174,10 +238,12 @@ def failed(name: str, reason: str) -> FileResult:
 
 def imported(ready: Ready, document: Document) -> FileResult:
     logger.debug("imported %s as document %s", ready.name, document.pk)
+    relations = ready.relation_count
+    notes = (*ready.notes, f"{count_of(relations, 'relation')} imported") if relations else ()
     return FileResult(
         ready.name,
         Outcome.IMPORTED,
-        notes_text(ready.notes),
+        notes_text(notes or ready.notes),
         document_id=document.pk,
         spans=ready.span_count,
     )
@@ -204,7 +270,12 @@ def spans_added(ready: Ready, document_id: int, added: int) -> FileResult:
             f"The same text is already in this project as document {document_id}, with these "
             f"spans in {layers} already: nothing added."
         )
-    notes = notes_text(ready.notes)
+    relations = ready.relation_count
+    notes = notes_text(
+        (*ready.notes, f"{count_of(relations, 'relation')} between its spans, none added twice")
+        if relations
+        else ready.notes
+    )
     return FileResult(
         ready.name,
         Outcome.DUPLICATE,

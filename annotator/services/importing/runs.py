@@ -11,7 +11,7 @@ says so itself; one killed outright is known by its silence (``ImportRun.shown_s
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
@@ -27,8 +27,8 @@ from annotator.models import (
     Project,
 )
 from annotator.services.bulk import bulk_insert
-from annotator.services.importing.bundles import bundle_taxonomy_load, taxonomy_note
-from annotator.services.importing.report import FileResult, Outcome, logger
+from annotator.services.importing.bundles import bundle_taxonomy_load, loaded_offer, taxonomy_note
+from annotator.services.importing.report import FileResult, OfferedTaxonomy, Outcome, logger
 
 # A running import says it is alive at most this often between batches (one UPDATE).
 TOUCH_EVERY_SECONDS = 60.0
@@ -124,13 +124,7 @@ def _row(run: ImportRun, index: int, result: FileResult) -> ImportRow:
         reason=result.reason,
         document_id=result.document_id,
         spans=result.spans,
-        taxonomy={
-            "categories": list(taxonomy.categories),
-            "missing": list(taxonomy.missing),
-            "loaded": taxonomy.loaded,
-        }
-        if taxonomy is not None
-        else None,
+        taxonomy=taxonomy.as_record() if taxonomy is not None else None,
     )
 
 
@@ -142,14 +136,18 @@ class TaxonomyLoaded:
     row: str
     """The name of the row (the bundle's taxonomy.json)."""
     created: list[str]
+    """The categories created."""
+    created_relation_types: list[str] = field(default_factory=list)
+    created_incident_roles: list[str] = field(default_factory=list)
 
 
 @transaction.atomic
 def import_row_taxonomy_load(
     *, run: ImportRun, index: int, actor: User | None
 ) -> TaxonomyLoaded | None:
-    """Create the categories of the bundle's taxonomy offered in row ``index`` that the
-    project lacks; None when there is no such offer or it was loaded already.
+    """Create the categories, relation types and incident roles of the bundle's taxonomy
+    offered in row ``index`` that the project lacks; None when there is no such offer or it
+    was loaded already.
 
     The row then says they were loaded. Raises ``TaxonomyError`` if the taxonomy cannot be
     loaded (and changes nothing).
@@ -157,11 +155,22 @@ def import_row_taxonomy_load(
     row = ImportRow.objects.select_for_update().filter(run=run, index=index).first()
     if row is None or not row.taxonomy_offered or row.taxonomy is None:
         return None
-    categories = row.taxonomy["categories"]
-    created = bundle_taxonomy_load(
-        project=run.project, categories=categories, actor=actor, source=row.name
+    offer = OfferedTaxonomy.from_record(row.taxonomy)
+    report = bundle_taxonomy_load(
+        project=run.project,
+        categories=offer.categories,
+        relation_types=offer.relation_types,
+        incident_roles=offer.incident_roles,
+        actor=actor,
+        source=row.name,
     )
-    row.reason = taxonomy_note(len(categories), created, loaded=True)
-    row.taxonomy = {**row.taxonomy, "missing": created, "loaded": True}
+    offer = loaded_offer(offer, report)
+    row.reason = taxonomy_note(offer)
+    row.taxonomy = offer.as_record()
     row.save(update_fields=["reason", "taxonomy"])
-    return TaxonomyLoaded(row=row.name, created=created)
+    return TaxonomyLoaded(
+        row=row.name,
+        created=report.created,
+        created_relation_types=report.relation_types.created,
+        created_incident_roles=report.incident_roles.created,
+    )
