@@ -302,3 +302,61 @@ def test_a_submitted_layer_shows_its_incidents_without_controls(editor: Page):
     click_on(editor, "held", 0)
     expect(editor.locator("#detail-quote")).to_have_text(ALLEGATION)
     expect(editor.get_by_role("button", name="Record an incident…")).to_have_count(0)
+
+
+def undo(page: Page) -> None:
+    """Ctrl+Z with no form field focused (a field keeps its own undo), then saved."""
+    page.evaluate("document.activeElement?.blur()")
+    page.keyboard.press("Control+z")
+    wait_saved(page)
+
+
+def test_every_incident_change_is_undone_on_the_editors_undo_stack_in_the_order_made(
+    editor: Page,
+):
+    tag_everything(editor)
+    record_incident_on_the_allegation(editor)
+    card = editor.get_by_test_id("incident")
+    add_button(editor, "Victims").click()
+    pick_in_list(editor, "Ahmet Tohti")
+    wait_saved(editor)
+    card.get_by_label("Status of the evidence").select_option("likely")
+    wait_saved(editor)
+    assert Incident.objects.get().evidence_status == "likely"
+
+    undo(editor)  # the status
+    expect(card.get_by_label("Status of the evidence")).to_have_value("unknown")
+    assert Incident.objects.get().evidence_status == "unknown", said(editor)
+    undo(editor)  # the victim
+    expect(card.locator("[data-testid=incident-slot]")).to_have_count(0)
+    assert stored_slots() == [], said(editor)
+
+    # Deleted with a victim, the incident comes back with it: a new record for the server.
+    add_button(editor, "Victims").click()
+    pick_in_list(editor, "Ahmet Tohti")
+    wait_saved(editor)
+    card.get_by_label("Note").fill("Seen at the county camp.")
+    card.get_by_label("Note").blur()
+    wait_saved(editor)
+    first_id = Incident.objects.get().pk
+    card.get_by_role("button", name="Delete incident…").click()
+    card.get_by_role("button", name="Delete", exact=True).click()
+    wait_saved(editor)
+    assert not Incident.objects.exists()
+    undo(editor)
+    expect(editor.get_by_test_id("incident")).to_have_count(1)
+    restored = Incident.objects.get()
+    assert restored.pk != first_id
+    assert (restored.act.quote, restored.note) == (ALLEGATION, "Seen at the county camp.")
+    assert stored_slots() == [("victims", "Ahmet Tohti", "")], said(editor)
+
+    # The steps made before the delete still reach the incident that came back.
+    undo(editor)  # the note
+    expect(card.get_by_label("Note")).to_have_value("")
+    undo(editor)  # the victim added again
+    assert stored_slots() == [], said(editor)
+    undo(editor)  # the incident itself
+    expect(editor.get_by_test_id("incident")).to_have_count(0)
+    assert not Incident.objects.exists(), said(editor)
+    # The spans were never part of it: the next undo takes back the last span tagged.
+    assert Annotation.objects.count() == 6

@@ -8,6 +8,10 @@
 // An incident and its slots name spans by their local ids. The server removes a span's
 // slots when the span is deleted; so does this store, when the span store says so.
 //
+// Every change the reviewer makes is undone on the span store's undo stack, in the order
+// made: a recorded incident is deleted, a deleted one recorded again (with its note, status
+// and the slots whose spans are still there), a change or a slot taken back.
+//
 // Subscribers are told {type: "change", cause} after every change; the panel redraws.
 
 import { enqueueCounted } from "./store.js";
@@ -97,13 +101,19 @@ export class IncidentStore {
 
   /** Record an incident whose act is the span ``actLocalId``; returns its local id. */
   create(actLocalId) {
+    const localId = this.#create(actLocalId, {});
+    if (localId !== null) this.spans.remember(() => this.#remove(localId, false));
+    return localId;
+  }
+
+  #create(actLocalId, { note = "", evidence_status = "unknown", localId = null }) {
     if (this.readOnly || !this.spans.get(actLocalId)) return null;
     const record = {
-      localId: this.#nextLocalId++,
+      localId: localId ?? this.#nextLocalId++,
       server: { id: null, version: 0 },
       act: actLocalId,
-      note: "",
-      evidence_status: "unknown",
+      note,
+      evidence_status,
       slots: [],
       pending: 0,
     };
@@ -112,7 +122,8 @@ export class IncidentStore {
       request: () => {
         const act = this.spans.get(record.act)?.id;
         if (!this.#isShown(record) || !act) return null;
-        return { method: "POST", url: this.urls.incidents, body: { act } };
+        const body = { act, note: record.note, evidence_status: record.evidence_status };
+        return { method: "POST", url: this.urls.incidents, body };
       },
       onSuccess: (incident) => {
         record.server.id = incident.id;
@@ -130,6 +141,10 @@ export class IncidentStore {
 
   /** Change the note or the evidence status; false when nothing changed. */
   update(localId, changes) {
+    return this.#update(localId, changes, true);
+  }
+
+  #update(localId, changes, recordUndo) {
     const record = this.#records.get(localId);
     if (this.readOnly || !record) return false;
     const names = ["note", "evidence_status"].filter(
@@ -165,12 +180,17 @@ export class IncidentStore {
         }
       },
     });
-    this.#emit("edit");
+    this.#emit(recordUndo ? "edit" : "undo");
+    if (recordUndo) this.spans.remember(() => this.#update(record.localId, before, false));
     return true;
   }
 
   /** Delete the incident (its spans stay). */
   remove(localId) {
+    return this.#remove(localId, true);
+  }
+
+  #remove(localId, recordUndo) {
     const record = this.#records.get(localId);
     if (this.readOnly || !record) return false;
     this.#records.delete(localId);
@@ -190,15 +210,36 @@ export class IncidentStore {
         this.#fail(`The incident was not deleted: ${reason(status, body)}`);
       },
     });
-    this.#emit("delete");
+    this.#emit(recordUndo ? "delete" : "undo");
+    if (recordUndo) this.spans.remember(() => this.#restore(record));
     return true;
+  }
+
+  /** Undo of a delete: the incident recorded again (a new one for the server) with what
+   * it held, under its local id and slot keys, so that earlier undo steps still reach it. */
+  #restore(record) {
+    if (!this.spans.get(record.act)) {
+      this.onMessage("The incident cannot come back: its act span is gone.", "info");
+      return;
+    }
+    const { note, evidence_status, localId } = record;
+    if (this.#create(record.act, { note, evidence_status, localId }) === null) return;
+    for (const slot of record.slots) {
+      if (this.spans.get(slot.span)) this.#addSlot(localId, slot, false);
+    }
+    this.#emit("undo");
   }
 
   /** Fill a role of the incident with the span ``spanLocalId``. */
   addSlot(localId, { role, span, involvement = "" }) {
+    return this.#addSlot(localId, { role, span, involvement }, true);
+  }
+
+  #addSlot(localId, { role, span, involvement = "", key = null }, recordUndo) {
     const record = this.#records.get(localId);
     if (this.readOnly || !record || !this.spans.get(span)) return false;
-    const slot = { key: this.#nextSlotKey++, id: null, role, span, involvement, pending: 0 };
+    key ??= this.#nextSlotKey++;
+    const slot = { key, id: null, role, span, involvement, pending: 0 };
     record.slots.push(slot);
     enqueueCounted(this.queue, slot, {
       request: () => {
@@ -223,12 +264,17 @@ export class IncidentStore {
         this.#fail(`The span was not added to ${name}: ${reason(status, body)}`);
       },
     });
-    this.#emit("slot-add");
+    this.#emit(recordUndo ? "slot-add" : "undo");
+    if (recordUndo) this.spans.remember(() => this.#removeSlot(record.localId, slot.key, false));
     return true;
   }
 
   /** Take a span out of a role of the incident (the span stays). */
   removeSlot(localId, slotKey) {
+    return this.#removeSlot(localId, slotKey, true);
+  }
+
+  #removeSlot(localId, slotKey, recordUndo) {
     const record = this.#records.get(localId);
     const slot = record?.slots.find((item) => item.key === slotKey);
     if (this.readOnly || !slot) return false;
@@ -246,7 +292,13 @@ export class IncidentStore {
         this.#fail(`The span was not removed: ${reason(status, body)}`);
       },
     });
-    this.#emit("slot-remove");
+    this.#emit(recordUndo ? "slot-remove" : "undo");
+    if (recordUndo) {
+      this.spans.remember(() => {
+        if (this.spans.get(slot.span)) this.#addSlot(record.localId, slot, false);
+        else this.onMessage("The span cannot come back to the incident: it is gone.", "info");
+      });
+    }
     return true;
   }
 
