@@ -909,6 +909,30 @@ def test_a_charts_labels_are_left_out_of_the_text_and_kept_in_the_metadata():
     assert "pdf:drop-figure-text" in extraction.steps
 
 
+def test_a_charts_rotated_axis_title_is_left_out_with_its_labels():
+    """A vertical axis's title, set rotated beside its labels, is the chart's too: it used
+    to come out as a paragraph of its own after the page's text."""
+    writer = Writer()
+    writer.page()
+    writer.paragraph(PARAGRAPHS[4])
+    top = writer.y + 10
+    writer.y = _chart(writer, top=top, bars=[("2017", 4), ("2018", 9), ("Kashgar", 7)])
+    writer.pdf.set_font("Helvetica", size=8)
+    with writer.pdf.rotation(90, LEFT + 12, top + 140):
+        writer.pdf.text(LEFT + 12, top + 140, "Number of sites with new walls")
+    writer.font(SIZE)
+    caption = "Figure 1. Sites with new perimeter walls, by year of construction."
+    writer.paragraph(caption)
+    writer.paragraph(PARAGRAPHS[5])
+
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.text == "\n\n".join([PARAGRAPHS[4], caption, PARAGRAPHS[5]])
+    assert extraction.metadata["figures"] == [
+        {"page": 1, "text": "10 8 6 4 2 0 2017 2018 Kashgar Number of sites with new walls"}
+    ]
+
+
 def test_a_table_of_numbers_is_not_taken_for_a_chart():
     writer = Writer()
     writer.page()

@@ -11,8 +11,9 @@ table's row of years is no axis. The chart's region grows from its axis over wha
 drawn that touches it (axis lines, gridlines, bars), and a margin around it takes in the
 other axis's labels and a legend. In the region, every bare number and every short label
 (``LABEL_MAX_CHARACTERS``, ``LABEL_MAX_WORDS``) is marked ``dropped`` and counted
-(``pdf:drop-figure-text``); a chart's title, caption and source, longer, stay. What was left
-out is kept, page by page, for ``metadata["figures"]``.
+(``pdf:drop-figure-text``), and so is rotated text in the region (an axis's title, set
+along a vertical axis); a chart's title, caption and source, longer, stay. What was left
+out is kept, page by page, for ``metadata["figures"]``, the rotated text last.
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ def drop_figure_text(pages: list[Page], steps: Steps, body: float) -> list[dict[
         numbers = [s for s in kept if _BARE_NUMBER.fullmatch(plain(s.text).strip())]
         if len(numbers) < MIN_AXIS_LABELS:
             continue
+        rotated = [s for s in page.segments if s.rotated and not s.dropped and s.text.strip()]
         area = (page.right - page.left) * (page.top - page.bottom)
         drawn = [g for g in page.graphics if (g[2] - g[0]) * (g[3] - g[1]) <= BACKGROUND * area]
         left_out: list[Segment] = []
+        titles: list[Segment] = []  # rotated text in a chart: an axis's title
         for axis in [*_columns(numbers, kept, drawn), *_rows(numbers, kept, drawn)]:
             if any(s.dropped for s in axis):
                 continue
@@ -91,9 +94,13 @@ def drop_figure_text(pages: list[Page], steps: Steps, body: float) -> list[dict[
                 ):
                     segment.dropped = True
                     left_out.append(segment)
+            for segment in rotated:
+                if not segment.dropped and _inside(segment, outer):
+                    segment.dropped = True
+                    titles.append(segment)
         if left_out:
-            steps.add(STEP_DROP_FIGURE_TEXT, len(left_out))
-            ordered = sorted(left_out, key=lambda s: (-round(s.top), s.left))
+            steps.add(STEP_DROP_FIGURE_TEXT, len(left_out) + len(titles))
+            ordered = sorted(left_out, key=lambda s: (-round(s.top), s.left)) + titles
             figures.append(
                 {"page": number, "text": " ".join(plain(s.text).strip() for s in ordered)}
             )
