@@ -1420,7 +1420,29 @@ def test_lines_broken_by_hand_after_a_comma_or_before_lower_case_are_one_title(u
     writer.pdf.set_font(writer.family, size=10)
     writer.paragraph(PARAGRAPHS[0])
 
-    assert extract_pdf(writer.output()).metadata["title"] == TITLE
+    extraction = extract_pdf(writer.output())
+
+    assert extraction.metadata["title"] == TITLE
+    # In the text too the title is one paragraph: its second line started one, in lower
+    # case, mid-sentence.
+    assert extraction.text == f"{TITLE}\n\n{PARAGRAPHS[0]}"
+
+
+def test_centred_lines_that_each_end_a_phrase_stay_paragraphs_of_their_own(unicode_font):
+    writer = Writer(font=unicode_font)
+    writer.page()
+    writer.pdf.set_font(writer.family, size=18)
+    for line in ("Xinjiang", "Assessment of human rights concerns"):
+        width = writer.pdf.get_string_width(line)
+        writer.pdf.text(LEFT + (WIDTH - width) / 2, writer.y, line)
+        writer.y += 22
+    writer.y += 20
+    writer.pdf.set_font(writer.family, size=10)
+    writer.paragraph(PARAGRAPHS[0])
+
+    text = extract_pdf(writer.output()).text
+
+    assert text == f"Xinjiang\n\nAssessment of human rights concerns\n\n{PARAGRAPHS[0]}"
 
 
 def test_a_heading_hyphenated_at_a_line_end_keeps_its_hyphen_without_a_space():

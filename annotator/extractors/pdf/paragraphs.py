@@ -156,6 +156,8 @@ def _starts_paragraph(
     a, b = paragraph.lines[-1], line.segment
     if a.contents or b.contents:  # each entry of a table of contents is a paragraph
         return True
+    if _centred_line_wraps(a, b):
+        return False
     if line.column != paragraph.column:
         # From one column or block to the next on a page, a paragraph runs on only before
         # lower case: a table's last cell is followed by the text under it, a capital or
@@ -208,6 +210,24 @@ def _set_apart(a: Segment, b: Segment, edge: tuple[float, bool], usual_gap: floa
         return True
     # In justified text only a paragraph's last line stops short of the column's end.
     return justified and room > 2 * JUSTIFIED_TOLERANCE and not a_text[-1:].isalnum()
+
+
+def _centred_line_wraps(a: Segment, b: Segment) -> bool:
+    """Whether ``b`` carries on the centred line ``a`` above it (a title or heading broken
+    by hand over centred lines): the same size, close below it, centred on it but not
+    flush with it, and broken mid-phrase: ``a`` ends in a comma, colon, semicolon or dash,
+    or ``b`` starts in lower case."""
+    if _other_size(a, b) or b.top > a.top or a.bottom - b.top > 0.8 * max(a.height, b.height):
+        return False
+    tolerance = 0.5 * min(a.height, b.height)
+    if abs(a.left - b.left) <= tolerance or abs(a.right - b.right) <= tolerance:
+        return False  # flush on a side: the column's own rules decide
+    if abs((a.left + a.right) - (b.left + b.right)) / 2 > tolerance:
+        return False
+    before, after = plain(a.text).rstrip(), plain(b.text).lstrip()
+    return before.endswith((",", ":", ";", "\x02", "\u2013", "\u2014", *HYPHENS)) or (
+        after[:1].islower()
+    )
 
 
 def _other_size(a: Segment, b: Segment) -> bool:
