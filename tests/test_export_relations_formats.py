@@ -17,7 +17,7 @@ from annotator.formats.jsonl import jsonl_lines, read_jsonl
 from annotator.formats.tabular import RELATION_COLUMNS, relation_rows
 from annotator.formats.w3c import w3c_collection_chunks
 from annotator.formats.w3c_reader import read_w3c
-from annotator.models import Document, ImportedSpan
+from annotator.models import Document, ImportedRelation, ImportedSpan
 from annotator.services.exporting import ExportOptions, export_start, export_summary
 from annotator.services.importing import ImportLimits, Outcome, SourceFile, documents_import
 from tests.factories import ProjectFactory
@@ -108,7 +108,7 @@ def test_a_line_without_relations_has_an_empty_list():
     assert json.loads(next(jsonl_lines([document])))["relations"] == []
 
 
-def test_the_jsonl_reader_reads_the_spans_of_a_line_with_relations_and_says_it_left_them():
+def test_the_jsonl_reader_reads_the_spans_of_a_line_and_the_relations_between_them():
     raw = next(jsonl_lines([linked_document()]))
     (line,) = read_jsonl(raw.encode())
     assert not line.error, line.error
@@ -118,7 +118,11 @@ def test_the_jsonl_reader_reads_the_spans_of_a_line_with_relations_and_says_it_l
         (*at("beat them"), "torture"),
     ]
     assert "relations" not in line.metadata, "relations are not document metadata"
-    assert "2 relations not imported (spans only)" in line.notes
+    assert [(r.source, r.target, r.type) for r in line.relations] == [
+        (0, 1, "denies"),
+        (2, 1, "same_incident"),
+    ]
+    assert not any("not imported" in note for note in line.notes)
 
 
 def test_a_doccano_line_with_entities_and_relations_reads_its_spans():
@@ -134,6 +138,8 @@ def test_a_doccano_line_with_entities_and_relations_reads_its_spans():
     assert not line.error, line.error
     assert [(s.start, s.end) for s in line.spans] == [(start, end)]
     assert "relations" not in line.metadata
+    assert line.relations == ()
+    assert "relation 5 not imported: both its ends are the one span" in line.notes
 
 
 @pytest.mark.django_db
@@ -153,8 +159,14 @@ def test_an_exported_jsonl_with_relations_imports_back_with_every_span(world):  
     )
     (result,) = report.results
     assert result.outcome is Outcome.IMPORTED, result.reason
-    assert "relations not imported" in result.reason
+    assert "2 relations imported" in result.reason
     document = Document.objects.get(project=elsewhere)
+    assert {
+        (r.type_code, r.source.quote, r.target.quote)
+        for r in ImportedRelation.objects.filter(document=document).select_related(
+            "source", "target"
+        )
+    } == quotes(line)
     assert "relations" not in document.metadata
     imported = {span.quote for span in ImportedSpan.objects.filter(document=document)}
     assert imported == {"no one was detained", "mass detentions", "beat them"}

@@ -15,11 +15,17 @@ brat (https://brat.nlplab.org/standoff.html) keeps each document's text unchange
   exports them, become the spans' evidence attributes again.
 - ``#1<TAB>AnnotatorNotes T1<TAB>note``: the note of the annotation; other note types are
   kept in its attributes.
-- ``R1<TAB>Type Arg1:T1 Arg2:T2``, ``E1<TAB>Type:T3 Role:T1 …``, ``*<TAB>Equiv T1 T2`` and
-  ``N1<TAB>Reference T1 db:id<TAB>text``: relations, events, equivalences and normalisations.
-  The product has no relations yet, so each is kept, structured, in the attributes of every
-  span it involves (``relations``, ``events``, ``equivalences``, ``normalizations``, with
-  brat's ids), and every span keeps its ``brat_id``: nothing of the file is lost.
+- ``R1<TAB>Type Arg1:T1 Arg2:T2``: a relation from ``Arg1`` to ``Arg2``. It becomes a
+  relation of the document (``CorpusLine.relations``, with ``brat_id``), imported into the
+  layer with its spans. One that cannot link two spans is left out and the document's notes
+  say why, naming it and its line: an argument not in the file, an event or relation as an
+  argument, an annotation kept as several fragments (which of them would be a guess), or
+  the same span at both ends.
+- ``E1<TAB>Type:T3 Role:T1 …``, ``*<TAB>Equiv T1 T2`` and ``N1<TAB>Reference T1 db:id<TAB>
+  text``: events, equivalences and normalisations, which the product does not import as
+  such. Each of them, and each relation too, is kept, structured, in the attributes of
+  every span it involves (``relations``, ``events``, ``equivalences``, ``normalizations``,
+  with brat's ids), and every span keeps its ``brat_id``: nothing of the file is lost.
 
 Discontinuous annotations. Fragments separated only by whitespace (brat's way of marking a
 span across a line break, and this product's brat export's) become the one span that covers
@@ -43,6 +49,7 @@ from annotator.formats.reading import (
     CODE_POINTS,
     AnchorError,
     CorpusLine,
+    CorpusRelation,
     SourceSpan,
     anchor,
     anchoring_notes,
@@ -84,7 +91,7 @@ def read_brat(txt: bytes, ann: bytes, *, name: str, offset_unit: str = "") -> Co
         )
     try:
         lines = _split(ann)
-        spans, notes = _annotations(text, lines, name, offset_unit)
+        spans, notes, relations = _annotations(text, lines, name, offset_unit)
     except BratError as error:
         return CorpusLine(0, txt, error=str(error))
     except AnchorError as error:
@@ -94,6 +101,7 @@ def read_brat(txt: bytes, ann: bytes, *, name: str, offset_unit: str = "") -> Co
         raw=txt,
         text=text,
         spans=spans.spans,
+        relations=relations,
         offset_unit=spans.unit if spans.spans else "",
         offset_unit_source=spans.unit_source if spans.spans else "",
         notes=(*notes, *anchoring_notes(spans, has_astral(text))),
@@ -110,7 +118,9 @@ def _split(ann: bytes) -> list[str]:
     return _LINES.split(content.removeprefix("\ufeff"))
 
 
-def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any, list[str]]:
+def _annotations(
+    text: str, lines: list[str], name: str, unit: str
+) -> tuple[Any, list[str], tuple[CorpusRelation, ...]]:
     textbounds: dict[str, _Textbound] = {}
     extras: dict[str, dict[str, Any]] = {}
 
@@ -121,6 +131,7 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
 
     notes_of: dict[str, list[str]] = {}
     pending: list[tuple[int, str]] = []
+    relation_lines: list[tuple[int, dict[str, Any]]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -161,7 +172,9 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
             arguments = _arguments(body[1:])
             relation = {"id": identifier, "type": body[0], "arguments": arguments}
             for target in arguments.values():
-                extra(target, "relations", relation, number)
+                if target in textbounds or target.startswith(("E", "R")):
+                    extra(target, "relations", relation, number)
+            relation_lines.append((number, relation))
         elif identifier.startswith("E") and body and ":" in body[0]:
             kind, trigger = body[0].split(":", 1)
             arguments = _arguments(body[1:])
@@ -199,7 +212,8 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
                 event["attributes"] = dict(values)
             elif event["trigger"] in textbounds:
                 extras.setdefault(event["trigger"], {}).setdefault(key, []).extend(values)
-    spans = []
+    spans: list[SourceSpan] = []
+    indexes: dict[str, list[int]] = {}
     for textbound in textbounds.values():
         attributes: dict[str, Any] = {"brat_id": textbound.id}
         for key, values in extras.get(textbound.id, {}).items():
@@ -212,16 +226,66 @@ def _annotations(text: str, lines: list[str], name: str, unit: str) -> tuple[Any
             else:
                 attributes[key] = values
         note = "\n".join(notes_of.get(textbound.id, []))
+        first = len(spans)
         spans += _fragments(text, textbound, attributes, note, name)
+        indexes[textbound.id] = list(range(first, len(spans)))
     anchored = anchor(text, spans, unit=unit, default=CODE_POINTS)
-    notes = []
+    relations, notes = _relations(relation_lines, indexes, events)
     split = sum(1 for span in spans if span.attributes.get("fragment") == 1)
     if split:
         notes.append(
             f"{split} discontinuous annotation{'s' if split > 1 else ''} kept as one span per "
             "fragment (brat_id in their attributes)"
         )
-    return anchored, notes
+    return anchored, notes, relations
+
+
+def _relations(
+    lines: list[tuple[int, dict[str, Any]]],
+    indexes: dict[str, list[int]],
+    events: dict[str, dict[str, Any]],
+) -> tuple[tuple[CorpusRelation, ...], list[str]]:
+    """The ``R`` lines that link two spans, as relations between span indexes, and a note
+    for each of the others saying why it is left out (see the module)."""
+    relations: list[CorpusRelation] = []
+    notes: list[str] = []
+    for number, relation in lines:
+        identifier, arguments = relation["id"], relation["arguments"]
+        ends = [arguments[role] for role in ("Arg1", "Arg2") if role in arguments]
+        if len(ends) < 2:  # other role names: the first two, in the line's order
+            ends = list(arguments.values())[:2]
+        why = ""
+        if len(ends) < 2:
+            why = "it does not name two annotations"
+        else:
+            for end in ends:
+                if end in events or end.startswith(("E", "R")):
+                    why = f"{end} is an event or a relation, not a text-bound annotation"
+                elif end not in indexes:
+                    why = f"it names {end}, which is not in the file"
+                elif len(indexes[end]) > 1:
+                    why = (
+                        f"{end} is discontinuous, kept as {len(indexes[end])} spans, and "
+                        "which of them it links would be a guess"
+                    )
+                if why:
+                    break
+            else:
+                if indexes[ends[0]] == indexes[ends[1]]:
+                    why = f"both its ends are {ends[0]}"
+        if why:
+            notes.append(
+                f"relation {identifier} (line {number}) not imported: {why} (it is kept in "
+                "the attributes of the spans it names)"
+            )
+            continue
+        attributes: dict[str, Any] = {"brat_id": identifier}
+        if set(arguments) != {"Arg1", "Arg2"}:
+            attributes["arguments"] = arguments
+        relations.append(
+            CorpusRelation(indexes[ends[0]][0], indexes[ends[1]][0], relation["type"], attributes)
+        )
+    return tuple(relations), notes
 
 
 def _merge_trigger_twins(

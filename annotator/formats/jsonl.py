@@ -25,8 +25,14 @@ A span is checked here against the line's own text; a line with any bad span is 
 a whole rather than imported with spans missing. Other keys are metadata: ``metadata`` or
 ``meta`` objects are merged in, ``id`` is kept as ``source_id`` (unless the metadata already
 has one, from an earlier import: then it stays, and ``id`` is kept as ``exported_id``).
-A line's ``relations`` (doccano's, or this product's export's) are not imported yet: its
-spans are, and the line's notes say how many relations were left behind.
+
+Relations. A line's ``relations`` (doccano's, or this product's export's), each
+``{"id", "from_id", "to_id", "type"}``, link two of its spans by their ``id``: the ids of
+``entities`` where the line has them (doccano), else those of ``spans`` (this product's
+export; a ``label`` entry has no id). They become the line's ``relations``, imported with
+its spans, their ``id`` (and ``note`` or any other key) kept in their attributes. One whose
+end is no span of the line, or a span doccano's edit removed or moved, or whose two ends
+are one span, is left out, and the line's notes say which and why; its spans are imported.
 
 Writing is ``annotator.formats.jsonl_writer`` (``jsonl_lines``, importable from here too).
 """
@@ -44,6 +50,7 @@ from annotator.formats.reading import (
     UTF16,
     AnchorError,
     CorpusLine,
+    CorpusRelation,
     CorpusSpan,
     SourceSpan,
     anchor,
@@ -120,7 +127,7 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _LineError('it has no "text", or the text is empty.')
-    spans, unit, unit_source, notes = _spans(record, text, offset_unit)
+    spans, unit, unit_source, notes, ends = _spans(record, text, offset_unit)
     metadata: dict[str, Any] = {}
     for key in ("metadata", "meta"):
         if isinstance(record.get(key), dict):
@@ -135,9 +142,8 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
         else:
             metadata[key] = value
     text_hash = record.get("text_sha256")
-    relations = record.get("relations")
-    if isinstance(relations, list) and relations:
-        notes = (*notes, f"{plural(len(relations), 'relation')} not imported (spans only)")
+    relations, left_out = _relations(record.get("relations"), ends)
+    notes = (*notes, *left_out)
     incidents = record.get("incidents")
     if isinstance(incidents, list) and incidents:
         notes = (*notes, f"{plural(len(incidents), 'incident')} not imported (spans only)")
@@ -147,6 +153,7 @@ def _line(number: int, raw: bytes, offset_unit: str, at: tuple[int, int]) -> Cor
         text=text,
         metadata=metadata,
         spans=spans,
+        relations=relations,
         text_sha256=text_hash if isinstance(text_hash, str) else "",
         offset_unit=unit,
         offset_unit_source=unit_source,
@@ -208,31 +215,113 @@ def _has_surrogate(text: str) -> bool:
 
 
 Triple = tuple[int, int, str]
+# What a relation's end id names: the index of a span of the line, or None for a span the
+# line had but that is not imported (doccano's edit removed or moved it).
+Ends = dict[int | str, int | None]
 
 
 def _spans(
     record: dict[str, Any], text: str, offset_unit: str
-) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...]]:
-    """The line's spans in code points, the unit read and why, and notes for the report."""
+) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...], Ends]:
+    """The line's spans in code points, the unit read and why, notes for the report, and
+    the spans its relations may name, by id (see the module)."""
+    own_items = _list(record, "spans") if "spans" in record else None
     own = (
-        [_own_span(item, index) for index, item in enumerate(_list(record, "spans"), start=1)]
-        if "spans" in record
+        [_own_span(item, index) for index, item in enumerate(own_items, start=1)]
+        if own_items is not None
         else None
     )
     doccano: list[SourceSpan] | None = None
+    entities: list | None = None
     if "entities" in record and (own is None or record["entities"]):
-        items = _list(record, "entities")
+        entities = items = _list(record, "entities")
         doccano = [_entity(item, index) for index, item in enumerate(items, start=1)]
     elif "label" in record:
         items = _list(record, "label")
         doccano = [_doccano_span(item, index) for index, item in enumerate(items, start=1)]
-    if own is not None and (doccano is None or _unedited(own, doccano)):
-        return _anchored(text, own, offset_unit, CODE_POINTS)
+    if own is not None and own_items is not None and (doccano is None or _unedited(own, doccano)):
+        if entities and doccano is not None:  # doccano wrote the line: its ids name the ends
+            by_triple: dict[Triple, int] = {}
+            for index, span in enumerate(own):
+                by_triple.setdefault(_triple(span), index)
+            ends = _ids(entities, [by_triple.get(_triple(span)) for span in doccano])
+        else:
+            ends = _ids(own_items, list(range(len(own))))
+        return (*_anchored(text, own, offset_unit, CODE_POINTS), ends)
     if doccano is None:
-        return (), "", "", ()
-    if own is None:
-        return _anchored(text, doccano, offset_unit, UTF16)
-    return _edited(text, own, doccano, offset_unit)
+        return (), "", "", (), {}
+    if own is None or own_items is None:
+        ends = _ids(entities, list(range(len(doccano)))) if entities else {}
+        return (*_anchored(text, doccano, offset_unit, UTF16), ends)
+    edited, unit, unit_source, notes, origin = _edited(text, own, doccano, offset_unit)
+    if entities:
+        position = {source: index for index, source in enumerate(origin)}
+        ends = _ids(entities, [position.get(source) for source in range(len(doccano))])
+    else:  # the exported spans' ids: each names the span still equal to it, if any
+        now: dict[Triple, int] = {}
+        for index, placed in enumerate(edited):
+            now.setdefault((placed.start, placed.end, placed.category), index)
+        ends = _ids(own_items, [now.get(_triple(span)) for span in own])
+    return edited, unit, unit_source, notes, ends
+
+
+def _ids(items: list, indexes: list[int | None]) -> Ends:
+    """Each item's ``id`` (a whole number or text), with the index of the span it became."""
+    ends: Ends = {}
+    for item, index in zip(items, indexes, strict=True):
+        identifier = _identifier(item.get("id") if isinstance(item, dict) else None)
+        if identifier is not None:
+            ends.setdefault(identifier, index)
+    return ends
+
+
+def _identifier(value: Any) -> int | str | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    return value
+
+
+def _relations(value: Any, ends: Ends) -> tuple[tuple[CorpusRelation, ...], tuple[str, ...]]:
+    """The line's relations between its spans, and a note for each one left out."""
+    if value is None or value == []:
+        return (), ()
+    if not isinstance(value, list):
+        return (), ('"relations" is not a list: no relation imported',)
+    relations: list[CorpusRelation] = []
+    notes: list[str] = []
+    for number, item in enumerate(value, start=1):
+        identifier = _identifier(item.get("id")) if isinstance(item, dict) else None
+        name = f"relation {number}" if identifier is None else f"relation {identifier!r}"
+        why = ""
+        found: list[int] = []
+        if not isinstance(item, dict):
+            why = "it is not an object"
+        elif not isinstance(item.get("type"), str) or not item["type"].strip():
+            why = "it has no type"
+        else:
+            for key in ("from_id", "to_id"):
+                end = _identifier(item.get(key))
+                index = ends.get(end) if end is not None else None
+                if end is None:
+                    why = f"its {key} names no span"
+                elif end not in ends:
+                    why = f"its {key} is {end!r}, and no span of the line has that id"
+                elif index is None:
+                    why = (
+                        f"its {key} is {end!r}, a span not imported (doccano's edit removed "
+                        "or moved it)"
+                    )
+                if why or index is None:
+                    break
+                found.append(index)
+            if not why and found[0] == found[1]:
+                why = "both its ends are the one span"
+        if why:
+            notes.append(f"{name} not imported: {why}")
+            continue
+        attributes = {k: v for k, v in item.items() if k not in ("from_id", "to_id", "type")}
+        relations.append(CorpusRelation(found[0], found[1], item["type"].strip(), attributes))
+    return tuple(relations), tuple(notes)
 
 
 def _anchored(
@@ -271,11 +360,14 @@ def _unedited(own: list[SourceSpan], doccano: list[SourceSpan]) -> bool:
 
 def _edited(
     text: str, own: list[SourceSpan], doccano: list[SourceSpan], offset_unit: str
-) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...]]:
-    """doccano's edited ``label`` over the stale exported ``spans`` (see the module)."""
+) -> tuple[tuple[CorpusSpan, ...], str, str, tuple[str, ...], list[int]]:
+    """doccano's edited ``label`` over the stale exported ``spans`` (see the module), and
+    the index in ``doccano`` each span comes from."""
     exported = {_triple(span): span for span in own}
-    as_written = [span for span in doccano if _triple(span) in exported]
-    edited = [span for span in doccano if _triple(span) not in exported]
+    written = [index for index, span in enumerate(doccano) if _triple(span) in exported]
+    changed = [index for index, span in enumerate(doccano) if _triple(span) not in exported]
+    as_written = [doccano[index] for index in written]
+    edited = [doccano[index] for index in changed]
     kept, _, _, _ = _anchored(text, as_written, CODE_POINTS, CODE_POINTS)
     new, unit, unit_source, notes = _anchored(text, edited, offset_unit, UTF16)
     spans = []
@@ -310,11 +402,14 @@ def _edited(
         f"edits made in doccano kept over the exported spans: {plural(len(added), 'span')} added, "
         f"{len(removed)} removed, {moved} moved"
     )
+    order = sorted(range(len(spans)), key=lambda index: (spans[index].start, spans[index].end))
+    origin = [*written, *changed]
     return (
-        tuple(sorted(spans, key=lambda span: (span.start, span.end))),
+        tuple(spans[index] for index in order),
         unit or (CODE_POINTS if kept else ""),
         unit_source,
         (change, *notes),
+        [origin[index] for index in order],
     )
 
 

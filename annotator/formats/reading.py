@@ -3,8 +3,10 @@
 Each reader of another tool's format (``jsonl``, ``labelstudio``, ``brat_reader``,
 ``conll_reader``, ``webanno``, ``xmi``, ``w3c_reader``) yields ``CorpusLine`` records: one
 document each, its spans in half-open Unicode code points into its ``text`` (the text as the
-source wrote it, before canonicalisation), or an ``error`` that names the place (line,
-task, file) and the reason. Nothing here imports Django.
+source wrote it, before canonicalisation) and the relations between them (brat's ``R``
+lines, doccano's ``relations``) as ``CorpusRelation`` records naming their ends by index,
+or an ``error`` that names the place (line, task, file) and the reason. Nothing here
+imports Django.
 
 Offsets. Tools count differently: Python tools (brat, spaCy) count code points, JavaScript
 editors (doccano, Label Studio) and Java platforms (UIMA, INCEpTION, WebAnno) count UTF-16
@@ -57,6 +59,18 @@ class CorpusSpan:
 
 
 @dataclass(frozen=True)
+class CorpusRelation:
+    """A relation between two spans of a document, each named by its index in the
+    document's ``spans``; ``type`` as the source wrote it, ``attributes`` what else it said
+    (brat's ``R`` id, doccano's relation id)."""
+
+    source: int
+    target: int
+    type: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CorpusLine:
     """One document of a corpus file (a JSONL line, a Label Studio task, a brat pair…), or
     why it cannot be imported."""
@@ -66,6 +80,9 @@ class CorpusLine:
     text: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     spans: tuple[CorpusSpan, ...] = ()
+    relations: tuple[CorpusRelation, ...] = ()
+    """Relations between two of ``spans``; one that names a span the reader could not place
+    or find is left out, and ``notes`` say which and why."""
     text_sha256: str = ""
     error: str = ""
     place: str = ""

@@ -22,6 +22,7 @@ from annotator.models.documents import (
     Assignment,
     Document,
     DocumentStatus,
+    ImportedRelation,
     ImportedSpan,
     TextDirection,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "ImportRun",
     "ImportState",
     "ImportVia",
+    "ImportedRelation",
     "ImportedSpan",
     "Incident",
     "IncidentItem",

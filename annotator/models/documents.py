@@ -185,3 +185,45 @@ class ImportedSpan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer}: {self.category_code} {self.start}-{self.end}"
+
+
+class ImportedRelation(models.Model):
+    """A relation that came with an imported corpus, between two spans of one imported layer.
+
+    Like its spans it is never a reviewer's. ``type_code`` is kept as the source wrote it
+    (brat's ``R`` line type, doccano's ``type``); ``relation_type`` is the project's relation
+    type of that code, if there is one. It goes with either of its spans.
+    """
+
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="imported_relations"
+    )
+    layer = models.CharField(max_length=300, help_text="The layer of its two spans.")
+    type_code = models.CharField(max_length=200)
+    relation_type = models.ForeignKey(
+        "annotator.RelationType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.ForeignKey(
+        ImportedSpan, on_delete=models.CASCADE, related_name="imported_relations_as_source"
+    )
+    target = models.ForeignKey(
+        ImportedSpan, on_delete=models.CASCADE, related_name="imported_relations_as_target"
+    )
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["document", "layer", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="imported_relation_ends_differ"
+            ),
+        ]
+        indexes = [models.Index(fields=["document", "layer"], name="imported_relation_layer")]
+
+    def __str__(self) -> str:
+        return f"{self.layer}: {self.source_id} {self.type_code} {self.target_id}"

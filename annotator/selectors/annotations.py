@@ -8,7 +8,14 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, QuerySet
 
-from annotator.models import Annotation, Assignment, Document, GoldSpan, ImportedSpan
+from annotator.models import (
+    Annotation,
+    Assignment,
+    Document,
+    GoldSpan,
+    ImportedRelation,
+    ImportedSpan,
+)
 
 
 def annotation_of_owner(*, user: User, annotation_id: int) -> Annotation | None:
@@ -116,7 +123,10 @@ def reviewer_feedback(*, document: Document, reviewer: User) -> dict[str, list[A
 def imported_layer_list(*, document: Document) -> list[dict[str, Any]]:
     """The document's imported layers (spans that came with an imported corpus, never a
     reviewer's), each ``{"name", "spans": [{"id", "start", "end", "category", "quote",
-    "note"}]}``, layers by name and spans in document order: one query.
+    "note"}], "relations": [{"source", "target", "type", "type_name"}]}``, layers by name,
+    spans in document order, and relations with their ends as indexes into the layer's
+    ``spans`` (``type_name`` the project's relation type's, "" if it has none of that code):
+    one query, and one more for the relations when there are imported spans.
 
     Reviewers may see them: they are another tool's or an earlier export's annotations, not
     other reviewers' work, so showing them keeps annotation blind.
@@ -127,8 +137,11 @@ def imported_layer_list(*, document: Document) -> list[dict[str, Any]]:
         .values_list("pk", "layer", "start", "end", "category_code", "quote", "note")
     )
     layers: dict[str, list[dict[str, Any]]] = {}
+    places: dict[int, tuple[str, int]] = {}
     for pk, layer, start, end, category, quote, note in rows:
-        layers.setdefault(layer, []).append(
+        spans = layers.setdefault(layer, [])
+        places[pk] = (layer, len(spans))
+        spans.append(
             {
                 "id": pk,
                 "start": start,
@@ -138,4 +151,24 @@ def imported_layer_list(*, document: Document) -> list[dict[str, Any]]:
                 "note": note,
             }
         )
-    return [{"name": name, "spans": spans} for name, spans in layers.items()]
+    relations: dict[str, list[dict[str, Any]]] = {}
+    if layers:
+        links = (
+            ImportedRelation.objects.filter(document=document)
+            .order_by("layer", "pk")
+            .values_list("source_id", "target_id", "type_code", "relation_type__name")
+        )
+        for source, target, code, name in links:
+            (layer, source_index), (_, target_index) = places[source], places[target]
+            relations.setdefault(layer, []).append(
+                {
+                    "source": source_index,
+                    "target": target_index,
+                    "type": code,
+                    "type_name": name or "",
+                }
+            )
+    return [
+        {"name": name, "spans": spans, "relations": relations.get(name, [])}
+        for name, spans in layers.items()
+    ]

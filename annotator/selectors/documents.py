@@ -10,7 +10,15 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from annotator.access import ProjectAccess, visible_documents
-from annotator.models import Assignment, AuditEvent, Document, GoldSpan, ImportedSpan, Project
+from annotator.models import (
+    Assignment,
+    AuditEvent,
+    Document,
+    GoldSpan,
+    ImportedRelation,
+    ImportedSpan,
+    Project,
+)
 from annotator.selectors.common import subquery_count
 
 # The columns a document list shows; the text itself can be megabytes and stays behind.
@@ -106,14 +114,25 @@ def document_history(*, document: Document) -> QuerySet[AuditEvent]:
 
 
 def imported_layers(*, document: Document) -> list[dict[str, Any]]:
-    """The document's imported layers, each with its number of spans ``n``."""
-    rows = (
-        ImportedSpan.objects.filter(document=document)
+    """The document's imported layers, each with its number of spans ``n`` and of
+    relations ``relations``; a second query only when it has imported spans."""
+    rows = [
+        dict(row)
+        for row in ImportedSpan.objects.filter(document=document)
         .values("layer")
         .annotate(n=Count("pk"))
         .order_by("layer")
-    )
-    return [dict(row) for row in rows]
+    ]
+    if rows:
+        relations: dict[str, int] = dict(
+            ImportedRelation.objects.filter(document=document)
+            .values("layer")
+            .annotate(n=Count("pk"))
+            .values_list("layer", "n")
+        )
+        for row in rows:
+            row["relations"] = relations.get(str(row["layer"]), 0)
+    return rows
 
 
 # The audit events that describe a document (its title and metadata), as its page lists

@@ -863,7 +863,7 @@ def test_an_incident_on_spans_not_saved_yet_waits_for_their_ids(js: Page):
     assert result["shown"]["unsaved"] is True
     assert [slot["unsaved"] for slot in result["shown"]["slots"]] == [True]
     assert result["sent"] == [
-        'POST /api/v1/documents/1/incidents {"act":100}',
+        'POST /api/v1/documents/1/incidents {"act":100,"note":"","evidence_status":"unknown"}',
         'POST /api/v1/incidents/102/slots {"role":"victims","annotation":101,"involvement":""}',
     ]
     assert result["saved"]["id"] == 102

@@ -21,6 +21,7 @@ from annotator.selectors.incidents import incident_role_specs
 from annotator.selectors.relations import relation_type_specs
 from annotator.services.audit import audited
 from annotator.services.importing.corpora import corpus
+from annotator.services.importing.relations import imported_relation_types_link
 from annotator.services.importing.report import (
     Context,
     FileResult,
@@ -293,7 +294,8 @@ def bundle_taxonomy_load(
 
     They are in a taxonomy file's form (``taxonomy_file_data``) and are checked again here.
     What the project has is never changed, whatever the bundle says of it. Spans imported
-    before, whose category code names one of the new categories, are linked to it.
+    before, whose category code names one of the new categories, are linked to it, and
+    imported relations so to the new relation types.
     """
     taxonomy = taxonomy_file_from_data(
         {
@@ -321,4 +323,5 @@ def bundle_taxonomy_load(
                 )[:1]
             )
         )
+    imported_relation_types_link(project=project, codes=report.relation_types.created)
     return report

@@ -5,7 +5,8 @@ The readers (``annotator.formats``: jsonl, labelstudio, brat_reader, conll_reade
 webanno, xmi, w3c_reader) give ``CorpusLine`` records; here each becomes a ``NewDocument``,
 its spans mapped through canonicalisation (``canonical_offsets``) and checked against their
 quote, grouped in imported layers: ``import: <file>``, and ``import: <file> (annotator 3)``
-for each of a file's own layers (Label Studio's annotators). Which reader reads a file is
+for each of a file's own layers (Label Studio's annotators), each layer with the relations
+between its spans (``services.importing.relations``). Which reader reads a file is
 decided by its suffix and, where a suffix says too little (``.json``, ``.txt``), by its
 content.
 """
@@ -39,6 +40,7 @@ from annotator.formats.webanno import is_webanno_tsv, read_webanno_tsv
 from annotator.formats.xmi import read_xmi
 from annotator.models import Document
 from annotator.services.documents import NewDocument, NewSpan
+from annotator.services.importing.relations import layer_relations
 from annotator.services.importing.report import (
     Context,
     FileResult,
@@ -189,6 +191,7 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
     bounds = [offset for span in line.spans for offset in (span.start, span.end)]
     mapped = canonical_offsets(line.text, bounds) if canonical.steps else bounds
     layers: dict[str, list[NewSpan]] = {}
+    places: list[tuple[str, int]] = []  # each span's layer, and its index there
     for index, span in enumerate(line.spans):
         start, end = mapped[2 * index], mapped[2 * index + 1]
         if end <= start:
@@ -205,6 +208,8 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
         layers.setdefault(named, []).append(
             NewSpan(start, end, span.category, span.note, span.attributes)
         )
+        places.append((named, len(layers[named]) - 1))
+    relations, relation_notes = layer_relations(line.relations, places, layers)
     extraction = Extraction(
         text=line.text,
         extractor=line.extractor,
@@ -241,8 +246,11 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
     return Ready(
         name or source.name,
         new,
-        more_layers=tuple(ImportedLayer(named, spans) for named, spans in rest),
-        notes=line.notes,
+        more_layers=tuple(
+            ImportedLayer(named, spans, relations.get(named, ())) for named, spans in rest
+        ),
+        notes=(*line.notes, *relation_notes),
+        relations=relations.get(first, ()),
     )
 
 

@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project
 from annotator.services.audit import audit_record_many, audited
 from annotator.services.documents import NewSpan, documents_create, json_safe
+from annotator.services.importing.relations import imported_relations_write as relations_write
 from annotator.services.importing.report import (
     FileResult,
     ImportedLayer,
@@ -131,6 +132,9 @@ def imported_spans_add(
                 rows.append((layer.name, span))
     if rows:
         _layers_write(project, [(document, rows)], imported_by, source=source)
+    relations_write(
+        project=project, layers=[(document, layers)], imported_by=imported_by, existing=True
+    )
     return len(rows)
 
 
@@ -203,13 +207,19 @@ def create(
 def _documents_create(
     project: Project, readies: list[Ready], imported_by: User | None
 ) -> list[Document]:
-    """``documents_create``, and the documents' layers beyond the first in its transaction."""
+    """``documents_create``, and the documents' layers beyond the first and their layers'
+    relations (``services.importing.relations``) in its transaction."""
     items = [ready.new for ready in readies]
-    if not any(ready.more_layers for ready in readies):
+    if not any(ready.more_layers or ready.relation_count for ready in readies):
         return documents_create(project=project, items=items, imported_by=imported_by)
     with transaction.atomic():
         documents = documents_create(project=project, items=items, imported_by=imported_by)
         _more_layers(project, documents, readies, imported_by)
+        relations_write(
+            project=project,
+            layers=[(d, r.layers) for d, r in zip(documents, readies, strict=True)],
+            imported_by=imported_by,
+        )
     return documents
 
 

@@ -3,6 +3,12 @@
 // see its spans underlined (one highlight, "imported", styled by imported.css) and listed,
 // and copies one into their own layer, where it becomes a new span of theirs, saved through
 // the span store's queue and checked by the server like any other (pre-annotation).
+//
+// A layer's relations (brat's R lines, doccano's relations) are listed beneath its spans,
+// read-only too. Copying one copies each end the reviewer lacks (the same offsets and
+// category) as above, then draws the relation between their spans through the relation
+// store (relations.js), so it is saved in the same queue, after its spans. A relation of a
+// type the project lacks, or whose ends' categories its type does not allow, is refused.
 
 import { excerpt } from "./text.js";
 
@@ -16,7 +22,9 @@ export class ImportedLayers {
 
   /**
    * @param {object} options
-   * @param {{name: string, spans: object[]}[]} options.layers from the page's data
+   * @param {{name: string, spans: object[], relations?: {source: number, target: number,
+   *   type: string, type_name: string}[]}[]} options.layers from the page's data (relations'
+   *   ends are indexes into the layer's spans)
    * @param {HTMLElement} options.panel the "Imported layers" section, with one checkbox a
    *   layer ([data-imported-layer]) and the list (#imported-list)
    * @param {import("./offsets.js").DocumentOffsets | null} options.offsets null when spans
@@ -27,6 +35,7 @@ export class ImportedLayers {
    */
   constructor({ layers, panel, offsets, spans, categories, onMessage }) {
     this.layers = layers;
+    this.relations = null; // the reviewer's relation store, once the editor has one
     this.panel = panel;
     this.list = panel.querySelector("#imported-list");
     this.offsets = this.#highlight ? offsets : null;
@@ -48,7 +57,13 @@ export class ImportedLayers {
     this.list.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (!button) return;
-      const span = this.layers[Number(button.dataset.layer)]?.spans[Number(button.dataset.span)];
+      const layer = this.layers[Number(button.dataset.layer)];
+      if (button.dataset.action === "copy-relation") {
+        const relation = layer?.relations?.[Number(button.dataset.relation)];
+        if (relation) this.copyRelation(layer, relation);
+        return;
+      }
+      const span = layer?.spans[Number(button.dataset.span)];
       if (!span) return;
       if (button.dataset.action === "copy") this.copy(span, button);
       else if (this.offsets) {
@@ -57,13 +72,104 @@ export class ImportedLayers {
     });
   }
 
+  /** Where relations are drawn and saved (relations.js); without it none can be copied. */
+  useRelations(relations) {
+    this.relations = relations;
+  }
+
+  /** The reviewer's own span equal to this one (same offsets and category), if any. */
+  #own(span) {
+    return (
+      this.spans
+        .all()
+        .find(
+          (own) =>
+            own.start === span.start && own.end === span.end && own.category === span.category,
+        ) ?? null
+    );
+  }
+
   /** The reviewer already has exactly this span (same offsets and category). */
   #owned(span) {
-    return this.spans
-      .all()
+    return this.#own(span) !== null;
+  }
+
+  #typeName(relation) {
+    return relation.type_name || this.relations?.types.get(relation.type)?.name || relation.type;
+  }
+
+  /** The reviewer already has this relation between their spans equal to its ends. */
+  #ownedRelation(layer, relation) {
+    const source = this.#own(layer.spans[relation.source]);
+    const target = this.#own(layer.spans[relation.target]);
+    if (!source || !target || !this.relations) return false;
+    const symmetric = this.relations.types.get(relation.type)?.symmetric;
+    return this.relations
+      .ofSpan(source.localId)
       .some(
-        (own) => own.start === span.start && own.end === span.end && own.category === span.category,
+        (own) =>
+          own.type === relation.type &&
+          ((own.source === source.localId && own.target === target.localId) ||
+            (symmetric && own.source === target.localId && own.target === source.localId)),
       );
+  }
+
+  /**
+   * Copy an imported relation into the reviewer's layer: each end they lack copied first,
+   * then the relation drawn between their spans. Returns whether it was drawn.
+   */
+  copyRelation(layer, relation) {
+    if (this.spans.readOnly) return false;
+    const name = this.#typeName(relation);
+    const type = this.relations?.types.get(relation.type);
+    if (!type || type.retired) {
+      this.onMessage(
+        `“${name}” is not a relation type of this project: the relation cannot be copied.`,
+        "warning",
+      );
+      return false;
+    }
+    const ends = [layer.spans[relation.source], layer.spans[relation.target]];
+    const foreign = ends.find((end) => !this.categories.has(end.category));
+    if (foreign) {
+      this.onMessage(
+        `“${foreign.category}” is not a category of this project: the relation cannot be copied.`,
+        "warning",
+      );
+      return false;
+    }
+    if (!this.relations.typesFor(...ends).some((fits) => fits.code === type.code)) {
+      const [from, to] = ends.map((end) => this.categories.get(end.category).name);
+      this.onMessage(
+        `“${type.name}” cannot link a span of ${from} to one of ${to}: its ends do not allow ` +
+          "these categories, so the relation is not copied.",
+        "warning",
+      );
+      return false;
+    }
+    if (this.#ownedRelation(layer, relation)) {
+      this.onMessage("This relation is in your layer already.", "info");
+      return false;
+    }
+    const [source, target] = ends.map((end) => this.#own(end) ?? this.#copied(end));
+    const created =
+      source && target
+        ? this.relations.create({ source: source.localId, target: target.localId, type: type.code })
+        : null;
+    this.#render(); // the ends copied, and the relation, now say "Copied"
+    // The row drawn anew keeps the keyboard's place: its label takes the focus.
+    const at = `[data-layer="${this.layers.indexOf(layer)}"][data-relation="${layer.relations.indexOf(relation)}"]`;
+    this.list
+      .querySelector(at)
+      ?.closest(".imported-relation")
+      ?.querySelector(".imported-jump")
+      ?.focus();
+    return Boolean(created);
+  }
+
+  /** A new span of the reviewer's equal to an imported one, or null (told why). */
+  #copied(span) {
+    return this.spans.create({ start: span.start, end: span.end, category: span.category });
   }
 
   /** Copy an imported span into the reviewer's layer: a new span of theirs, saved. */
@@ -80,11 +186,7 @@ export class ImportedLayers {
       this.onMessage("This span is in your layer already.", "info");
       return false;
     }
-    const created = this.spans.create({
-      start: span.start,
-      end: span.end,
-      category: span.category,
-    });
+    const created = this.#copied(span);
     if (created && button) {
       button.disabled = true;
       button.textContent = "Copied";
@@ -103,11 +205,23 @@ export class ImportedLayers {
         total += 1;
         if (rows.length < ROWS_LIMIT) rows.push(this.#row(index, position, span));
       });
+      const relations = layer.relations || [];
+      if (relations.length && rows.length < ROWS_LIMIT) {
+        const heading = document.createElement("div");
+        heading.className = "imported-relations-heading fw-semibold mt-1";
+        heading.setAttribute("role", "listitem");
+        heading.append("Relations in “", isolatedName(layer.name), "”");
+        rows.push(heading);
+      }
+      relations.forEach((relation, position) => {
+        total += 1;
+        if (rows.length < ROWS_LIMIT) rows.push(this.#relationRow(index, position, relation));
+      });
     }
     if (total > rows.length) {
       const more = document.createElement("p");
       more.className = "text-body-secondary mb-0";
-      more.textContent = `The first ${rows.length} of ${total} spans are listed; all are underlined.`;
+      more.textContent = `The first ${rows.length} of ${total} spans and relations are listed; all spans are underlined.`;
       rows.push(more);
     }
     this.list.replaceChildren(...rows);
@@ -152,4 +266,55 @@ export class ImportedLayers {
     row.append(jump, copy);
     return row;
   }
+
+  /** "Denies: “quote…” → “quote…”", which shows its source, and its Copy button. */
+  #relationRow(layerIndex, position, relation) {
+    const layer = this.layers[layerIndex];
+    const source = layer.spans[relation.source];
+    const target = layer.spans[relation.target];
+    const typeName = this.#typeName(relation);
+    const arrow = this.relations?.types.get(relation.type)?.symmetric ? "↔" : "→";
+    const row = document.createElement("div");
+    row.className = "imported-row imported-relation d-flex align-items-center gap-1";
+    row.setAttribute("role", "listitem");
+    const jump = document.createElement("button");
+    jump.type = "button";
+    jump.className = "btn btn-link btn-sm text-start p-0 flex-grow-1 imported-jump";
+    jump.dataset.action = "show";
+    jump.dataset.layer = String(layerIndex);
+    jump.dataset.span = String(relation.source);
+    const name = document.createElement("span");
+    name.className = "fw-semibold me-1";
+    name.textContent = `${typeName}:`;
+    const from = document.createElement("bdi");
+    from.textContent = excerpt(source.quote, 40);
+    const to = document.createElement("bdi");
+    to.textContent = excerpt(target.quote, 40);
+    jump.append(name, "“", from, `” ${arrow} “`, to, "”");
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "btn btn-sm btn-outline-primary py-0 imported-copy";
+    copy.dataset.action = "copy-relation";
+    copy.dataset.layer = String(layerIndex);
+    copy.dataset.relation = String(position);
+    copy.textContent = "Copy";
+    copy.setAttribute(
+      "aria-label",
+      `Copy the relation ${typeName} from “${excerpt(source.quote, 40)}” to ` +
+        `“${excerpt(target.quote, 40)}” into my layer`,
+    );
+    if (this.spans.readOnly) copy.disabled = true;
+    else if (this.#ownedRelation(layer, relation)) {
+      copy.disabled = true;
+      copy.textContent = "Copied";
+    }
+    row.append(jump, copy);
+    return row;
+  }
+}
+
+function isolatedName(text) {
+  const name = document.createElement("bdi");
+  name.textContent = text;
+  return name;
 }

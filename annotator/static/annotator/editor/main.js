@@ -102,8 +102,9 @@ new Details({
   onPick: pick,
 });
 const importedPanel = document.getElementById("imported-layers");
+let importedLayers = null;
 if (importedPanel) {
-  new ImportedLayers({
+  importedLayers = new ImportedLayers({
     layers: data.importedLayers || [],
     panel: importedPanel,
     offsets: usable ? offsets : null,
@@ -126,6 +127,7 @@ if (usable && relationTypes.length && document.getElementById("relation-list")) 
     readOnly: spans.readOnly,
     onMessage: showMessage,
   });
+  importedLayers?.useRelations(relations); // an imported layer's relations are copied here
   probe.phase("relations", () => {
     relations.load(data.relations || []);
     new RelationPanel({ relations, spans, categories, onPick: pick });
