@@ -50,7 +50,7 @@ class IncidentRole(models.Model):
     retired = models.BooleanField(
         default=False,
         help_text="Retired roles take no new span but stay on existing incidents and in "
-        "exports; a role is retired, never deleted.",
+        "exports; a role that incidents fill is retired, never deleted.",
     )
 
     class Meta:
