@@ -5,10 +5,14 @@ show and change it."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import re
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotator.alignment import Span
@@ -17,6 +21,8 @@ from annotator.models import (
     DocumentStatus,
     GoldOrigin,
     GoldSpan,
+    ImportedRelation,
+    ImportedSpan,
     ItemStatus,
     ModerationItem,
     Resolution,
@@ -432,6 +438,67 @@ def test_the_curation_page_holds_every_layer_and_item_by_letter(world):
     for user in (world["alice"], world["bob"]):
         assert user.username not in html, "anonymous moderation: no reviewer's name"
         assert f'"{user.pk}"' not in json.dumps(data["items"]), "nor their user id"
+
+
+def imported_layer(document, count):
+    """``count`` spans of an imported layer on the document, each a relation to the next."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", document.text)][:count]
+    spans = ImportedSpan.objects.bulk_create(
+        ImportedSpan(
+            document=document,
+            layer="import: corpus.jsonl",
+            category_code="detention",
+            start=start,
+            end=end,
+            quote=document.text[start:end],
+        )
+        for start, end in words
+    )
+    ImportedRelation.objects.bulk_create(
+        ImportedRelation(
+            document=document,
+            layer="import: corpus.jsonl",
+            type_code="same_incident",
+            source=a,
+            target=b,
+        )
+        for a, b in itertools.pairwise(spans)
+    )
+    return spans
+
+
+def test_the_curation_page_offers_the_imported_layers_to_copy_into_gold_in_fixed_queries(
+    world, django_assert_max_num_queries
+):
+    started(world)
+    client = client_for(world["moderator"])
+    client.get(curate_url(world))  # sessions, caches: what the first request alone does
+    imported_layer(world["document"], 1)
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(curate_url(world))
+    ImportedSpan.objects.all().delete()
+    imported_layer(world["document"], 12)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(curate_url(world))
+
+    data = page_data(response, "curation-data")
+    (layer,) = data["importedLayers"]
+    assert layer["name"] == "import: corpus.jsonl"
+    assert [span["quote"] for span in layer["spans"]] == [
+        world["document"].text[span["start"] : span["end"]] for span in layer["spans"]
+    ]
+    assert len(layer["spans"]) == 12
+    assert len(layer["relations"]) == 11
+    html = response.content.decode()
+    assert 'id="imported-layers"' in html
+    assert "Copy one into the gold layer to keep it." in html
+
+
+def test_without_imported_layers_the_curation_page_has_no_such_panel(world):
+    started(world)
+    response = client_for(world["moderator"]).get(curate_url(world))
+    assert page_data(response, "curation-data")["importedLayers"] == []
+    assert 'id="imported-layers"' not in response.content.decode()
 
 
 def test_only_moderators_and_managers_curate(world):

@@ -19,6 +19,7 @@ from django.urls import reverse
 from annotator.access import AuthenticatedHttpRequest, DocumentAccess, member_document_access
 from annotator.forms.base import LARGEST_ID
 from annotator.models import EvidenceStatus, Resolution, ResolutionReason, Role, SourceType
+from annotator.selectors.annotations import imported_layer_list
 from annotator.selectors.gold import gold_list
 from annotator.selectors.incidents import incident_role_names
 from annotator.selectors.moderation import document_items, submitted_spans
@@ -88,9 +89,13 @@ def document_curate(request: AuthenticatedHttpRequest, project_slug: str, pk: in
     ]
     data = _page_data(request, access, labels, categories)
     requested = request.GET.get("item", "")
+    imported_layers = imported_layer_list(document=document)
     data.update(
         {
             "reviewers": reviewers,
+            # Another tool's spans that came with an imported corpus: read-only, shown on
+            # request, copied into the gold layer as gold spans (their relations listed).
+            "importedLayers": imported_layers,
             "layers": {
                 labels.letter(reviewer): [list(span) for span in spans]
                 for reviewer, spans in layers.items()
@@ -123,6 +128,7 @@ def document_curate(request: AuthenticatedHttpRequest, project_slug: str, pk: in
             "document": document,
             "categories": categories,
             "reviewers": reviewers,
+            "imported_layers": imported_layers,
             "page_data": data,
         },
     )

@@ -1,10 +1,12 @@
 // The curation page: the canonical text once, the gold layer painted over it and editable
 // with the editor's own pieces (exact offsets, nudges, details, undo, the save queue), each
-// reviewer's layer underlined beneath it, and the moderation items (items.js) marked in the
-// margin and decided from the sidebar. Everything is saved through the API, in one queue.
+// reviewer's layer underlined beneath it, the moderation items (items.js) marked in the
+// margin and decided from the sidebar, and the imported layers to copy from (imported.js).
+// Everything is saved through the API, in one queue.
 
 import { Details } from "./details.js";
 import { Highlights, spansUsable } from "./highlights.js";
+import { ImportedLayers } from "./imported.js";
 import { bindInput } from "./input.js";
 import { ItemBoard } from "./items.js";
 import { DocumentOffsets } from "./offsets.js";
@@ -71,6 +73,21 @@ if (usable) {
   gold.load(data.gold);
   new Highlights({ categories: categories.keys(), offsets, spans: gold });
   paintLayers();
+}
+
+// Another tool's spans that came with an imported corpus: shown on request, and copied
+// into the gold layer as gold spans, saved like those the moderator draws (pre-annotation).
+const importedPanel = document.getElementById("imported-layers");
+if (importedPanel) {
+  new ImportedLayers({
+    layers: data.importedLayers || [],
+    panel: importedPanel,
+    offsets: usable ? offsets : null,
+    spans: gold,
+    categories,
+    onMessage: showMessage,
+    layerNames: { mine: "the gold layer", yours: "the gold layer" },
+  });
 }
 
 function pick(localId) {

@@ -32,8 +32,19 @@ export class ImportedLayers {
    * @param {import("./spans.js").SpanStore} options.spans the reviewer's own spans
    * @param {Map<string, {name: string}>} options.categories by code
    * @param {(text: string, kind?: string) => void} options.onMessage
+   * @param {{mine: string, yours: string}} [options.layerNames] how the layer copied into
+   *   is named to its owner: the editor's "my layer", the curation page's "the gold layer"
    */
-  constructor({ layers, panel, offsets, spans, categories, onMessage }) {
+  constructor({
+    layers,
+    panel,
+    offsets,
+    spans,
+    categories,
+    onMessage,
+    layerNames = { mine: "my layer", yours: "your layer" },
+  }) {
+    this.layerNames = layerNames;
     this.layers = layers;
     this.relations = null; // the reviewer's relation store, once the editor has one
     this.panel = panel;
@@ -148,7 +159,7 @@ export class ImportedLayers {
       return false;
     }
     if (this.#ownedRelation(layer, relation)) {
-      this.onMessage("This relation is in your layer already.", "info");
+      this.onMessage(`This relation is in ${this.layerNames.yours} already.`, "info");
       return false;
     }
     const [source, target] = ends.map((end) => this.#own(end) ?? this.#copied(end));
@@ -183,7 +194,7 @@ export class ImportedLayers {
       return false;
     }
     if (this.#owned(span)) {
-      this.onMessage("This span is in your layer already.", "info");
+      this.onMessage(`This span is in ${this.layerNames.yours} already.`, "info");
       return false;
     }
     const created = this.#copied(span);
@@ -256,7 +267,7 @@ export class ImportedLayers {
     copy.textContent = "Copy";
     copy.setAttribute(
       "aria-label",
-      `Copy “${excerpt(span.quote, 40)}” into my layer as ${name.textContent}`,
+      `Copy “${excerpt(span.quote, 40)}” into ${this.layerNames.mine} as ${name.textContent}`,
     );
     if (this.spans.readOnly || !this.categories.has(span.category)) copy.disabled = true;
     else if (this.#owned(span)) {
@@ -301,9 +312,11 @@ export class ImportedLayers {
     copy.setAttribute(
       "aria-label",
       `Copy the relation ${typeName} from “${excerpt(source.quote, 40)}” to ` +
-        `“${excerpt(target.quote, 40)}” into my layer`,
+        `“${excerpt(target.quote, 40)}” into ${this.layerNames.mine}`,
     );
-    if (this.spans.readOnly) copy.disabled = true;
+    // Without a relation store (the curation page's gold relations come from moderation)
+    // a relation is listed, to read, but not copied.
+    if (this.spans.readOnly || !this.relations) copy.disabled = true;
     else if (this.#ownedRelation(layer, relation)) {
       copy.disabled = true;
       copy.textContent = "Copied";
