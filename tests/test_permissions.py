@@ -626,6 +626,36 @@ CASES = {
         {"retired": "1"},
         MANAGERS_POST,
     ),
+    "incident role form, new": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/incident-roles/new/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "add an incident role": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/incident-roles/new/",
+        {"code": "witnesses", "name": "Witnesses", "categories": ["detention"]},
+        MANAGERS_POST,
+    ),
+    "incident role form": (
+        "get",
+        lambda w: f"{settings_of(w)}taxonomy/incident-roles/{incident_role_of(w).pk}/",
+        None,
+        MANAGERS_PAGE,
+    ),
+    "edit an incident role": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/incident-roles/{incident_role_of(w).pk}/",
+        {"name": "Sources", "definition": "Who says so.", "multiple": "on"},
+        MANAGERS_POST,
+    ),
+    "delete an incident role": (
+        "post",
+        lambda w: f"{settings_of(w)}taxonomy/incident-roles/{incident_role_of(w).pk}/delete/",
+        {},
+        MANAGERS_POST,
+    ),
     "taxonomy upload form": (
         "get",
         lambda w: f"{settings_of(w)}taxonomy/upload/",
