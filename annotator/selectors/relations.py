@@ -173,15 +173,18 @@ def relation_record(relation: Relation, *, times: bool = True) -> dict[str, Any]
     return record
 
 
-def relation_list(*, document: Document, reviewer: User) -> list[dict[str, Any]]:
+def relation_list(
+    *, document: Document, reviewer: User, times: bool = True
+) -> list[dict[str, Any]]:
     """One reviewer's relations of a document, in the order they were drawn, in the shape
-    of ``RELATION_COLUMNS``: one query, plain rows (a long report can have a thousand)."""
+    of ``RELATION_COLUMNS`` (without ``RELATION_TIMES`` when not ``times``, as the editor
+    wants them): one query, plain rows (a long report can have a thousand)."""
+    names = tuple(name for name in RELATION_COLUMNS if times or name not in RELATION_TIMES)
     rows = (
         Relation.objects.filter(document=document, reviewer=reviewer)
         .order_by("pk")
-        .values_list(*RELATION_COLUMNS.values())
+        .values_list(*(RELATION_COLUMNS[name] for name in names))
     )
-    names = tuple(RELATION_COLUMNS)
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 

@@ -44,7 +44,8 @@ def document_annotate(
             status=403,
         )
     categories = list(category_list(project=project))
-    annotations = annotation_list(document=document, reviewer=request.user)
+    # Without their times, which the editor never shows: a long report has thousands.
+    annotations = annotation_list(document=document, reviewer=request.user, times=False)
     imported_layers = imported_layer_list(document=document)
     relation_types = [
         relation_type_record(row) for row in relation_types_with_ends(project=project)
@@ -95,7 +96,7 @@ def document_annotate(
                 # The reviewer's own links between their spans, and the types a link may
                 # have (with the categories each end allows): blind like the spans.
                 "relationTypes": relation_types,
-                "relations": relation_list(document=document, reviewer=request.user)
+                "relations": relation_list(document=document, reviewer=request.user, times=False)
                 if relation_types
                 else [],
                 # Another tool's spans that came with an imported corpus: read-only, shown on

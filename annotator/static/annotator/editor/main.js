@@ -53,6 +53,21 @@ const categories = new Map(data.categories.map((category) => [category.code, cat
 
 const usable = spansUsable({ offsets, text: data.text, article, showMessage, what: "editing" });
 
+// Incident records come from the API, asked for before anything is drawn (so that the requests
+// overlap the drawing) and awaited before the editor says it is ready; the roles are the
+// project's, the incidents only the reviewer's own.
+const incidentPanel = document.getElementById("incident-panel");
+const incidentData =
+  usable && incidentPanel
+    ? Promise.all([
+        getJson(`${data.apiBase}projects/${incidentPanel.dataset.projectSlug}/incident-roles`),
+        getJson(`${data.apiBase}documents/${data.documentId}/incidents`),
+      ]).catch((error) => {
+        showMessage(`Your incidents could not be loaded: ${error.message}. Reload the page.`);
+        return null;
+      })
+    : Promise.resolve(null);
+
 const spans = new SpanStore({
   queue,
   index,
@@ -133,19 +148,6 @@ if (usable && relationTypes.length && document.getElementById("relation-list")) 
     new RelationPanel({ relations, spans, categories, onPick: pick });
   });
 }
-// Incident records come from the API, asked for at once and awaited before the editor says
-// it is ready; the roles are the project's, the incidents only the reviewer's own.
-const incidentPanel = document.getElementById("incident-panel");
-const incidentData =
-  usable && incidentPanel
-    ? Promise.all([
-        getJson(`${data.apiBase}projects/${incidentPanel.dataset.projectSlug}/incident-roles`),
-        getJson(`${data.apiBase}documents/${data.documentId}/incidents`),
-      ]).catch((error) => {
-        showMessage(`Your incidents could not be loaded: ${error.message}. Reload the page.`);
-        return null;
-      })
-    : Promise.resolve(null);
 bindInput({
   article,
   offsets,
