@@ -59,6 +59,11 @@ urlpatterns = [
     ),
     path("projects/<slug:project_slug>/", documents.document_list, name="document_list"),
     path("projects/<slug:project_slug>/assign/", assignments.project_assign, name="project_assign"),
+    path(
+        "projects/<slug:project_slug>/languages/detect/",
+        documents.document_languages_detect,
+        name="document_languages_detect",
+    ),
     path("projects/<slug:project_slug>/import/", importing.document_import, name="document_import"),
     path("projects/<slug:project_slug>/export/", exporting.corpus_export, name="corpus_export"),
     path(

@@ -222,6 +222,12 @@ CASES = {
         {},
         (302, 404, 403, 403, 403, 302, 404),
     ),
+    "detect languages": (
+        "post",
+        lambda w: f"/projects/{w['project'].slug}/languages/detect/",
+        {},
+        MANAGERS_POST,
+    ),
     "next document": (
         "get",
         lambda w: f"/projects/{w['project'].slug}/next/",

@@ -31,6 +31,7 @@ from annotator.forms.documents import (
 )
 from annotator.models import DocumentStatus, Role
 from annotator.responses import original_download
+from annotator.selectors.document_languages import undetected_document_count
 from annotator.selectors.documents import (
     assignment_list,
     imported_layers,
@@ -46,6 +47,7 @@ from annotator.selectors.documents import (
 )
 from annotator.selectors.projects import project_reviewers
 from annotator.selectors.pseudonyms import document_reviewer_labels, history_entries, labels_for
+from annotator.services.document_languages import DEFAULT_LIMIT, languages_detect
 from annotator.services.document_metadata import (
     document_metadata_edit,
     document_retitle,
@@ -86,7 +88,28 @@ def document_list(request: AuthenticatedHttpRequest, project_slug: str) -> HttpR
         "page": page,
         "gold_shown": gold_shown,
     }
+    if access.is_manager:
+        undetected = undetected_document_count(project=project)
+        if undetected:
+            context["languages_form"] = ActionForm(
+                label=f"Detect the language of {undetected} "
+                f"document{' that declares' if undetected == 1 else 's that declare'} none",
+                style="btn-sm btn-outline-secondary",
+                action=reverse("document_languages_detect", kwargs={"project_slug": project.slug}),
+            )
+            context["languages_batch"] = f"{DEFAULT_LIMIT:,}"
     return render(request, "annotator/document_list.html", context)
+
+
+@require_POST
+def document_languages_detect(request: AuthenticatedHttpRequest, project_slug: str) -> HttpResponse:
+    """Detect the language of the next batch of documents that declare none (managers): a
+    corpus's documents are not detected at import, which must stay fast."""
+    access = project_access(user=request.user, slug=project_slug)
+    access.require(Role.MANAGER, to="detect the documents' languages")
+    result = languages_detect(project=access.project, actor=request.user)
+    messages.success(request, result.summary())
+    return redirect("document_list", project_slug=project_slug)
 
 
 def document_detail(request: AuthenticatedHttpRequest, project_slug: str, pk: int) -> HttpResponse:

@@ -16,6 +16,7 @@ from annotator.access import AuthenticatedHttpRequest, project_access
 from annotator.forms.base import LARGEST_ID, ActionForm
 from annotator.forms.documents import ImportForm
 from annotator.models import ImportOutcome, ImportRun, ImportVia, Project, Role
+from annotator.selectors.document_languages import run_undetected_count
 from annotator.selectors.importing import import_row_list, import_run_get, import_run_list
 from annotator.services.importing import (
     documents_import,
@@ -93,6 +94,8 @@ def document_import_report(
             "page": page,
             "rows": rows,
             "outcome": outcome,
+            # Its corpora's documents still without a language, to detect from the list.
+            "undetected": run_undetected_count(project=project, run=run) if run.imported else 0,
             "outcomes": [
                 ("", "All", run.total),
                 (ImportOutcome.IMPORTED, "Imported", run.imported),
