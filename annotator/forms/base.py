@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Div, Field, Submit
 from django import forms
 
 from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN
@@ -73,3 +73,21 @@ class ActionForm(forms.Form):
         self.helper.form_action = action
         self.helper.form_class = "d-inline"
         self.helper.add_input(Button("submit", label, css_class=style))
+
+
+def code_and_name(*, creating: bool) -> tuple[Div, Field]:
+    """The head of a taxonomy item's form layout: its code (only when it is created: a code
+    is fixed) beside its name, then its definition."""
+    code = [Div(Field("code"), css_class="col-md-4")] if creating else []
+    return Div(*code, Div(Field("name"), css_class="col-md-8"), css_class="row g-2"), Field(
+        "definition"
+    )
+
+
+def side_by_side(first: str, second: str) -> Div:
+    """Two fields of a form in two columns (one on a narrow screen)."""
+    return Div(
+        Div(Field(first), css_class="col-md-6"),
+        Div(Field(second), css_class="col-md-6"),
+        css_class="row g-2",
+    )

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout, Submit
+from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
-from annotator.forms.base import category_list, taxonomy_code_field
+from annotator.forms.base import category_list, code_and_name, side_by_side, taxonomy_code_field
 from annotator.taxonomy import NAME_MAX_LENGTH
 from annotator.taxonomy_incidents import Involvement
 
@@ -73,17 +73,8 @@ class IncidentRoleForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_id = "incident-role-form"
         self.helper.layout = Layout(
-            Div(
-                *([Div(Field("code"), css_class="col-md-4")] if creating else []),
-                Div(Field("name"), css_class="col-md-8"),
-                css_class="row g-2",
-            ),
-            Field("definition"),
-            Div(
-                Div(Field("categories"), css_class="col-md-6"),
-                Div(Field("involvements"), css_class="col-md-6"),
-                css_class="row g-2",
-            ),
+            *code_and_name(creating=creating),
+            side_by_side("categories", "involvements"),
             Field("multiple"),
             Field("retired"),
         )

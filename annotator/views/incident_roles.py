@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +23,7 @@ from annotator.services.incident_role_edits import (
     incident_role_update,
 )
 from annotator.views.relation_types import TO, category_choices
-from annotator.views.settings import add_errors, manager_access
+from annotator.views.settings import form_saved, manager_access, taxonomy_item_page
 
 FIELDS = ("name", "definition", "categories", "multiple", "involvements", "retired")
 
@@ -43,17 +43,7 @@ def _page(
     form: IncidentRoleForm,
     role: IncidentRole | None,
 ) -> HttpResponse:
-    return render(
-        request,
-        "annotator/incident_role_edit.html",
-        {
-            "project": access.project,
-            "access": access,
-            "section": "taxonomy",
-            "form": form,
-            "role": role,
-        },
-    )
+    return taxonomy_item_page(request, access, "annotator/incident_role_edit.html", form, role=role)
 
 
 def _role(access: ProjectAccess, pk: int) -> IncidentRole:
@@ -72,18 +62,20 @@ def incident_role_new(request: AuthenticatedHttpRequest, project_slug: str) -> H
         request.POST or None, categories=category_choices(access), creating=True
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            role = incident_role_create(
+        done = form_saved(
+            request,
+            form,
+            lambda: incident_role_create(
                 project=access.project,
                 code=form.cleaned_data["code"],
                 **_fields(form),
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Added the incident role “{role.name}”.")
-            return _listed(project_slug, f"incident-role-{role.pk}")
+            ),
+            said=lambda role: f"Added the incident role “{role.name}”.",
+            then=lambda role: _listed(project_slug, f"incident-role-{role.pk}"),
+        )
+        if done:
+            return done
     return _page(request, access, form, None)
 
 
@@ -111,13 +103,15 @@ def incident_role_edit(
         creating=False,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            incident_role_update(role=role, **_fields(form), actor=request.user)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Saved the incident role “{form.cleaned_data['name']}”.")
-            return _listed(project_slug, f"incident-role-{role.pk}")
+        done = form_saved(
+            request,
+            form,
+            lambda: incident_role_update(role=role, **_fields(form), actor=request.user),
+            said=lambda _: f"Saved the incident role “{form.cleaned_data['name']}”.",
+            then=lambda _: _listed(project_slug, f"incident-role-{role.pk}"),
+        )
+        if done:
+            return done
     return _page(request, access, form, role)
 
 

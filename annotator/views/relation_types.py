@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,7 +25,7 @@ from annotator.services.relation_type_edits import (
     relation_type_retire,
     relation_type_update,
 )
-from annotator.views.settings import add_errors, manager_access
+from annotator.views.settings import form_saved, manager_access, taxonomy_item_page
 
 TO = "change the taxonomy"
 
@@ -70,16 +69,8 @@ def _page(
     form: RelationTypeForm,
     relation_type: RelationType | None,
 ) -> HttpResponse:
-    return render(
-        request,
-        "annotator/relation_type_edit.html",
-        {
-            "project": access.project,
-            "access": access,
-            "section": "taxonomy",
-            "form": form,
-            "relation_type": relation_type,
-        },
+    return taxonomy_item_page(
+        request, access, "annotator/relation_type_edit.html", form, relation_type=relation_type
     )
 
 
@@ -92,18 +83,20 @@ def relation_type_new(request: AuthenticatedHttpRequest, project_slug: str) -> H
         request.POST or None, categories=category_choices(access), creating=True
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            relation_type = relation_type_create(
+        done = form_saved(
+            request,
+            form,
+            lambda: relation_type_create(
                 project=access.project,
                 code=form.cleaned_data["code"],
                 **_fields(form),
                 actor=request.user,
-            )
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Added the relation type “{relation_type.name}”.")
-            return _listed(project_slug, relation_type)
+            ),
+            said=lambda created: f"Added the relation type “{created.name}”.",
+            then=lambda created: _listed(project_slug, created),
+        )
+        if done:
+            return done
     return _page(request, access, form, None)
 
 
@@ -140,13 +133,17 @@ def relation_type_edit(
         direction_locked=relation_type_in_use(relation_type),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            relation_type_update(relation_type=relation_type, **_fields(form), actor=request.user)
-        except ValidationError as error:
-            add_errors(form, error)
-        else:
-            messages.success(request, f"Saved the relation type “{form.cleaned_data['name']}”.")
-            return _listed(project_slug, relation_type)
+        done = form_saved(
+            request,
+            form,
+            lambda: relation_type_update(
+                relation_type=relation_type, **_fields(form), actor=request.user
+            ),
+            said=lambda _: f"Saved the relation type “{form.cleaned_data['name']}”.",
+            then=lambda _: _listed(project_slug, relation_type),
+        )
+        if done:
+            return done
     return _page(request, access, form, relation_type)
 
 

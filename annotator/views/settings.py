@@ -7,7 +7,8 @@ Members are in ``views.members``, assignments and progress in ``views.assignment
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,8 @@ from annotator.selectors.projects import (
 )
 from annotator.services.projects import PROJECT_FIELDS, project_create, project_update
 
+T = TypeVar("T")
+
 VERSIONS_SHOWN = 20
 TAXONOMY_FILE_MAX_BYTES = 2_000_000
 # Between the preview of an uploaded taxonomy and applying it, the parsed file waits in the
@@ -37,6 +40,37 @@ def add_errors(form: Any, error: ValidationError) -> None:
         return
     for name, messages_of in error.message_dict.items():
         form.add_error(name if name in form.fields else None, messages_of)
+
+
+def form_saved(
+    request: AuthenticatedHttpRequest,
+    form: Any,
+    save: Callable[[], T],
+    *,
+    said: Callable[[T], str],
+    then: Callable[[T], HttpResponse],
+) -> HttpResponse | None:
+    """A valid form's write through its service: said and redirected (``then``), or the
+    service's refusal put on the form (None: the page shows the form again)."""
+    try:
+        saved = save()
+    except ValidationError as error:
+        add_errors(form, error)
+        return None
+    messages.success(request, said(saved))
+    return then(saved)
+
+
+def taxonomy_item_page(
+    request: AuthenticatedHttpRequest,
+    access: ProjectAccess,
+    template: str,
+    form: Any,
+    **item: object,
+) -> HttpResponse:
+    """The page of one relation type's or incident role's form, in the taxonomy's section."""
+    context = {"project": access.project, "access": access, "section": "taxonomy", "form": form}
+    return render(request, template, {**context, **item})
 
 
 def manager_access(
