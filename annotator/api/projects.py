@@ -32,10 +32,9 @@ from annotator.selectors.projects import (
 )
 from annotator.selectors.projects import project_list as projects_of_member
 from annotator.selectors.relations import relation_type_specs
-from annotator.services.incident_roles import IncidentRoleReport
 from annotator.services.projects import project_create, project_update
-from annotator.services.relation_types import RelationTypeReport
 from annotator.services.taxonomy import TaxonomyReport, taxonomy_load, taxonomy_preview
+from annotator.services.taxonomy_items import ItemsReport
 from annotator.taxonomy_relations import (
     TaxonomyFile,
     parse_taxonomy_file,
@@ -159,7 +158,7 @@ def get_taxonomy(request: AuthenticatedHttpRequest, slug: Slug) -> dict[str, Any
     return {"version": _current_version(access.project), **data}
 
 
-def _changes(report: RelationTypeReport | IncidentRoleReport) -> dict[str, Any]:
+def _changes(report: ItemsReport) -> dict[str, Any]:
     return {
         "created": report.created,
         "updated": {

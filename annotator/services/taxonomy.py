@@ -31,6 +31,7 @@ from annotator.services.relation_types import (
     relation_types_plan,
     relation_types_write,
 )
+from annotator.services.taxonomy_items import ItemsReport
 from annotator.services.taxonomy_versions import taxonomy_version_create
 from annotator.taxonomy import CategorySpec, TaxonomyError, in_file_order
 from annotator.taxonomy_incidents import IncidentRoleSpec
@@ -62,8 +63,8 @@ class TaxonomyReport:
     names: dict[str, str] = field(default_factory=dict)
     reordered: bool = False
     version: int | None = None
-    relation_types: RelationTypeReport = field(default_factory=RelationTypeReport)
-    incident_roles: IncidentRoleReport = field(default_factory=IncidentRoleReport)
+    relation_types: ItemsReport = field(default_factory=RelationTypeReport)
+    incident_roles: ItemsReport = field(default_factory=IncidentRoleReport)
 
     @property
     def changed(self) -> bool:
@@ -86,7 +87,7 @@ class TaxonomyReport:
             text += "; the order changes"
         return "; ".join([text, *(part.summary() for _, part in self.parts() if part.changed)])
 
-    def parts(self) -> list[tuple[str, RelationTypeReport | IncidentRoleReport]]:
+    def parts(self) -> list[tuple[str, ItemsReport]]:
         """The reports of the relation types and incident roles, by the file's keys."""
         return [("relation_types", self.relation_types), ("incident_roles", self.incident_roles)]
 
