@@ -20,7 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, ProtectedError
 
 from annotator.models import Category, GoldIncidentSlot, IncidentRole, IncidentSlot, Project
-from annotator.selectors.incidents import incident_role_in_use, incident_role_spec
+from annotator.selectors.incidents import (
+    incident_role_in_use,
+    incident_role_record,
+)
 from annotator.services.audit import audit_record, audited
 from annotator.services.taxonomy_edits import (
     categories_by_code,
@@ -39,18 +42,9 @@ KIND = "incident_role"
 
 
 def _role_state(role: IncidentRole) -> dict[str, Any]:
-    """What the audit log records of a role: its file fields, categories by code."""
-    spec = incident_role_spec(role)
-    return {
-        "code": spec.code,
-        "name": spec.name,
-        "definition": spec.definition,
-        "categories": list(spec.categories),
-        "multiple": spec.multiple,
-        "involvements": [{"code": i.code, "name": i.name} for i in spec.involvements],
-        "order": spec.order,
-        "retired": spec.retired,
-    }
+    """What the audit log records of a role: its file fields as the API lists them
+    (categories by code), and its place in the order."""
+    return {**incident_role_record(role), "order": role.order}
 
 
 def _involvements(given: Sequence[Involvement]) -> list[dict[str, str]]:

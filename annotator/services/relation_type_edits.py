@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from annotator.models import Category, Project, Relation, RelationType
-from annotator.selectors.relations import relation_type_spec
+from annotator.selectors.relations import relation_type_record
 from annotator.services.audit import audited
 from annotator.services.taxonomy_edits import (
     categories_by_code,
@@ -26,18 +26,9 @@ from annotator.taxonomy_relations import ENDS
 
 
 def _relation_type_state(relation_type: RelationType) -> dict[str, Any]:
-    """What the audit log records of a relation type: its file fields, ends by code."""
-    spec = relation_type_spec(relation_type)
-    return {
-        "code": spec.code,
-        "name": spec.name,
-        "definition": spec.definition,
-        "symmetric": spec.symmetric,
-        "source_categories": list(spec.source_categories),
-        "target_categories": list(spec.target_categories),
-        "order": spec.order,
-        "retired": spec.retired,
-    }
+    """What the audit log records of a relation type: its file fields as the API lists
+    them (ends by code), and its place in the order."""
+    return {**relation_type_record(relation_type), "order": relation_type.order}
 
 
 def _code_check(project: Project, code: str) -> None:
