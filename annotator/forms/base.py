@@ -9,7 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Submit
 from django import forms
 
-from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN
+from annotator.taxonomy import CODE_MAX_LENGTH, CODE_PATTERN, NAME_MAX_LENGTH
 
 # The largest id (and version) the database holds: a signed 64-bit integer, the range of
 # Django's BigAutoField. A larger number in a form or a URL is invalid input, never a query:
@@ -73,6 +73,23 @@ class ActionForm(forms.Form):
         self.helper.form_action = action
         self.helper.form_class = "d-inline"
         self.helper.add_input(Button("submit", label, css_class=style))
+
+
+def item_name_field() -> forms.CharField:
+    """A relation type's or incident role's name, in its own direction."""
+    return forms.CharField(
+        label="Name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput({"dir": "auto"})
+    )
+
+
+def item_definition_field(*, help_text: str) -> forms.CharField:
+    """A relation type's or incident role's definition: the guideline reviewers see."""
+    return forms.CharField(
+        label="Definition",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+        help_text=help_text,
+    )
 
 
 def code_and_name(*, creating: bool) -> tuple[Div, Field]:

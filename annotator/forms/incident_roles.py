@@ -9,8 +9,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
-from annotator.forms.base import category_list, code_and_name, side_by_side, taxonomy_code_field
-from annotator.taxonomy import NAME_MAX_LENGTH
+from annotator.forms.base import (
+    category_list,
+    code_and_name,
+    item_definition_field,
+    item_name_field,
+    side_by_side,
+    taxonomy_code_field,
+)
 from annotator.taxonomy_incidents import Involvement
 
 
@@ -29,14 +35,9 @@ class IncidentRoleForm(forms.Form):
         example="victims",
         help_text="Stable identifier in exports, for example victims. Fixed once the role exists.",
     )
-    name = forms.CharField(
-        label="Name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput({"dir": "auto"})
-    )
-    definition = forms.CharField(
-        label="Definition",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
-        help_text="The guideline reviewers see while they fill the role.",
+    name = item_name_field()
+    definition = item_definition_field(
+        help_text="The guideline reviewers see while they fill the role."
     )
     categories = forms.MultipleChoiceField(
         label="Categories",

@@ -9,8 +9,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
 
-from annotator.forms.base import category_list, code_and_name, side_by_side, taxonomy_code_field
-from annotator.taxonomy import NAME_MAX_LENGTH
+from annotator.forms.base import (
+    category_list,
+    code_and_name,
+    item_definition_field,
+    item_name_field,
+    side_by_side,
+    taxonomy_code_field,
+)
 
 
 class RelationTypeForm(forms.Form):
@@ -24,14 +30,9 @@ class RelationTypeForm(forms.Form):
         help_text="Stable identifier in exports, for example denies; no category's code. "
         "Fixed once the relation type exists.",
     )
-    name = forms.CharField(
-        label="Name", max_length=NAME_MAX_LENGTH, widget=forms.TextInput({"dir": "auto"})
-    )
-    definition = forms.CharField(
-        label="Definition",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
-        help_text="The guideline reviewers see while they link spans.",
+    name = item_name_field()
+    definition = item_definition_field(
+        help_text="The guideline reviewers see while they link spans."
     )
     symmetric = forms.BooleanField(
         label="Symmetric (no direction: A to B is the same relation as B to A)",
