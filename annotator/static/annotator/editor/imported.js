@@ -239,43 +239,24 @@ export class ImportedLayers {
   }
 
   #row(layerIndex, position, span) {
-    const row = document.createElement("div");
-    row.className = "imported-row d-flex align-items-center gap-1";
-    row.setAttribute("role", "listitem");
-    const jump = document.createElement("button");
-    jump.type = "button";
-    jump.className = "btn btn-link btn-sm text-start p-0 flex-grow-1 imported-jump";
-    jump.dataset.action = "show";
-    jump.dataset.layer = String(layerIndex);
-    jump.dataset.span = String(position);
+    const name = this.categories.get(span.category)?.name || span.category;
     const swatch = document.createElement("span");
     swatch.className = `swatch swatch-${span.category}`;
     swatch.setAttribute("aria-hidden", "true");
-    const name = document.createElement("span");
-    name.className = "fw-semibold me-1";
-    name.textContent = this.categories.get(span.category)?.name || span.category;
+    const label = document.createElement("span");
+    label.className = "fw-semibold me-1";
+    label.textContent = name;
     // The quote is isolated (bdi), its marks outside, as in the list of the reviewer's spans.
-    const quote = document.createElement("bdi");
-    quote.textContent = excerpt(span.quote);
-    jump.append(swatch, name, "“", quote, "”");
-    const copy = document.createElement("button");
-    copy.type = "button";
-    copy.className = "btn btn-sm btn-outline-primary py-0 imported-copy";
-    copy.dataset.action = "copy";
-    copy.dataset.layer = String(layerIndex);
-    copy.dataset.span = String(position);
-    copy.textContent = "Copy";
-    copy.setAttribute(
-      "aria-label",
-      `Copy “${excerpt(span.quote, 40)}” into ${this.layerNames.mine} as ${name.textContent}`,
-    );
-    if (this.spans.readOnly || !this.categories.has(span.category)) copy.disabled = true;
-    else if (this.#owned(span)) {
-      copy.disabled = true;
-      copy.textContent = "Copied";
-    }
-    row.append(jump, copy);
-    return row;
+    const quote = isolatedName(excerpt(span.quote));
+    return listRow("imported-row", {
+      jump: jumpButton(layerIndex, position, [swatch, label, "“", quote, "”"]),
+      copy: copyButton({
+        data: { action: "copy", layer: String(layerIndex), span: String(position) },
+        label: `Copy “${excerpt(span.quote, 40)}” into ${this.layerNames.mine} as ${name}`,
+        disabled: this.spans.readOnly || !this.categories.has(span.category),
+        copied: () => this.#owned(span),
+      }),
+    });
   }
 
   /** "Denies: “quote…” → “quote…”", which shows its source, and its Copy button. */
@@ -285,45 +266,63 @@ export class ImportedLayers {
     const target = layer.spans[relation.target];
     const typeName = this.#typeName(relation);
     const arrow = this.relations?.types.get(relation.type)?.symmetric ? "↔" : "→";
-    const row = document.createElement("div");
-    row.className = "imported-row imported-relation d-flex align-items-center gap-1";
-    row.setAttribute("role", "listitem");
-    const jump = document.createElement("button");
-    jump.type = "button";
-    jump.className = "btn btn-link btn-sm text-start p-0 flex-grow-1 imported-jump";
-    jump.dataset.action = "show";
-    jump.dataset.layer = String(layerIndex);
-    jump.dataset.span = String(relation.source);
-    const name = document.createElement("span");
-    name.className = "fw-semibold me-1";
-    name.textContent = `${typeName}:`;
-    const from = document.createElement("bdi");
-    from.textContent = excerpt(source.quote, 40);
-    const to = document.createElement("bdi");
-    to.textContent = excerpt(target.quote, 40);
-    jump.append(name, "“", from, `” ${arrow} “`, to, "”");
-    const copy = document.createElement("button");
-    copy.type = "button";
-    copy.className = "btn btn-sm btn-outline-primary py-0 imported-copy";
-    copy.dataset.action = "copy-relation";
-    copy.dataset.layer = String(layerIndex);
-    copy.dataset.relation = String(position);
-    copy.textContent = "Copy";
-    copy.setAttribute(
-      "aria-label",
-      `Copy the relation ${typeName} from “${excerpt(source.quote, 40)}” to ` +
-        `“${excerpt(target.quote, 40)}” into ${this.layerNames.mine}`,
-    );
-    // Without a relation store (the curation page's gold relations come from moderation)
-    // a relation is listed, to read, but not copied.
-    if (this.spans.readOnly || !this.relations) copy.disabled = true;
-    else if (this.#ownedRelation(layer, relation)) {
-      copy.disabled = true;
-      copy.textContent = "Copied";
-    }
-    row.append(jump, copy);
-    return row;
+    const label = document.createElement("span");
+    label.className = "fw-semibold me-1";
+    label.textContent = `${typeName}:`;
+    const from = isolatedName(excerpt(source.quote, 40));
+    const to = isolatedName(excerpt(target.quote, 40));
+    return listRow("imported-row imported-relation", {
+      jump: jumpButton(layerIndex, relation.source, [label, "“", from, `” ${arrow} “`, to, "”"]),
+      copy: copyButton({
+        data: { action: "copy-relation", layer: String(layerIndex), relation: String(position) },
+        label:
+          `Copy the relation ${typeName} from “${excerpt(source.quote, 40)}” to ` +
+          `“${excerpt(target.quote, 40)}” into ${this.layerNames.mine}`,
+        // Without a relation store (the curation page's gold relations come from
+        // moderation) a relation is listed, to read, but not copied.
+        disabled: this.spans.readOnly || !this.relations,
+        copied: () => this.#ownedRelation(layer, relation),
+      }),
+    });
   }
+}
+
+/** A row of the list: the button that shows its passage, and its Copy button. */
+function listRow(className, { jump, copy }) {
+  const row = document.createElement("div");
+  row.className = `${className} d-flex align-items-center gap-1`;
+  row.setAttribute("role", "listitem");
+  row.append(jump, copy);
+  return row;
+}
+
+/** The button that scrolls to the layer's span ``position``, reading ``content``. */
+function jumpButton(layerIndex, position, content) {
+  const jump = document.createElement("button");
+  jump.type = "button";
+  jump.className = "btn btn-link btn-sm text-start p-0 flex-grow-1 imported-jump";
+  jump.dataset.action = "show";
+  jump.dataset.layer = String(layerIndex);
+  jump.dataset.span = String(position);
+  jump.append(...content);
+  return jump;
+}
+
+/** A Copy button: disabled when it cannot copy, and "Copied" when ``copied()`` says the
+ * layer has it already (asked only when it can). */
+function copyButton({ data, label, disabled, copied }) {
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.className = "btn btn-sm btn-outline-primary py-0 imported-copy";
+  Object.assign(copy.dataset, data);
+  copy.textContent = "Copy";
+  copy.setAttribute("aria-label", label);
+  if (disabled) copy.disabled = true;
+  else if (copied()) {
+    copy.disabled = true;
+    copy.textContent = "Copied";
+  }
+  return copy;
 }
 
 function isolatedName(text) {
