@@ -5,3 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 application = get_wsgi_application()
+
+from annotator.serving import prepare_to_serve  # noqa: E402  (once Django is set up)
+
+prepare_to_serve()

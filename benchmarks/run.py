@@ -115,6 +115,10 @@ def configure_django() -> Callable[[], None]:
         def cleanup() -> None:
             connection.creation.destroy_test_db(test_name, verbosity=0)
 
+    # As a server starts: every view loaded, and what the process holds frozen for the
+    # garbage collector (``annotator.serving``); the requests are then the test client's.
+    import annotator.wsgi  # noqa: F401
+
     def finish() -> None:
         import shutil
 
