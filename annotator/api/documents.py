@@ -25,7 +25,7 @@ from annotator.api.schemas.documents import (
 )
 from annotator.models import Document, Role
 from annotator.responses import original_download
-from annotator.selectors.documents import document_list
+from annotator.selectors.documents import document_summaries
 from annotator.services.document_metadata import document_metadata_edit, editable_metadata
 
 router = Router(tags=["documents"])
@@ -62,25 +62,25 @@ def list_documents(
     """The documents you may see (a reviewer: those assigned to them), in import order,
     filtered by ``q`` (title or text) and ``status``, a page at a time."""
     access = project_access(user=request.user, slug=slug)
-    documents = document_list(access=access, query=query.q, status=query.status)
-    page = Paginator(documents, query.page_size).get_page(query.page)
+    rows = document_summaries(access=access, query=query.q, status=query.status)
+    page = Paginator(rows, query.page_size).get_page(query.page)
     return {
         "count": page.paginator.count,
         "page": page.number,
         "pages": page.paginator.num_pages,
         "results": [
             {
-                "id": document.pk,
-                "title": document.title,
-                "status": document.status,
-                "language": document.language,
-                "direction": document.direction,
-                "text_length": document.text_length,
-                "imported_at": document.imported_at,
-                "assigned": getattr(document, "assigned_count", None),
-                "submitted": getattr(document, "submitted_count", None),
+                "id": row["id"],
+                "title": row["title"],
+                "status": row["status"],
+                "language": row["language"],
+                "direction": row["direction"],
+                "text_length": row["text_length"],
+                "imported_at": row["imported_at"],
+                "assigned": row.get("assigned_count"),
+                "submitted": row.get("submitted_count"),
             }
-            for document in page.object_list
+            for row in page.object_list
         ],
     }
 

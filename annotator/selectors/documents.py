@@ -67,6 +67,18 @@ def document_list(
     return documents.order_by("pk")
 
 
+def document_summaries(
+    *, access: ProjectAccess, query: str = "", status: str = ""
+) -> QuerySet[Document, dict[str, Any]]:
+    """``document_list`` as rows of its columns (dicts: no model instance is built, a
+    page of 500 in a fraction of the time), with ``my_submitted_at`` for a reviewer and
+    ``assigned_count`` and ``submitted_count`` for the others."""
+    counts = ("my_submitted_at",) if access.is_reviewer else ("assigned_count", "submitted_count")
+    return document_list(access=access, query=query, status=status).values(
+        *DOCUMENT_LIST_FIELDS, *counts
+    )
+
+
 def assignment_list(*, document: Document) -> QuerySet[Assignment]:
     """Who is assigned to a document, for moderators and managers (never for reviewers)."""
     return (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, BaseModel, field_validator
 from pydantic_core import PydanticCustomError
 
 # The largest id the database holds (a signed 64-bit integer, Django's BigAutoField). A
@@ -36,6 +36,12 @@ Version = Annotated[
 
 # Project slugs in URLs: only NUL is refused here; any other slug is simply not found.
 Slug = Annotated[str, AfterValidator(without_nul)]
+
+
+class DictOut(BaseModel):
+    """An answer the view builds as dicts (a page of documents, an import's report, its
+    rows): validated by pydantic's core alone. A ninja ``Schema`` reads every object through
+    its attribute getter, in Python: ten times the cost for a page of 500 rows."""
 
 
 class ErrorOut(Schema):

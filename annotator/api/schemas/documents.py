@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from annotator.api.schemas.base import DirectionName, InputSchema, StatusName
+from annotator.api.schemas.base import DictOut, DirectionName, InputSchema, StatusName
 
 
 class DocumentOut(Schema):
@@ -30,7 +30,7 @@ class DocumentOut(Schema):
     metadata: dict[str, str] = Field(description="The free metadata fields.")
 
 
-class DocumentSummaryOut(Schema):
+class DocumentSummaryOut(DictOut):
     id: int
     title: str
     status: StatusName
@@ -42,7 +42,7 @@ class DocumentSummaryOut(Schema):
     submitted: int | None = Field(description="Layers submitted (moderators and managers).")
 
 
-class DocumentPageOut(Schema):
+class DocumentPageOut(DictOut):
     count: int
     page: int
     pages: int

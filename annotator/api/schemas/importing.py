@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ninja import Field, Schema
+from ninja import Field
+
+from annotator.api.schemas.base import DictOut
 
 
-class ImportResultOut(Schema):
+class ImportResultOut(DictOut):
     name: str = Field(description="The file (or archive member, or corpus line).")
     outcome: Literal["imported", "duplicate", "failed", "note"] = Field(
         description="imported, duplicate or failed; note for a file that is no document and "
@@ -19,7 +21,7 @@ class ImportResultOut(Schema):
     spans: int = Field(description="Spans imported with it into its import layer.")
 
 
-class ImportReportOut(Schema):
+class ImportReportOut(DictOut):
     run: int = Field(description="The import run that keeps this report.")
     report_url: str = Field(
         description="The run's report page (for the project's managers), kept after the "
