@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from annotator.models import (
     AuditEvent,
@@ -21,6 +22,7 @@ from annotator.models import (
     ImportRun,
     ImportVia,
 )
+from annotator.services import bulk
 from annotator.services.bulk import bulk_insert
 from tests.factories import CategoryFactory, ProjectFactory, UserFactory
 
@@ -204,11 +206,37 @@ def test_documents_their_events_report_rows_and_spans_are_stored_as_bulk_create_
 
 def test_ids_follow_the_rows_order_across_batches(monkeypatch):
     project = ProjectFactory()
-    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    monkeypatch.setattr(bulk, "_rows_per_statement", lambda connection, fields, rows: 2)
     rows = documents(project, None, "b") + documents(project, None, "d")
     bulk_insert(rows)
     assert len({row.pk for row in rows}) == 6
     assert [Document.objects.get(pk=row.pk).text for row in rows] == [row.text for row in rows]
+
+
+def test_rows_take_as_few_statements_as_the_database_allows():
+    """SQLite: Django assumes its old limit of 999 parameters (125 report rows a statement),
+    but the SQLite the connection runs says its own. PostgreSQL: the rows go by COPY, no
+    INSERT at all."""
+    import sqlite3
+
+    run = ImportRun.objects.create(project=ProjectFactory(), via=ImportVia.API)
+    rows = [
+        ImportRow(run=run, index=n, name=f"corpus.jsonl, line {n}", outcome=ImportOutcome.IMPORTED)
+        for n in range(3_000)
+    ]
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        columns = len(ImportRow._meta.concrete_fields) - 1
+        expected = -(-3_000 * columns // limit)
+        assert expected < 3_000 * columns // 999
+    else:
+        expected = 0
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert(rows)
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == expected
+    assert ImportRow.objects.filter(run=run).count() == 3_000
 
 
 def test_an_unsaved_related_row_is_refused_and_nothing_is_written():
