@@ -248,3 +248,63 @@ def test_a_corpus_over_several_batches_keeps_its_one_original_when_a_later_batch
     assert files_on_disk() == sorted(names), "the file stays, and nothing staged is left"
     with default_storage.open(names.pop(), "rb") as stored:
         assert stored.read() == data
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.dates()
+    | st.tuples(st.integers()),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(metadata=st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4))
+def test_metadata_is_kept_as_json_holds_it_whether_or_not_it_is_json_already(metadata):
+    """``json_safe`` passes JSON's own values through untouched and converts the rest as
+    JSON text would (dates as ISO text, tuples as lists, number keys as text); a value
+    that is not a number is refused either way."""
+    try:
+        expected = json.loads(json.dumps(metadata, default=str, allow_nan=False))
+    except ValueError:
+        with pytest.raises(ValueError, match="JSON"):
+            documents_service.json_safe(metadata)
+        return
+    kept = documents_service.json_safe(metadata)
+    assert kept == expected
+    if kept is metadata:
+        assert json.loads(json.dumps(kept)) == kept
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("metadata", "field"),
+    [
+        ({"source_url": "not a link"}, "source_url"),
+        ({"direction": "sideways"}, "direction"),
+        ({"published_on": "last spring"}, "published_on"),
+    ],
+)
+def test_what_a_corpus_line_says_of_its_document_is_validated_as_the_model_validates_it(
+    metadata, field
+):
+    """A document is built without Django's keyword checks and validated field by field;
+    a value the model refuses is refused by name, and nothing is written."""
+    project = ProjectFactory()
+    line = {"text": "A testimony.", **metadata}
+    report = documents_import(
+        project=project,
+        sources=[SourceFile("corpus.jsonl", json.dumps(line).encode() + b"\n")],
+        imported_by=None,
+    )
+    (result,) = report.results
+    assert result.outcome == Outcome.FAILED
+    assert result.reason.startswith(f"{field}: "), result.reason
+    assert not Document.objects.filter(project=project).exists()

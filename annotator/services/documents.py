@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -13,11 +15,20 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
+from django.utils import timezone
 
 from annotator.extractors import Extraction, title_from_text
-from annotator.models import AuditEvent, Category, Document, ImportedSpan, Project, TextDirection
+from annotator.models import (
+    AuditEvent,
+    Category,
+    Document,
+    ImportedSpan,
+    Project,
+    TextDirection,
+)
 from annotator.services.audit import audit_record_many, audited
-from annotator.services.bulk import bulk_insert
+from annotator.services.bulk import bulk_insert, unsaved
 from annotator.services.originals import StagedOriginals
 from annotator.text import CanonicalText, sha256_hex
 
@@ -74,11 +85,18 @@ class NewDocument:
     share its file as their original, and it is hashed once, not once a document."""
 
 
-def document_build(*, project: Project, new: NewDocument, imported_by: User | None) -> Document:
+def document_build(
+    *,
+    project: Project,
+    new: NewDocument,
+    imported_by: User | None,
+    imported_at: datetime.datetime | None = None,
+) -> Document:
     """An unsaved, validated document for ``new``; raises ValidationError if it is not valid.
 
     ``metadata`` given by the importer wins over what the extractor found; what is neither
-    a document field nor known is kept in ``Document.metadata``.
+    a document field nor known is kept in ``Document.metadata``. ``imported_at`` is now,
+    unless a batch gives its own time to all its documents.
     """
     extraction, canonical = new.extraction, new.canonical
     found = {
@@ -90,63 +108,80 @@ def document_build(*, project: Project, new: NewDocument, imported_by: User | No
     # other formats the title is the file's own or the first line, as it always was.
     if "title_source" in extraction.metadata:
         found["title_source"] = title_source
-    # The related rows by their ids, then cached: assigning them through their descriptors
-    # checked each again, a tenth of an import's time spent building its documents.
-    document = Document(
-        project_id=project.pk,
-        title=title[:TITLE_MAX_LENGTH],
-        text=canonical.text,
-        text_sha256=canonical.sha256,
-        text_length=canonical.length,
-        source_sha256=new.data_sha256 or sha256_hex(new.data),
-        source_size=len(new.data),
-        source_filename=PurePath(new.filename).name[:255],
-        content_type=extraction.content_type,
-        source_url=str(found.pop("source_url", "")),
-        publisher=str(found.pop("publisher", ""))[:300],
-        published_on=_published_on(found.pop("published_on", None)),
-        language=str(found.pop("language", ""))[:35],
-        direction=str(found.pop("direction", "") or TextDirection.AUTO),
-        imported_by_id=imported_by.pk if imported_by else None,
-        extractor=extraction.extractor,
-        extractor_version=extraction.extractor_version,
-        normalisation=[*extraction.steps, *canonical.steps],
-        page_starts=list(new.page_starts),
-        metadata=json_safe(found),
+    # By the related rows' ids, built positionally (``unsaved``): for a thousand documents,
+    # building them through Django's keyword checks took as long as writing them.
+    document = unsaved(
+        Document,
+        {
+            "project_id": project.pk,
+            "title": title[:TITLE_MAX_LENGTH],
+            "text": canonical.text,
+            "text_sha256": canonical.sha256,
+            "text_length": canonical.length,
+            "source_sha256": new.data_sha256 or sha256_hex(new.data),
+            "source_size": len(new.data),
+            "source_filename": _file_name(new.filename)[:255],
+            "content_type": extraction.content_type,
+            "source_url": str(found.pop("source_url", "")),
+            "publisher": str(found.pop("publisher", ""))[:300],
+            "published_on": _published_on(found.pop("published_on", None)),
+            "language": str(found.pop("language", ""))[:35],
+            "direction": str(found.pop("direction", "") or TextDirection.AUTO),
+            "imported_by_id": imported_by.pk if imported_by else None,
+            "imported_at": imported_at or timezone.now(),
+            "extractor": extraction.extractor,
+            "extractor_version": extraction.extractor_version,
+            "normalisation": [*extraction.steps, *canonical.steps],
+            "page_starts": list(new.page_starts),
+            "metadata": json_safe(found),
+        },
     )
     _RELATED_PROJECT.set_cached_value(document, project)
     _RELATED_IMPORTER.set_cached_value(document, imported_by)
     # Uniqueness of the text in the project is the importer's check and the database's
     # constraint, and the project and importer are rows the caller holds: validating
     # them again would cost three queries per document. Only what a file can say is
-    # checked: the hashes, sizes and steps are this function's own, and their checks
-    # were most of an import's time spent validating.
-    document.full_clean(exclude=_COMPUTED_FIELDS, validate_unique=False, validate_constraints=False)
+    # checked: the hashes, sizes and steps are this function's own.
+    errors: dict[str, list[str]] = {}
+    for given in _GIVEN_FIELDS:
+        value = getattr(document, given.attname)
+        if given.blank and value in given.empty_values:
+            continue
+        try:
+            setattr(document, given.attname, given.clean(value, document))
+        except ValidationError as error:
+            errors[given.name] = error.messages
+    if errors:
+        raise ValidationError(errors)
     return document
 
 
 _RELATED_PROJECT = Document._meta.get_field("project")
 _RELATED_IMPORTER = Document._meta.get_field("imported_by")
 
-# The fields of a new document that ``document_build`` makes itself, with the rows the
-# caller holds; every other field holds what a file or its importer said, and is validated.
-_COMPUTED_FIELDS = (
-    "project",
-    "imported_by",
-    "text_sha256",
-    "text_length",
-    "source_file",
-    "source_sha256",
-    "source_size",
-    "source_filename",
-    "imported_at",
-    "status",
-    "extractor",
-    "extractor_version",
-    "normalisation",
-    "page_starts",
-    "agreement",
+# The fields of a new document that hold what a file or its importer said, validated as
+# ``Model.clean_fields`` would; every other field ``document_build`` makes itself, from
+# the rows the caller holds.
+_GIVEN_NAMES = {
+    "title",
+    "text",
+    "content_type",
+    "source_url",
+    "publisher",
+    "published_on",
+    "language",
+    "direction",
+    "metadata",
+}
+_GIVEN_FIELDS: tuple[Field, ...] = tuple(
+    field for field in Document._meta.concrete_fields if field.name in _GIVEN_NAMES
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _file_name(name: str) -> str:
+    """The last part of a file's name: the documents of a corpus share their file's."""
+    return PurePath(name).name
 
 
 def _title(new: NewDocument, given: Any) -> tuple[str, str]:
@@ -168,8 +203,27 @@ def _title(new: NewDocument, given: Any) -> tuple[str, str]:
 
 
 def json_safe(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Metadata as JSON can hold it (dates as ISO text, anything else as text)."""
+    """Metadata as JSON can hold it (dates as ISO text, anything else as text): ``metadata``
+    itself where it holds only what JSON does (a corpus line's), else a converted copy.
+    Not a number (NaN, infinity) raises ValueError, as JSON has none."""
+    if _is_json(metadata):
+        return metadata
     return json.loads(json.dumps(metadata, default=str, allow_nan=False))
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is JSON's as it is: text, whole and finite numbers, booleans, null,
+    lists and objects with text keys of such."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is dict:
+        return all(type(key) is str and _is_json(item) for key, item in value.items())
+    if kind is list:
+        return all(_is_json(item) for item in value)
+    return False
 
 
 def documents_create(
@@ -197,7 +251,12 @@ def _documents_write(
     imported_by: User | None,
     originals: StagedOriginals,
 ) -> list[Document]:
-    documents = [document_build(project=project, new=new, imported_by=imported_by) for new in items]
+    # One time for the batch, its documents' and their events': they are written together.
+    now = timezone.now()
+    documents = [
+        document_build(project=project, new=new, imported_by=imported_by, imported_at=now)
+        for new in items
+    ]
     transaction.on_commit(originals.publish, robust=True)
     for document, new in zip(documents, items, strict=True):
         document.source_file.name = originals.store(
@@ -208,34 +267,44 @@ def _documents_write(
     else:
         bulk_insert(documents)
     _spans_create(project, documents, items)
+    actor_id = imported_by.pk if imported_by else None
     audit_record_many(
         [
-            AuditEvent(
-                actor_id=imported_by.pk if imported_by else None,
-                action="document.import",
-                project_id=project.pk,
-                document_id=document.pk,
-                object_type="document",
-                object_id=str(document.pk),
-                after={
-                    "title": document.title,
-                    "source_filename": document.source_filename,
-                    "source_sha256": document.source_sha256,
-                    "text_sha256": document.text_sha256,
-                    **(
-                        {"title_source": document.metadata["title_source"]}
-                        if "title_source" in document.metadata
-                        else {}
-                    ),
-                    "extractor": f"{document.extractor} {document.extractor_version}",
-                    "normalisation": document.normalisation,
-                    **({"imported_spans": len(new.spans), "layer": new.layer} if new.spans else {}),
+            unsaved(
+                AuditEvent,
+                {
+                    "created_at": now,
+                    "actor_id": actor_id,
+                    "action": "document.import",
+                    "project_id": project.pk,
+                    "document_id": document.pk,
+                    "object_type": "document",
+                    "object_id": str(document.pk),
+                    "after": _import_record(document, new),
                 },
             )
             for document, new in zip(documents, items, strict=True)
         ]
     )
     return documents
+
+
+def _import_record(document: Document, new: NewDocument) -> dict[str, Any]:
+    """What a document's import event says of it."""
+    record: dict[str, Any] = {
+        "title": document.title,
+        "source_filename": document.source_filename,
+        "source_sha256": document.source_sha256,
+        "text_sha256": document.text_sha256,
+    }
+    if "title_source" in document.metadata:
+        record["title_source"] = document.metadata["title_source"]
+    record["extractor"] = f"{document.extractor} {document.extractor_version}"
+    record["normalisation"] = document.normalisation
+    if new.spans:
+        record["imported_spans"] = len(new.spans)
+        record["layer"] = new.layer
+    return record
 
 
 def _spans_create(project: Project, documents: list[Document], items: list[NewDocument]) -> None:

@@ -26,7 +26,7 @@ from annotator.models import (
     ImportVia,
     Project,
 )
-from annotator.services.bulk import bulk_insert
+from annotator.services.bulk import bulk_insert, unsaved
 from annotator.services.importing.bundles import bundle_taxonomy_load, loaded_offer, taxonomy_note
 from annotator.services.importing.report import FileResult, OfferedTaxonomy, Outcome, logger
 
@@ -115,16 +115,19 @@ class RunRecorder:
 
 def _row(run: ImportRun, index: int, result: FileResult) -> ImportRow:
     taxonomy = result.taxonomy
-    # By the run's id: the run object would be checked again on every row of the insert.
-    return ImportRow(
-        run_id=run.pk,
-        index=index,
-        name=result.name,
-        outcome=_ROW_OUTCOME[result.outcome],
-        reason=result.reason,
-        document_id=result.document_id,
-        spans=result.spans,
-        taxonomy=taxonomy.as_record() if taxonomy is not None else None,
+    # By the run's id, built positionally (``unsaved``): a thousand rows a batch.
+    return unsaved(
+        ImportRow,
+        {
+            "run_id": run.pk,
+            "index": index,
+            "name": result.name,
+            "outcome": _ROW_OUTCOME[result.outcome],
+            "reason": result.reason,
+            "document_id": result.document_id,
+            "spans": result.spans,
+            "taxonomy": taxonomy.as_record() if taxonomy is not None else None,
+        },
     )
 
 
