@@ -291,3 +291,30 @@ def test_a_row_the_database_refuses_raises_djangos_integrity_error_and_writes_no
     with pytest.raises(IntegrityError):
         insert_again()
     assert Document.objects.filter(project=project).count() == 1
+
+
+def test_an_unsaved_instance_is_the_one_keywords_build_with_every_other_field_its_default():
+    project = ProjectFactory()
+    given = {
+        "project_id": project.pk,
+        "title": "Report «𠮷»",
+        "text": TEXT,
+        "text_sha256": "c" * 64,
+        "text_length": len(TEXT),
+        "source_sha256": "d" * 64,
+        "source_size": 10,
+        "imported_at": WHEN,
+        "metadata": {"source_line": 1},
+    }
+    built = bulk.unsaved(Document, given)
+    expected = Document(**given)
+    for field in Document._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(expected, field.attname), field.name
+    assert built._state.adding
+    assert built.pk is None
+    # A callable default is called for each instance, never shared.
+    first, second = bulk.unsaved(Document, {}), bulk.unsaved(Document, {})
+    assert first.metadata == {}
+    assert first.metadata is not second.metadata
+    with pytest.raises(TypeError, match="Document has no field project, titel"):
+        bulk.unsaved(Document, {"project": project, "titel": "typo"})
