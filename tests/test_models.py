@@ -1,7 +1,7 @@
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from annotator.models import Category, Project
+from annotator.models import Category, Document, Project
 from tests.factories import CategoryFactory, ProjectFactory, make_document
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,31 @@ def test_category_cannot_become_its_own_ancestor(project):
     root.parent = root
     with pytest.raises(ValidationError, match="own parent"):
         root.full_clean()
+
+
+def test_document_texts_are_compressed_with_lz4_where_postgresql_has_it():
+    """pglz took half of a large import's time in PostgreSQL; LZ4 takes half of that. A
+    long text (compressed) reads back exactly, on either database."""
+    project = ProjectFactory()
+    text = "Testimony 𠮷 задержание احتجاز ✊🏽 " * 20_000
+    document = make_document(project, text, assign=False)
+    assert Document.objects.get(pk=document.pk).text == text
+    if connection.vendor == "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+        (methods,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'annotator_document'::regclass AND attname = 'text'"
+        )
+        (method,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_column_compression(text) FROM annotator_document WHERE id = %s",
+            [document.pk],
+        )
+        (stored,) = cursor.fetchone()
+    if "lz4" in methods:
+        assert (method, stored) == ("l", "lz4")
+    else:  # a server built without LZ4 keeps its default
+        assert (method, stored) == ("", "pglz")
