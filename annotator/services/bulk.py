@@ -105,11 +105,18 @@ def bulk_insert(rows: Sequence[M]) -> Sequence[M]:
 def _values(row: Model, specs: list[tuple], connection: BaseDatabaseWrapper) -> list[Any]:
     """One row's values as the database driver takes them."""
     values = []
-    for attname, field, pre_save, passes, last in specs:
+    for attname, field, pre_save, passes, last, texts in specs:
         value = field.pre_save(row, True) if pre_save else getattr(row, attname)
         if type(value) not in passes:
             if value is last[0]:  # the same object as the row before's (a batch's time)
                 value = last[1]
+            elif texts is not None and type(value) is list and all(type(v) is str for v in value):
+                # A JSON list of text (a document's normalisation steps, its page starts
+                # when it has none) is the same for most rows of a batch: converted once.
+                key = tuple(value)
+                if key not in texts:
+                    texts[key] = field.get_db_prep_save(value, connection)
+                value = texts[key]
             else:
                 last[:] = value, field.get_db_prep_save(value, connection)
                 value = last[1]
@@ -204,9 +211,11 @@ def _spec(field: Field, model: type[Model], rows: Sequence[Model]) -> tuple:
     pre_save = type(field).pre_save is not Field.pre_save
     if isinstance(field, ForeignKey):
         _require_saved_relations(field, rows)
-    # The last value converted and what it became, for rows that share one object.
+    # The last value converted and what it became, for rows that share one object; for
+    # JSON, the lists of text converted so far.
     last: list[Any] = [_UNSET, None]
-    return field.attname, field, pre_save, _plain_types(field), last
+    texts: dict[tuple[str, ...], Any] | None = {} if isinstance(field, JSONField) else None
+    return field.attname, field, pre_save, _plain_types(field), last, texts
 
 
 def _plain_types(field: Field) -> tuple[type, ...]:
@@ -223,7 +232,7 @@ def _plain_types(field: Field) -> tuple[type, ...]:
         return (int, _NONE)
     if isinstance(field, FloatField):
         return (float, int, _NONE)
-    return ()
+    return (_NONE,)  # NULL as it is, for a date or any other field outside JSON
 
 
 def _require_saved_relations(field: ForeignKey, rows: Sequence[Model]) -> None:
