@@ -431,6 +431,36 @@ def test_w3c_annotations_go_onto_the_documents_they_name_reanchored_by_their_quo
     assert run(project, SourceFile("h.json", json.dumps(by_hash).encode())).results[0].spans == 1
 
 
+def test_a_w3c_text_or_label_studio_task_with_a_lone_surrogate_is_refused_by_name(project):
+    """JSON's escapes can make a lone surrogate (``\\ud800``), which is no text: the task or
+    target holding one is refused, the others imported."""
+    broken = "Broken \ud800 text."
+    embedded = [
+        {
+            **w3c_annotation("urn:x:1", "Broken", "place", 0),
+            "target": {
+                "source": {"id": "urn:x:1", "value": broken},
+                "selector": {"type": "TextQuoteSelector", "exact": "Broken"},
+            },
+        }
+    ]
+    tasks = [
+        {"data": {"text": broken}, "annotations": []},
+        {"data": {"text": "Task two is fine."}, "annotations": []},
+    ]
+    report = run(
+        project,
+        SourceFile("w3c.json", json.dumps(embedded).encode()),
+        SourceFile("export.json", json.dumps(tasks).encode()),
+    )
+    assert [(r.outcome, "lone surrogate" in r.reason) for r in report.results] == [
+        (Outcome.FAILED, True),
+        (Outcome.FAILED, True),
+        (Outcome.IMPORTED, False),
+    ], rows(report)
+    assert list(Document.objects.values_list("text", flat=True)) == ["Task two is fine."]
+
+
 def test_w3c_annotations_that_hold_their_text_make_a_document(project):
     embedded = [
         {

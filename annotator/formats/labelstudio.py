@@ -79,7 +79,17 @@ def read_label_studio(value: list[Any], *, offset_unit: str = "") -> Iterator[Co
     numbers: dict[str, int] = {}  # JSON-MIN annotators that are no number, numbered
     for number, item in enumerate(value, start=1):
         place = f"task {number}" + (f" (id {item['id']})" if "id" in item else "")
-        raw = json.dumps(item, ensure_ascii=False).encode("utf-8")
+        try:
+            raw = json.dumps(item, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # JSON's escapes can make a lone surrogate, not text
+            yield CorpusLine(
+                number=number,
+                raw=json.dumps(item).encode("ascii"),
+                place=place,
+                error=f"{place[:1].upper()}{place[1:]}: it contains a lone surrogate "
+                "(\\ud800–\\udfff), not text.",
+            )
+            continue
         try:
             if shape == "json":
                 yield _task(number, raw, item, place, offset_unit)

@@ -177,13 +177,12 @@ def documents(
 def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: str = "") -> Ready:
     """One document of a corpus, its spans moved to the canonical text's offsets and grouped
     into layers (``layer``, and ``layer (sub-layer)`` for each of the file's own)."""
-    try:
-        line.text.encode("utf-8")
+    try:  # hashing the text encodes it, and a lone surrogate cannot be encoded
+        canonical = canonicalize(line.text)
     except UnicodeEncodeError:
         raise ValueError(
             "its text contains a lone surrogate (\\ud800–\\udfff), not text."
         ) from None
-    canonical = canonicalize(line.text)
     if line.text_sha256 and line.text_sha256 != canonical.sha256:
         raise ValueError(
             "its text_sha256 does not match its text: the text changed since it was exported."
@@ -317,13 +316,18 @@ def _w3c(source: SourceFile, value: Any, context: Context | None) -> Iterator[Fi
             metadata["language"] = target.language
         if target.direction in ("ltr", "rtl", "auto"):
             metadata["direction"] = target.direction
+        try:
+            raw = (
+                json.dumps({"source": target.source, "text": text}, ensure_ascii=False).encode()
+                if document is None
+                else source.data
+            )
+        except UnicodeEncodeError:  # JSON's escapes can make a lone surrogate, not text
+            yield failed(name, "Its text contains a lone surrogate (\\ud800–\\udfff), not text.")
+            continue
         line = CorpusLine(
             number=0,
-            raw=json.dumps({"source": target.source, "text": text}, ensure_ascii=False).encode(
-                "utf-8"
-            )
-            if document is None
-            else source.data,
+            raw=raw,
             text=text,
             metadata=metadata if document is None else {},
             spans=anchored.spans,
