@@ -161,7 +161,7 @@ _RELATED_IMPORTER = Document._meta.get_field("imported_by")
 
 # The fields of a new document that hold what a file or its importer said, validated as
 # ``Model.clean_fields`` would; every other field ``document_build`` makes itself, from
-# the rows the caller holds.
+# the rows the caller holds, and its metadata is JSON by ``json_safe``'s making.
 _GIVEN_NAMES = {
     "title",
     "text",
@@ -171,7 +171,6 @@ _GIVEN_NAMES = {
     "published_on",
     "language",
     "direction",
-    "metadata",
 }
 _GIVEN_FIELDS: tuple[Field, ...] = tuple(
     field for field in Document._meta.concrete_fields if field.name in _GIVEN_NAMES
@@ -182,6 +181,12 @@ _GIVEN_FIELDS: tuple[Field, ...] = tuple(
 def _file_name(name: str) -> str:
     """The last part of a file's name: the documents of a corpus share their file's."""
     return PurePath(name).name
+
+
+@functools.lru_cache(maxsize=64)
+def _file_stem(name: str) -> str:
+    """A file's name without its suffix, parsed once for the documents of a corpus."""
+    return PurePath(name).stem
 
 
 def _title(new: NewDocument, given: Any) -> tuple[str, str]:
@@ -199,7 +204,7 @@ def _title(new: NewDocument, given: Any) -> tuple[str, str]:
     first_line = title_from_text(new.canonical.text, fallback="")
     if first_line:
         return first_line, TITLE_FROM_FIRST_LINE
-    return PurePath(new.filename).stem or new.filename or "Untitled", TITLE_FROM_FILE_NAME
+    return _file_stem(new.filename) or new.filename or "Untitled", TITLE_FROM_FILE_NAME
 
 
 def json_safe(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ from annotator.models import Document
 logger = logging.getLogger("annotator.services.originals")
 
 
+@functools.lru_cache(maxsize=256)  # the documents of a corpus share their file's
 def original_storage_name(source_sha256: str, filename: str) -> str:
     """Where an original file is kept: named by its hash, so never by user input.
 
