@@ -47,6 +47,7 @@ from typing import Any
 from annotator.formats.jsonl_writer import jsonl_lines
 from annotator.formats.reading import (
     CODE_POINTS,
+    LONE_SURROGATE,
     UTF16,
     AnchorError,
     CorpusLine,
@@ -186,7 +187,7 @@ def _check_values(value: Any, where: str) -> None:
     """
     if isinstance(value, str):
         if _has_surrogate(value):
-            raise _LineError(f"{where} contains a lone surrogate (\\ud800–\\udfff), not text.")
+            raise _LineError(f"{where} contains {LONE_SURROGATE}.")
         if "\x00" in value:
             raise _LineError(f"{where} contains a NUL character (U+0000).")
     elif isinstance(value, float):

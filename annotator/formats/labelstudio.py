@@ -32,6 +32,7 @@ from typing import Any
 
 from annotator.formats.reading import (
     CODE_POINTS,
+    LONE_SURROGATE,
     AnchorError,
     CorpusLine,
     SourceSpan,
@@ -86,8 +87,7 @@ def read_label_studio(value: list[Any], *, offset_unit: str = "") -> Iterator[Co
                 number=number,
                 raw=json.dumps(item).encode("ascii"),
                 place=place,
-                error=f"{place[:1].upper()}{place[1:]}: it contains a lone surrogate "
-                "(\\ud800–\\udfff), not text.",
+                error=f"{place[:1].upper()}{place[1:]}: it contains {LONE_SURROGATE}.",
             )
             continue
         try:

@@ -42,6 +42,9 @@ UNIT_CHOSEN = "chosen at import"
 UNIT_FORMAT_DEFAULT = "the format's default"
 UNIT_IRRELEVANT = "no character outside the BMP: both units agree"
 UNIT_FROM_FORMAT = "the format's definition"
+# Why a text is refused that JSON's escapes made hold half of a UTF-16 pair: no encoding
+# (UTF-8 for the hash, the database's) holds it.
+LONE_SURROGATE = "a lone surrogate (\\ud800–\\udfff), not text"
 
 
 @dataclass(frozen=True)

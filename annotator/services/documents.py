@@ -120,7 +120,7 @@ def document_build(
             "text_length": canonical.length,
             "source_sha256": new.data_sha256 or sha256_hex(new.data),
             "source_size": len(new.data),
-            "source_filename": _file_name(new.filename)[:255],
+            "source_filename": file_name(new.filename)[:255],
             "content_type": extraction.content_type,
             "source_url": str(found.pop("source_url", "")),
             "publisher": str(found.pop("publisher", ""))[:300],
@@ -178,8 +178,8 @@ _GIVEN_FIELDS: tuple[Field, ...] = tuple(
 
 
 @functools.lru_cache(maxsize=64)
-def _file_name(name: str) -> str:
-    """The last part of a file's name: the documents of a corpus share their file's."""
+def file_name(name: str) -> str:
+    """The last part of a file's name, parsed once for the documents of a corpus."""
     return PurePath(name).name
 
 

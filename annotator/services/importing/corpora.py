@@ -30,6 +30,7 @@ from annotator.formats.jsonl import read_jsonl
 from annotator.formats.labelstudio import label_studio_shape, read_label_studio
 from annotator.formats.reading import (
     CODE_POINTS,
+    LONE_SURROGATE,
     AnchorError,
     CorpusLine,
     anchor,
@@ -39,7 +40,7 @@ from annotator.formats.w3c_reader import W3CTarget, is_w3c, read_w3c
 from annotator.formats.webanno import is_webanno_tsv, read_webanno_tsv
 from annotator.formats.xmi import read_xmi
 from annotator.models import Document
-from annotator.services.documents import NewDocument, NewSpan
+from annotator.services.documents import NewDocument, NewSpan, file_name
 from annotator.services.importing.relations import layer_relations
 from annotator.services.importing.report import (
     Context,
@@ -123,12 +124,6 @@ def corpus(source: SourceFile, context: Context | None = None) -> Iterator[FileR
         yield from documents(source, read_jsonl(source.data, offset_unit=source.offset_unit))
 
 
-@functools.lru_cache(maxsize=64)
-def _file_name(name: str) -> str:
-    """The last part of a source's name: parsed once for all the lines of a corpus."""
-    return PurePath(name).name
-
-
 @functools.lru_cache(maxsize=4)
 def _file_sha256(data: bytes) -> str:
     """The SHA-256 of a corpus file: hashed once for all the documents it holds."""
@@ -180,9 +175,7 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
     try:  # hashing the text encodes it, and a lone surrogate cannot be encoded
         canonical = canonicalize(line.text)
     except UnicodeEncodeError:
-        raise ValueError(
-            "its text contains a lone surrogate (\\ud800–\\udfff), not text."
-        ) from None
+        raise ValueError(f"its text contains {LONE_SURROGATE}.") from None
     if line.text_sha256 and line.text_sha256 != canonical.sha256:
         raise ValueError(
             "its text_sha256 does not match its text: the text changed since it was exported."
@@ -233,7 +226,7 @@ def corpus_document(source: SourceFile, line: CorpusLine, layer: str, *, name: s
     # its bytes exactly as they came, where a reader's record (a Label Studio task) is
     # written anew; which part of it is the document's, its metadata says.
     new = NewDocument(
-        filename=_file_name(source.name),
+        filename=file_name(source.name),
         data=source.data,
         data_sha256=_file_sha256(source.data),
         extraction=extraction,
@@ -323,7 +316,7 @@ def _w3c(source: SourceFile, value: Any, context: Context | None) -> Iterator[Fi
                 else source.data
             )
         except UnicodeEncodeError:  # JSON's escapes can make a lone surrogate, not text
-            yield failed(name, "Its text contains a lone surrogate (\\ud800–\\udfff), not text.")
+            yield failed(name, f"Its text contains {LONE_SURROGATE}.")
             continue
         line = CorpusLine(
             number=0,
